@@ -1,0 +1,68 @@
+//! Groups and hosts. Groups are expanded at lowering: every host exists in
+//! `Model::hosts` with its settings resolved (defaults, then group, then host).
+
+use super::ids::{GroupId, SgId, SubnetId};
+use crate::span::{Span, Spanned};
+use std::net::IpAddr;
+
+/// Settings shared by `defaults`, `group` and `host`, after inheritance.
+#[derive(Debug, Clone, Default)]
+pub struct HostSettings {
+    pub instance_type: Option<Spanned<String>>,
+    pub os: Option<Spanned<String>>,
+    pub key_pair: Option<String>,
+    pub volume_size: Option<u32>,
+    pub public_ip: bool,
+    pub memory: Option<Spanned<u64>>,
+    pub monitored: bool,
+    pub subnets: Vec<SubnetId>,
+    pub subnets_span: Option<Span>,
+    pub security_groups: Vec<SgId>,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub count: Spanned<u32>,
+    pub settings: HostSettings,
+    pub hosts: Vec<super::ids::HostId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub name: String,
+    /// The span that names this host: the `host` name, or the group's name.
+    pub name_span: Span,
+    /// The declaring `host` or `group` node.
+    pub span: Span,
+    pub group: Option<GroupId>,
+    pub settings: HostSettings,
+    pub subnet: SubnetId,
+    /// Compile-time private address; None only when the subnet is full.
+    pub address: Option<IpAddr>,
+    /// Span of `address=` when the spec fixes it.
+    pub address_span: Option<Span>,
+    pub public_address: Option<Spanned<IpAddr>>,
+    /// RAM in bytes: `memory=` or the instance-type table.
+    pub memory: Option<u64>,
+}
+
+impl Host {
+    pub fn os(&self) -> &str {
+        self.settings.os.as_ref().map(|o| o.value.as_str()).unwrap_or(DEFAULT_OS)
+    }
+
+    pub fn has_public_address(&self) -> bool {
+        self.public_address.is_some() || self.settings.public_ip
+    }
+}
+
+pub const DEFAULT_OS: &str = "ubuntu-24.04";
+
+/// Ubuntu releases before 15.04 boot with upstart, not systemd.
+pub fn os_has_systemd(os: &str) -> bool {
+    !matches!(os, "ubuntu-14.04")
+}

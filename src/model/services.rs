@@ -1,0 +1,239 @@
+//! The VPN, the S3 migration, monitoring and the clusters.
+
+use super::ids::{HostId, PgClusterId};
+use super::security::Peer;
+use crate::span::{Span, Spanned};
+
+#[derive(Debug, Clone)]
+pub struct VpnEnd {
+    pub host: HostId,
+    pub host_span: Span,
+    /// Networks behind this gateway: `Network`, `Subnet` or `Cidr` peers.
+    pub subnets: Vec<Peer>,
+    pub subnets_span: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dpd {
+    pub delay_ms: u64,
+    pub timeout_ms: u64,
+    pub action: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vpn {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub ike_version: Spanned<u8>,
+    pub left: VpnEnd,
+    pub right: VpnEnd,
+    pub ike: Option<Spanned<String>>,
+    pub esp: Option<Spanned<String>>,
+    pub psk_env: Option<String>,
+    pub dpd: Dpd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationMethod {
+    Sync,
+    Replication,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub source: Spanned<String>,
+    pub dest: Spanned<String>,
+    pub storage_class: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Migration {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub from_region: Spanned<String>,
+    pub to_region: Spanned<String>,
+    pub method: MigrationMethod,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ec2Discovery {
+    pub region: String,
+    pub filters: Vec<(String, Vec<String>)>,
+    /// (target label, source: `tag:Name`, `instance-id`, …)
+    pub relabels: Vec<(String, String)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prometheus {
+    pub host: HostId,
+    pub host_span: Span,
+    pub port: u16,
+    pub scrape_interval_ms: u64,
+    pub evaluation_interval_ms: u64,
+    pub retention_ms: u64,
+    pub ec2: Vec<Ec2Discovery>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    Email,
+    GoogleChat,
+    Slack,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactPoint {
+    pub name: String,
+    pub kind: ContactKind,
+    pub to: Option<String>,
+    pub url_env: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grafana {
+    pub host: HostId,
+    pub host_span: Span,
+    pub port: u16,
+    pub dashboards: Vec<String>,
+    pub contact_points: Vec<ContactPoint>,
+    /// Index into `contact_points`.
+    pub default_contact_point: Option<usize>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlertKind {
+    DiskUsage { above: f64 },
+    CpuUsage { above: f64 },
+    MemoryUsage { above: f64 },
+    InstanceDown,
+    ReplicationLag { cluster: PgClusterId, above_ms: u64 },
+    Custom { expr: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub name: String,
+    pub kind: AlertKind,
+    pub for_ms: Option<Spanned<u64>>,
+    pub severity: String,
+    /// Index into the Grafana contact points.
+    pub notify: Option<usize>,
+    pub span: Span,
+    pub name_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeExporter {
+    pub version: String,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct Monitoring {
+    pub node_exporter: NodeExporter,
+    pub prometheus: Option<Prometheus>,
+    pub grafana: Option<Grafana>,
+    pub alerts: Vec<Alert>,
+    pub span: Span,
+}
+
+/// A list of hosts given as `group=` or as host names.
+#[derive(Debug, Clone, Default)]
+pub struct Members {
+    pub hosts: Vec<HostId>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Haproxy {
+    pub host: HostId,
+    pub host_span: Span,
+    pub port: u16,
+    pub stats_port: u16,
+    pub check_interval_ms: u64,
+    pub fall: u32,
+    pub rise: u32,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Patroni {
+    pub ttl: u32,
+    pub loop_wait: u32,
+    pub retry_timeout: u32,
+    pub maximum_lag_on_failover: u64,
+    pub use_pg_rewind: bool,
+    pub use_slots: bool,
+    pub synchronous_mode: bool,
+    pub span: Option<Span>,
+}
+
+impl Default for Patroni {
+    fn default() -> Self {
+        Patroni {
+            ttl: 30,
+            loop_wait: 10,
+            retry_timeout: 10,
+            maximum_lag_on_failover: 1_048_576,
+            use_pg_rewind: true,
+            use_slots: true,
+            synchronous_mode: false,
+            span: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbUser {
+    pub name: String,
+    pub password_env: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PostgresCluster {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub version: Spanned<u32>,
+    pub members: Members,
+    pub etcd: Members,
+    pub clients: Members,
+    pub haproxy: Option<Haproxy>,
+    pub patroni: Patroni,
+    pub replication_user: Option<DbUser>,
+    pub superuser: Option<DbUser>,
+    pub exporter_port: Option<u16>,
+    pub parameters: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EsCluster {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub version: Spanned<String>,
+    pub major: u32,
+    pub members: Members,
+    /// Defaults to all members.
+    pub master_eligible: Members,
+    pub clients: Members,
+    pub heap: Option<Spanned<u64>>,
+    pub minimum_master_nodes: Option<Spanned<u32>>,
+    pub exporter_port: Option<u16>,
+}
+
+impl EsCluster {
+    /// ⌊n/2⌋ + 1 of the master-eligible members.
+    pub fn quorum(&self) -> u32 {
+        self.master_eligible.hosts.len() as u32 / 2 + 1
+    }
+}

@@ -1,0 +1,619 @@
+//! Every node, argument and property of the spec language (LANGUAGE.md).
+
+use super::{Args, NodeSpec, PropSpec, Ty};
+
+const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
+    PropSpec { name, ty, required: false, doc }
+}
+
+const fn req(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
+    PropSpec { name, ty, required: true, doc }
+}
+
+macro_rules! one {
+    ($ty:expr, $what:expr) => {
+        Args { types: &[$ty], min: 1, variadic: false, what: $what }
+    };
+}
+
+const fn leaf(name: &'static str, args: Args, props: &'static [PropSpec], repeat: bool, doc: &'static str) -> NodeSpec {
+    NodeSpec { name, args, props, children: &[], repeat, required: false, doc }
+}
+
+pub const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "esp", "all"];
+pub const OS_RELEASES: &[&str] = &[
+    "ubuntu-14.04",
+    "ubuntu-16.04",
+    "ubuntu-18.04",
+    "ubuntu-20.04",
+    "ubuntu-22.04",
+    "ubuntu-24.04",
+];
+pub const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER_IR",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+];
+pub const DASHBOARDS: &[&str] = &["node-overview", "postgres"];
+
+/// `allow RULE reason="…"`: accepted under any node; suppresses one rule for
+/// diagnostics inside that node.
+pub static ALLOW: NodeSpec = leaf(
+    "allow",
+    one!(Ty::Name, "the rule to allow"),
+    &[req("reason", Ty::Str, "why this node may break the rule (required)")],
+    true,
+    "Suppress one rule on the enclosing node, with a reason.",
+);
+
+static TAG: NodeSpec = leaf(
+    "tag",
+    Args { types: &[Ty::Str, Ty::Str], min: 2, variadic: false, what: "a tag key and value" },
+    &[],
+    true,
+    "A tag (key, value).",
+);
+
+static OWNER: NodeSpec = leaf("owner", one!(Ty::Str, "the owner's contact"), &[], false, "Who owns the estate.");
+
+static TERRAFORM_BACKEND: NodeSpec = leaf(
+    "terraform-backend",
+    one!(Ty::Enum(&["s3"]), "the backend type"),
+    &[
+        req("bucket", Ty::Str, "state bucket"),
+        req("key", Ty::Str, "state object key"),
+        req("region", Ty::Str, "bucket region"),
+        opt("lock-table", Ty::Str, "DynamoDB lock table"),
+    ],
+    false,
+    "Terraform state backend.",
+);
+
+static PROJECT: NodeSpec = NodeSpec {
+    name: "project",
+    args: one!(Ty::Name, "the project name"),
+    props: &[],
+    children: &[&OWNER, &TAG, &TERRAFORM_BACKEND],
+    repeat: false,
+    required: false,
+    doc: "Naming prefix, common tags, Terraform state backend.",
+};
+
+static CIDR: NodeSpec = leaf("cidr", one!(Ty::Cidr, "a CIDR"), &[], true, "One CIDR of the set.");
+
+static ADDRESS_SET: NodeSpec = NodeSpec {
+    name: "address-set",
+    args: one!(Ty::Name, "the address set name"),
+    props: &[],
+    children: &[&CIDR],
+    repeat: true,
+    required: false,
+    doc: "A named list of CIDRs (office, VPN users).",
+};
+
+static VPC_SUBNET: NodeSpec = leaf(
+    "subnet",
+    one!(Ty::Name, "the subnet name"),
+    &[
+        req("zone", Ty::Str, "availability zone, e.g. us-east-1a"),
+        req("cidr", Ty::Cidr, "subnet CIDR inside the VPC"),
+        opt("public", Ty::Bool, "routes to an internet gateway"),
+    ],
+    true,
+    "An AWS subnet.",
+);
+
+static VPC: NodeSpec = NodeSpec {
+    name: "vpc",
+    args: one!(Ty::Name, "the VPC name"),
+    props: &[req("region", Ty::Str, "AWS region"), req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)")],
+    children: &[&VPC_SUBNET],
+    repeat: true,
+    required: false,
+    doc: "An AWS VPC and its subnets.",
+};
+
+static VNET_SUBNET: NodeSpec = leaf(
+    "subnet",
+    one!(Ty::Name, "the subnet name"),
+    &[req("cidr", Ty::Cidr, "subnet CIDR inside the VNet")],
+    true,
+    "An Azure subnet.",
+);
+
+static VNET: NodeSpec = NodeSpec {
+    name: "vnet",
+    args: one!(Ty::Name, "the VNet name"),
+    props: &[
+        req("region", Ty::Str, "Azure region"),
+        req("resource-group", Ty::Str, "Azure resource group"),
+        req("cidr", Ty::Cidr, "VNet address space"),
+    ],
+    children: &[&VNET_SUBNET],
+    repeat: true,
+    required: false,
+    doc: "An Azure VNet and its subnets.",
+};
+
+static ADMIN: NodeSpec = leaf(
+    "admin",
+    one!(Ty::Name, "the user name"),
+    &[req("ssh-key", Ty::Str, "public SSH key")],
+    true,
+    "A sudo admin user with an SSH key.",
+);
+static DOMAIN: NodeSpec = leaf("domain", one!(Ty::Str, "the DNS domain"), &[], false, "Domain for host FQDNs.");
+static PACKAGES: NodeSpec = leaf(
+    "packages",
+    Args { types: &[Ty::Str], min: 1, variadic: true, what: "package names" },
+    &[],
+    true,
+    "Packages installed at first boot.",
+);
+static DOCKER: NodeSpec = leaf(
+    "docker",
+    Args::NONE,
+    &[
+        opt("log-driver", Ty::Str, "Docker log driver"),
+        opt("log-max-size", Ty::Size, "log file size before rotation"),
+        opt("log-max-file", Ty::Int, "log files kept"),
+        opt("storage-driver", Ty::Str, "Docker storage driver"),
+    ],
+    false,
+    "Docker daemon settings (/etc/docker/daemon.json).",
+);
+static NETWORK_TUNING: NodeSpec = leaf(
+    "network-tuning",
+    Args::NONE,
+    &[req("profile", Ty::Enum(&["high-traffic"]), "the sysctl profile")],
+    false,
+    "Kernel network tuning profile.",
+);
+static COMMAND_LOG: NodeSpec = leaf(
+    "command-log",
+    Args::NONE,
+    &[req("path", Ty::Str, "file that receives every command users run")],
+    false,
+    "Log every command users run.",
+);
+
+static BASELINE: NodeSpec = NodeSpec {
+    name: "baseline",
+    args: Args::NONE,
+    props: &[],
+    children: &[&ADMIN, &DOMAIN, &PACKAGES, &DOCKER, &NETWORK_TUNING, &COMMAND_LOG],
+    repeat: false,
+    required: false,
+    doc: "What every host gets at first boot (cloud-init).",
+};
+
+static SUBNETS: NodeSpec = leaf(
+    "subnets",
+    Args { types: &[Ty::Str], min: 1, variadic: true, what: "subnet references (\"vpc/subnet\")" },
+    &[],
+    false,
+    "Subnets the hosts are spread over, round-robin.",
+);
+static SECURITY_GROUPS: NodeSpec = leaf(
+    "security-groups",
+    Args { types: &[Ty::Name], min: 1, variadic: true, what: "security group names" },
+    &[],
+    false,
+    "Security groups attached to the hosts.",
+);
+
+macro_rules! host_props {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            $($extra,)*
+            opt("type", Ty::Str, "AWS instance type or Azure VM size"),
+            opt("os", Ty::Enum(OS_RELEASES), "operating system release"),
+            opt("key-pair", Ty::Str, "AWS key pair"),
+            opt("volume-size", Ty::Int, "root volume size in GiB"),
+            opt("public-ip", Ty::Bool, "ask for a fresh dynamic public IP"),
+            opt("memory", Ty::Size, "RAM, overriding the instance-type table"),
+            opt("monitored", Ty::Bool, "run Node Exporter and scrape it (default #true)"),
+        ]
+    };
+}
+
+static DEFAULTS: NodeSpec = NodeSpec {
+    name: "defaults",
+    args: Args::NONE,
+    props: host_props!(),
+    children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
+    repeat: false,
+    required: false,
+    doc: "Properties every group and host inherits.",
+};
+
+static GROUP: NodeSpec = NodeSpec {
+    name: "group",
+    args: one!(Ty::Name, "the group name"),
+    props: host_props!(req("count", Ty::Int, "number of hosts (NAME-01 … NAME-N)")),
+    children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
+    repeat: true,
+    required: false,
+    doc: "A group of identical hosts.",
+};
+
+static HOST: NodeSpec = NodeSpec {
+    name: "host",
+    args: one!(Ty::Name, "the host name"),
+    props: host_props!(
+        opt("address", Ty::Ip, "fixed private address"),
+        opt("public-address", Ty::Ip, "an existing public IP (Elastic IP / static public IP) to attach"),
+    ),
+    children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
+    repeat: true,
+    required: false,
+    doc: "A single host.",
+};
+
+static FLEET: NodeSpec = NodeSpec {
+    name: "fleet",
+    args: Args::NONE,
+    props: &[],
+    children: &[&DEFAULTS, &GROUP, &HOST],
+    repeat: false,
+    required: false,
+    doc: "The hosts of the estate.",
+};
+
+const RULE_ARGS: Args = Args {
+    types: &[Ty::Enum(PROTOCOLS), Ty::PortOrRange],
+    min: 1,
+    variadic: false,
+    what: "a protocol and, for tcp/udp, a port or range",
+};
+
+static INGRESS: NodeSpec = leaf(
+    "ingress",
+    RULE_ARGS,
+    &[
+        req("from", Ty::Str, "source: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:"),
+        opt("description", Ty::Str, "why the rule exists"),
+    ],
+    true,
+    "An inbound rule.",
+);
+static EGRESS: NodeSpec = leaf(
+    "egress",
+    RULE_ARGS,
+    &[
+        req("to", Ty::Str, "destination: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:"),
+        opt("description", Ty::Str, "why the rule exists"),
+    ],
+    true,
+    "An outbound rule (without any, egress is open).",
+);
+
+static SECURITY_GROUP: NodeSpec = NodeSpec {
+    name: "security-group",
+    args: one!(Ty::Name, "the security group name"),
+    props: &[
+        opt("vpc", Ty::Name, "the AWS VPC (one of vpc= or vnet=)"),
+        opt("vnet", Ty::Name, "the Azure VNet (one of vpc= or vnet=)"),
+    ],
+    children: &[&INGRESS, &EGRESS],
+    repeat: true,
+    required: false,
+    doc: "An AWS security group or Azure NSG.",
+};
+
+static VPN_LEFT: NodeSpec = leaf(
+    "left",
+    Args::NONE,
+    &[req("host", Ty::Name, "gateway host"), req("subnets", Ty::Str, "networks behind it (vpc:, vnet:, subnet:, cidr:)")],
+    false,
+    "The left gateway.",
+);
+static VPN_RIGHT: NodeSpec = leaf(
+    "right",
+    Args::NONE,
+    &[req("host", Ty::Name, "gateway host"), req("subnets", Ty::Str, "networks behind it (vpc:, vnet:, subnet:, cidr:)")],
+    false,
+    "The right gateway.",
+);
+static IKE: NodeSpec = leaf("ike", one!(Ty::Str, "an IKE proposal"), &[], false, "IKE proposal, e.g. aes256-sha256-modp2048.");
+static ESP: NodeSpec = leaf("esp", one!(Ty::Str, "an ESP proposal"), &[], false, "ESP proposal, e.g. aes256-sha256.");
+static PSK_ENV: NodeSpec = leaf(
+    "psk-env",
+    one!(Ty::EnvVar, "the environment variable holding the pre-shared key"),
+    &[],
+    false,
+    "Where the pre-shared key comes from.",
+);
+static DPD: NodeSpec = leaf(
+    "dpd",
+    Args::NONE,
+    &[
+        opt("delay", Ty::Duration, "dead peer detection interval"),
+        opt("timeout", Ty::Duration, "IKEv1 only: time before the peer is declared dead"),
+        opt("action", Ty::Enum(&["restart", "clear", "hold", "none"]), "what to do when the peer is dead"),
+    ],
+    false,
+    "Dead peer detection.",
+);
+
+static VPN: NodeSpec = NodeSpec {
+    name: "vpn",
+    args: one!(Ty::Name, "the tunnel name"),
+    props: &[opt("ike-version", Ty::Int, "1 or 2 (default 2)")],
+    children: &[&VPN_LEFT, &VPN_RIGHT, &IKE, &ESP, &PSK_ENV, &DPD],
+    repeat: true,
+    required: false,
+    doc: "A StrongSwan site-to-site tunnel between two gateway hosts.",
+};
+
+static BUCKET: NodeSpec = leaf(
+    "bucket",
+    one!(Ty::Str, "the source bucket"),
+    &[req("to", Ty::Str, "destination bucket"), opt("storage-class", Ty::Enum(STORAGE_CLASSES), "destination storage class")],
+    true,
+    "A bucket to move.",
+);
+
+static S3_MIGRATION: NodeSpec = NodeSpec {
+    name: "s3-migration",
+    args: one!(Ty::Name, "the migration name"),
+    props: &[
+        req("from-region", Ty::Str, "source region"),
+        req("to-region", Ty::Str, "destination region"),
+        opt("method", Ty::Enum(&["sync", "replication"]), "aws s3 sync, or S3 replication (default sync)"),
+    ],
+    children: &[&BUCKET],
+    repeat: true,
+    required: false,
+    doc: "Move buckets between regions.",
+};
+
+static NODE_EXPORTER: NodeSpec = leaf(
+    "node-exporter",
+    Args::NONE,
+    &[opt("version", Ty::Str, "Node Exporter release"), opt("port", Ty::Port, "listen port (default 9100)")],
+    false,
+    "Node Exporter on every monitored host.",
+);
+static FILTER: NodeSpec = leaf(
+    "filter",
+    Args { types: &[Ty::Str, Ty::Str], min: 2, variadic: true, what: "a filter name and its values" },
+    &[],
+    true,
+    "An EC2 API filter.",
+);
+static RELABEL: NodeSpec = leaf(
+    "relabel",
+    one!(Ty::Str, "the target label"),
+    &[req("from", Ty::Str, "tag:NAME, instance-id, private-ip, availability-zone, instance-type")],
+    true,
+    "Copy EC2 metadata into a label.",
+);
+static EC2_DISCOVERY: NodeSpec = NodeSpec {
+    name: "ec2-discovery",
+    args: Args::NONE,
+    props: &[req("region", Ty::Str, "AWS region to discover")],
+    children: &[&FILTER, &RELABEL],
+    repeat: true,
+    required: false,
+    doc: "EC2 service discovery.",
+};
+static PROMETHEUS: NodeSpec = NodeSpec {
+    name: "prometheus",
+    args: Args::NONE,
+    props: &[
+        req("host", Ty::Name, "host that runs Prometheus"),
+        opt("port", Ty::Port, "listen port (default 9090)"),
+        opt("scrape-interval", Ty::Duration, "default 15s"),
+        opt("evaluation-interval", Ty::Duration, "default 15s"),
+        opt("retention", Ty::Duration, "TSDB retention (default 15d)"),
+    ],
+    children: &[&EC2_DISCOVERY],
+    repeat: false,
+    required: false,
+    doc: "The Prometheus server.",
+};
+static DASHBOARD: NodeSpec = leaf("dashboard", one!(Ty::Enum(DASHBOARDS), "a dashboard"), &[], true, "A dashboard to provision.");
+static CONTACT_POINT: NodeSpec = leaf(
+    "contact-point",
+    one!(Ty::Name, "the contact point name"),
+    &[
+        req("type", Ty::Enum(&["email", "googlechat", "slack"]), "notifier type"),
+        opt("to", Ty::Str, "email addresses (type=email)"),
+        opt("url-env", Ty::EnvVar, "environment variable with the webhook URL (googlechat, slack)"),
+    ],
+    true,
+    "A Grafana contact point.",
+);
+static DEFAULT_CONTACT_POINT: NodeSpec = leaf(
+    "default-contact-point",
+    one!(Ty::Name, "a contact point"),
+    &[],
+    false,
+    "Where alerts without notify= go.",
+);
+static GRAFANA: NodeSpec = NodeSpec {
+    name: "grafana",
+    args: Args::NONE,
+    props: &[req("host", Ty::Name, "host that runs Grafana"), opt("port", Ty::Port, "listen port (default 3000)")],
+    children: &[&DASHBOARD, &CONTACT_POINT, &DEFAULT_CONTACT_POINT],
+    repeat: false,
+    required: false,
+    doc: "Grafana dashboards and alerting.",
+};
+static ALERT: NodeSpec = leaf(
+    "alert",
+    one!(Ty::Name, "the alert (built-in name or your own)"),
+    &[
+        opt("above", Ty::Threshold, "threshold: percent, or a duration for replication-lag"),
+        opt("for", Ty::Duration, "how long the condition must hold"),
+        opt("severity", Ty::Enum(&["critical", "warning", "info"]), "alert severity"),
+        opt("notify", Ty::Name, "contact point"),
+        opt("cluster", Ty::Name, "postgres cluster (replication-lag)"),
+        opt("expr", Ty::Str, "PromQL, for alerts that are not built in"),
+    ],
+    true,
+    "An alert rule.",
+);
+static MONITORING: NodeSpec = NodeSpec {
+    name: "monitoring",
+    args: Args::NONE,
+    props: &[],
+    children: &[&NODE_EXPORTER, &PROMETHEUS, &GRAFANA, &ALERT],
+    repeat: false,
+    required: false,
+    doc: "Node Exporter, Prometheus, Grafana and alerts.",
+};
+
+const MEMBER_ARGS: Args = Args { types: &[Ty::Name], min: 0, variadic: true, what: "host names" };
+
+static MEMBERS: NodeSpec = leaf(
+    "members",
+    MEMBER_ARGS,
+    &[opt("group", Ty::Name, "a fleet group (or list host names)")],
+    false,
+    "The cluster's hosts.",
+);
+static ETCD: NodeSpec = leaf(
+    "etcd",
+    MEMBER_ARGS,
+    &[opt("group", Ty::Name, "a fleet group (or list host names)")],
+    false,
+    "The etcd members Patroni uses as DCS.",
+);
+static CLIENTS: NodeSpec = leaf(
+    "clients",
+    MEMBER_ARGS,
+    &[opt("group", Ty::Name, "a fleet group (or list host names)")],
+    true,
+    "Hosts that connect to the cluster.",
+);
+static HAPROXY: NodeSpec = leaf(
+    "haproxy",
+    Args::NONE,
+    &[
+        req("host", Ty::Name, "host that runs HAProxy"),
+        opt("port", Ty::Port, "client port routed to the leader (default 5000)"),
+        opt("stats-port", Ty::Port, "stats page port (default 7000)"),
+        opt("check-interval", Ty::Duration, "health check interval (default 3s)"),
+        opt("fall", Ty::Int, "failed checks before a server is down (default 3)"),
+        opt("rise", Ty::Int, "passed checks before a server is up (default 2)"),
+    ],
+    false,
+    "HAProxy routing to the Patroni leader.",
+);
+static PATRONI: NodeSpec = leaf(
+    "patroni",
+    Args::NONE,
+    &[
+        opt("ttl", Ty::Int, "leader key TTL in seconds (default 30)"),
+        opt("loop-wait", Ty::Int, "seconds between HA loops (default 10)"),
+        opt("retry-timeout", Ty::Int, "DCS and PostgreSQL retry timeout in seconds (default 10)"),
+        opt("maximum-lag-on-failover", Ty::Int, "bytes (default 1048576)"),
+        opt("use-pg-rewind", Ty::Bool, "default #true"),
+        opt("use-slots", Ty::Bool, "default #true"),
+        opt("synchronous-mode", Ty::Bool, "default #false"),
+    ],
+    false,
+    "Patroni timing and replication settings.",
+);
+static REPLICATION_USER: NodeSpec = leaf(
+    "replication-user",
+    one!(Ty::Name, "the user name"),
+    &[req("password-env", Ty::EnvVar, "environment variable with the password")],
+    false,
+    "The replication role.",
+);
+static SUPERUSER: NodeSpec = leaf(
+    "superuser",
+    one!(Ty::Name, "the user name"),
+    &[req("password-env", Ty::EnvVar, "environment variable with the password")],
+    false,
+    "The superuser role.",
+);
+static EXPORTER: NodeSpec = leaf(
+    "exporter",
+    Args::NONE,
+    &[req("port", Ty::Port, "exporter port")],
+    false,
+    "A Prometheus exporter on every member.",
+);
+static PARAMETER: NodeSpec = leaf(
+    "parameter",
+    Args { types: &[Ty::Str, Ty::Scalar], min: 2, variadic: false, what: "a parameter name and value" },
+    &[],
+    true,
+    "A postgresql.conf parameter.",
+);
+static POSTGRES_CLUSTER: NodeSpec = NodeSpec {
+    name: "postgres-cluster",
+    args: one!(Ty::Name, "the cluster name"),
+    props: &[req("version", Ty::Scalar, "PostgreSQL major version, e.g. 15")],
+    children: &[
+        &MEMBERS,
+        &ETCD,
+        &CLIENTS,
+        &HAPROXY,
+        &PATRONI,
+        &REPLICATION_USER,
+        &SUPERUSER,
+        &EXPORTER,
+        &PARAMETER,
+    ],
+    repeat: true,
+    required: false,
+    doc: "PostgreSQL HA with Patroni, etcd and HAProxy.",
+};
+
+static MASTER_ELIGIBLE: NodeSpec = leaf(
+    "master-eligible",
+    MEMBER_ARGS,
+    &[opt("group", Ty::Name, "a fleet group (or list host names)")],
+    false,
+    "Members that may become master (default: all).",
+);
+static HEAP: NodeSpec = leaf("heap", one!(Ty::Size, "the JVM heap size"), &[], false, "JVM heap (-Xms = -Xmx).");
+static MINIMUM_MASTER_NODES: NodeSpec = leaf(
+    "minimum-master-nodes",
+    one!(Ty::Int, "a member count"),
+    &[],
+    false,
+    "discovery.zen.minimum_master_nodes (6.x); computed when absent.",
+);
+static ELASTICSEARCH_CLUSTER: NodeSpec = NodeSpec {
+    name: "elasticsearch-cluster",
+    args: one!(Ty::Name, "the cluster name"),
+    props: &[req("version", Ty::Scalar, "Elasticsearch version, e.g. \"6.8.23\"")],
+    children: &[&MEMBERS, &MASTER_ELIGIBLE, &CLIENTS, &HEAP, &MINIMUM_MASTER_NODES, &EXPORTER],
+    repeat: true,
+    required: false,
+    doc: "An Elasticsearch cluster.",
+};
+
+/// The document root.
+pub static ROOT: NodeSpec = NodeSpec {
+    name: "(document)",
+    args: Args::NONE,
+    props: &[],
+    children: &[
+        &PROJECT,
+        &ADDRESS_SET,
+        &VPC,
+        &VNET,
+        &BASELINE,
+        &FLEET,
+        &SECURITY_GROUP,
+        &VPN,
+        &S3_MIGRATION,
+        &MONITORING,
+        &POSTGRES_CLUSTER,
+        &ELASTICSEARCH_CLUSTER,
+    ],
+    repeat: false,
+    required: true,
+    doc: "An infragen spec.",
+};
