@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# test.sh [ARGS...]: the project's one test command (CI runs it through .ci/run).
+#   1. scripts/install-test-tools.sh (idempotent; a few seconds when all is present)
+#   2. .tools/bin on PATH, INFRAGEN_TOOLS exported for tests/support/tools.rs
+#   3. cargo fmt --check; cargo clippy --all-targets -- -D warnings; cargo test ARGS...
+# Works from any directory. INFRAGEN_TOOLS, if already set, chooses the tools dir
+# (default <repo>/.tools) for both the installer and the tests.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export INFRAGEN_TOOLS="${INFRAGEN_TOOLS:-$PWD/.tools}"
+
+bash scripts/install-test-tools.sh
+
+export PATH="$INFRAGEN_TOOLS/bin:$PATH"
+export CHECKPOINT_DISABLE=1   # terraform: no update check (no network here)
+
+echo "==> cargo fmt --check"
+cargo fmt --check
+echo "==> cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+echo "==> cargo test $*"
+cargo test "$@"
