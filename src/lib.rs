@@ -5,11 +5,15 @@
 //! flows) → `rules` (checks) → `emit` (one module per target) → write.
 //! See docs/architecture.md.
 
+pub mod cli;
 pub mod diagnostic;
-pub mod span;
-pub mod syntax;
-pub mod schema;
-pub mod units;
-pub mod model;
+pub mod graph;
 pub mod lock;
 pub mod lower;
+pub mod model;
+pub mod pipeline;
+pub mod rules;
+pub mod schema;
+pub mod span;
+pub mod syntax;
+pub mod units;

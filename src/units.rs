@@ -16,14 +16,21 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
                 "g" => 1 << 30,
                 "t" => 1 << 40,
                 "" => 1,
-                _ => return Err(format!("unknown size unit in `{s}`; use k, m, g or t, e.g. \"31g\"")),
+                _ => {
+                    return Err(format!(
+                        "unknown size unit in `{s}`; use k, m, g or t, e.g. \"31g\""
+                    ));
+                }
             };
             (&lower[..i], mult)
         }
         None => (lower.as_str(), 1),
     };
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size; write e.g. \"31g\" or \"512m\""))?;
-    n.checked_mul(mult).ok_or_else(|| format!("`{s}` is too large"))
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size; write e.g. \"31g\" or \"512m\""))?;
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// `"15s"` → milliseconds. Units ms, s, m, h, d, w.
@@ -60,7 +67,7 @@ pub fn format_duration(ms: u64) -> String {
         return "0s".into();
     }
     for (unit, suffix) in UNITS {
-        if ms % unit == 0 {
+        if ms.is_multiple_of(unit) {
             return format!("{}{suffix}", ms / unit);
         }
     }
@@ -98,7 +105,8 @@ pub fn is_valid_name(s: &str) -> bool {
 /// Environment variable names: `[A-Z_][A-Z0-9_]*`.
 pub fn is_valid_env_var(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some('A'..='Z' | '_')) && chars.all(|c| matches!(c, 'A'..='Z' | '0'..='9' | '_'))
+    matches!(chars.next(), Some('A'..='Z' | '_'))
+        && chars.all(|c| matches!(c, 'A'..='Z' | '0'..='9' | '_'))
 }
 
 #[cfg(test)]

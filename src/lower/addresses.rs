@@ -25,15 +25,20 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
 
     for i in 0..model.hosts.len() {
         let h = &model.hosts[i];
-        let (Some(addr), Some(span)) = (h.address, h.address_span) else { continue };
+        let (Some(addr), Some(span)) = (h.address, h.address_span) else {
+            continue;
+        };
         let subnet = model.subnet(h.subnet);
         let v4 = match addr {
             IpAddr::V4(v4) => v4,
             IpAddr::V6(_) => {
                 diags.push(
-                    Diagnostic::error("invalid-value", format!("host `{}` needs an IPv4 address", h.name))
-                        .label(span, "IPv6 address")
-                        .help("subnets are IPv4; give an address inside the host's subnet"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("host `{}` needs an IPv4 address", h.name),
+                    )
+                    .label(span, "IPv6 address")
+                    .help("subnets are IPv4; give an address inside the host's subnet"),
                 );
                 model.hosts[i].address = None;
                 continue;
@@ -42,7 +47,10 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
         let mut problem = None;
         if !subnet.cidr.value.contains(&addr) {
             problem = Some((
-                format!("address {addr} of `{}` is outside its subnet {}", h.name, subnet.cidr.value),
+                format!(
+                    "address {addr} of `{}` is outside its subnet {}",
+                    h.name, subnet.cidr.value
+                ),
                 format!("pick an address inside {}", subnet.cidr.value),
             ));
         } else if !v4.is_loopback()
@@ -60,12 +68,19 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
         } else if let Some(other) = owner.get(&u32::from(v4)) {
             let other = model.host(*other);
             problem = Some((
-                format!("address {addr} is given to both `{}` and `{}`", other.name, h.name),
+                format!(
+                    "address {addr} is given to both `{}` and `{}`",
+                    other.name, h.name
+                ),
                 "every host needs its own address".to_string(),
             ));
         }
         if let Some((msg, help)) = problem {
-            diags.push(Diagnostic::error("invalid-value", msg).label(span, "this address").help(help));
+            diags.push(
+                Diagnostic::error("invalid-value", msg)
+                    .label(span, "this address")
+                    .help(help),
+            );
             model.hosts[i].address = None;
             continue;
         }
@@ -79,11 +94,15 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
         if h.address_span.is_some() {
             continue;
         }
-        let Some((path, IpAddr::V4(v4))) = lock.entries.get(&h.name) else { continue };
+        let Some((path, IpAddr::V4(v4))) = lock.entries.get(&h.name) else {
+            continue;
+        };
         if *path != model.subnet_path(h.subnet) {
             continue;
         }
-        let Some((first, last)) = usable_range(&model.subnet(h.subnet).cidr.value) else { continue };
+        let Some((first, last)) = usable_range(&model.subnet(h.subnet).cidr.value) else {
+            continue;
+        };
         let a = u32::from(*v4);
         let set = taken.entry(h.subnet).or_default();
         if (first..=last).contains(&a) && set.insert(a) {
@@ -98,7 +117,9 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
             continue;
         }
         let subnet = h.subnet;
-        let Some((first, last)) = usable_range(&model.subnet(subnet).cidr.value) else { continue };
+        let Some((first, last)) = usable_range(&model.subnet(subnet).cidr.value) else {
+            continue;
+        };
         let set = taken.entry(subnet).or_default();
         let next = cursor.entry(subnet).or_insert(first);
         while *next <= last && set.contains(next) {
@@ -117,7 +138,8 @@ pub fn lock_of(model: &Model) -> AddressLock {
     let mut lock = AddressLock::default();
     for h in &model.hosts {
         if let Some(a) = h.address {
-            lock.entries.insert(h.name.clone(), (model.subnet_path(h.subnet), a));
+            lock.entries
+                .insert(h.name.clone(), (model.subnet_path(h.subnet), a));
         }
     }
     lock

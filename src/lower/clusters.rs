@@ -14,10 +14,16 @@ impl Lowerer<'_> {
                 self.push(
                     Diagnostic::error(
                         "missing-value",
-                        format!("`{} \"{}\"` needs `{key}`", cluster.name, cluster.arg_str(0).unwrap_or("")),
+                        format!(
+                            "`{} \"{}\"` needs `{key}`",
+                            cluster.name,
+                            cluster.arg_str(0).unwrap_or("")
+                        ),
                     )
                     .label(cluster.name_span, format!("no `{key}`"))
-                    .help(format!("add `{key} group=\"GROUP\"` or `{key} \"host-a\" \"host-b\"`")),
+                    .help(format!(
+                        "add `{key} group=\"GROUP\"` or `{key} \"host-a\" \"host-b\"`"
+                    )),
                 );
             }
             return Members::default();
@@ -25,14 +31,19 @@ impl Lowerer<'_> {
         let mut hosts = Vec::new();
         match (c.prop("group"), c.args.is_empty()) {
             (Some(_), false) => self.push(
-                Diagnostic::error("invalid-value", format!("`{key}` names both a group and hosts"))
-                    .label(c.span, "group= and host names")
-                    .help("use either group=\"NAME\" or a list of host names"),
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{key}` names both a group and hosts"),
+                )
+                .label(c.span, "group= and host names")
+                .help("use either group=\"NAME\" or a list of host names"),
             ),
             (None, true) => self.push(
                 Diagnostic::error("missing-value", format!("`{key}` lists no hosts"))
                     .label(c.name_span, "empty")
-                    .help(format!("write `{key} group=\"GROUP\"` or `{key} \"host-a\" \"host-b\"`")),
+                    .help(format!(
+                        "write `{key} group=\"GROUP\"` or `{key} \"host-a\" \"host-b\"`"
+                    )),
             ),
             (Some(g), true) => {
                 if let Some(name) = g.value.as_str()
@@ -51,7 +62,10 @@ impl Lowerer<'_> {
                 }
             }
         }
-        Members { hosts, span: c.span }
+        Members {
+            hosts,
+            span: c.span,
+        }
     }
 
     fn host_ref(&mut self, n: &Node, key: &str) -> Option<(HostId, crate::span::Span)> {
@@ -62,7 +76,10 @@ impl Lowerer<'_> {
     pub(super) fn postgres(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = PgClusterId::from_index(self.model.postgres.len());
-        if !self.pg_clusters.declare(&name.value, id, name.span, self.diags) {
+        if !self
+            .pg_clusters
+            .declare(&name.value, id, name.span, self.diags)
+        {
             return;
         }
         let Some(vp) = n.prop("version") else { return };
@@ -73,9 +90,12 @@ impl Lowerer<'_> {
         };
         let Some(version) = version.filter(|v| (10..=30).contains(v)) else {
             self.push(
-                Diagnostic::error("invalid-value", "PostgreSQL version must be a major version such as 15")
-                    .label(vp.span, "not a supported major version")
-                    .help("write version=15"),
+                Diagnostic::error(
+                    "invalid-value",
+                    "PostgreSQL version must be a major version such as 15",
+                )
+                .label(vp.span, "not a supported major version")
+                .help("write version=15"),
             );
             return;
         };
@@ -108,7 +128,9 @@ impl Lowerer<'_> {
                     .unwrap_or(d.maximum_lag_on_failover),
                 use_pg_rewind: p.prop_bool("use-pg-rewind").unwrap_or(d.use_pg_rewind),
                 use_slots: p.prop_bool("use-slots").unwrap_or(d.use_slots),
-                synchronous_mode: p.prop_bool("synchronous-mode").unwrap_or(d.synchronous_mode),
+                synchronous_mode: p
+                    .prop_bool("synchronous-mode")
+                    .unwrap_or(d.synchronous_mode),
                 span: Some(p.span),
             };
         }
@@ -121,7 +143,12 @@ impl Lowerer<'_> {
         };
         let parameters = n
             .children_named("parameter")
-            .filter_map(|p| Some((p.arg_str(0)?.to_string(), Self::value_string(&p.arg(1)?.value)?)))
+            .filter_map(|p| {
+                Some((
+                    p.arg_str(0)?.to_string(),
+                    Self::value_string(&p.arg(1)?.value)?,
+                ))
+            })
             .collect();
         self.model.postgres.push(PostgresCluster {
             name: name.value,
@@ -144,12 +171,19 @@ impl Lowerer<'_> {
         let Some(name) = Self::name_of(n) else { return };
         let Some(vp) = n.prop("version") else { return };
         let version = Self::value_string(&vp.value).unwrap_or_default();
-        let Some(major) = version.split('.').next().and_then(|m| m.parse::<u32>().ok()).filter(|m| (5..=9).contains(m))
+        let Some(major) = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (5..=9).contains(m))
         else {
             self.push(
-                Diagnostic::error("invalid-value", format!("`{version}` is not an Elasticsearch version"))
-                    .label(vp.span, "expected e.g. \"6.8.23\" or \"7.17.0\"")
-                    .help("write the version as MAJOR.MINOR.PATCH (major 5 to 9)"),
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{version}` is not an Elasticsearch version"),
+                )
+                .label(vp.span, "expected e.g. \"6.8.23\" or \"7.17.0\"")
+                .help("write the version as MAJOR.MINOR.PATCH (major 5 to 9)"),
             );
             return;
         };
@@ -157,11 +191,18 @@ impl Lowerer<'_> {
         let mut master_eligible = self.members(n, "master-eligible", false);
         if n.child("master-eligible").is_none() {
             master_eligible = members.clone();
-        } else if let Some(stray) = master_eligible.hosts.iter().find(|h| !members.hosts.contains(h)) {
+        } else if let Some(stray) = master_eligible
+            .hosts
+            .iter()
+            .find(|h| !members.hosts.contains(h))
+        {
             self.push(
                 Diagnostic::error(
                     "invalid-value",
-                    format!("master-eligible host `{}` is not a member", self.model.host(*stray).name),
+                    format!(
+                        "master-eligible host `{}` is not a member",
+                        self.model.host(*stray).name
+                    ),
                 )
                 .label(master_eligible.span, "not in `members`")
                 .help("master-eligible nodes must be members of the cluster"),
@@ -170,7 +211,10 @@ impl Lowerer<'_> {
         let clients = self.members(n, "clients", false);
         let heap = n.child("heap").and_then(|h| {
             let a = h.arg(0)?;
-            Some(Spanned::new(crate::units::parse_size(a.value.as_str()?).ok()?, a.span))
+            Some(Spanned::new(
+                crate::units::parse_size(a.value.as_str()?).ok()?,
+                a.span,
+            ))
         });
         let minimum_master_nodes = n.child("minimum-master-nodes").and_then(|m| {
             let a = m.arg(0)?;

@@ -13,7 +13,10 @@ const MAX_GROUP_COUNT: i128 = 100_000;
 
 impl Lowerer<'_> {
     pub(super) fn fleet(&mut self, fleet: &Node) {
-        let mut base = HostSettings { monitored: true, ..HostSettings::default() };
+        let mut base = HostSettings {
+            monitored: true,
+            ..HostSettings::default()
+        };
         if let Some(d) = fleet.child("defaults") {
             base = self.settings(d, &base);
         }
@@ -48,7 +51,10 @@ impl Lowerer<'_> {
             s.monitored = b;
         }
         if let Some(p) = n.prop("memory")
-            && let Some(bytes) = p.value.as_str().and_then(|v| crate::units::parse_size(v).ok())
+            && let Some(bytes) = p
+                .value
+                .as_str()
+                .and_then(|v| crate::units::parse_size(v).ok())
         {
             s.memory = Some(Spanned::new(bytes, p.span));
         }
@@ -93,9 +99,12 @@ impl Lowerer<'_> {
                 None => "write subnets as \"NETWORK/SUBNET\", e.g. \"core/private-a\"".into(),
             };
             self.push(
-                Diagnostic::error("invalid-value", format!("`{path}` is not a subnet reference"))
-                    .label(span, "expected \"NETWORK/SUBNET\"")
-                    .help(help),
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{path}` is not a subnet reference"),
+                )
+                .label(span, "expected \"NETWORK/SUBNET\"")
+                .help(help),
             );
             return None;
         }
@@ -109,9 +118,16 @@ impl Lowerer<'_> {
         if s.subnets.is_empty() {
             if n.child("subnets").is_none() && s.subnets_span.is_none() {
                 self.push(
-                    Diagnostic::error("missing-value", format!("`{} \"{}\"` needs `subnets`", n.name, n.arg_str(0).unwrap_or("")))
-                        .label(label, "no subnet to place it in")
-                        .help("add `subnets \"vpc/subnet\" …` here or in `defaults`"),
+                    Diagnostic::error(
+                        "missing-value",
+                        format!(
+                            "`{} \"{}\"` needs `subnets`",
+                            n.name,
+                            n.arg_str(0).unwrap_or("")
+                        ),
+                    )
+                    .label(label, "no subnet to place it in")
+                    .help("add `subnets \"vpc/subnet\" …` here or in `defaults`"),
                 );
             }
             return false;
@@ -130,7 +146,10 @@ impl Lowerer<'_> {
                             self.model.network(other).name
                         ),
                     )
-                    .label(s.subnets_span.unwrap_or(label), "subnets of different networks")
+                    .label(
+                        s.subnets_span.unwrap_or(label),
+                        "subnets of different networks",
+                    )
                     .help("a group lives in one VPC or VNet; split it into one group per network"),
                 );
                 ok = false;
@@ -164,13 +183,16 @@ impl Lowerer<'_> {
         match &s.instance_type {
             None => {
                 self.push(
-                    Diagnostic::error("missing-value", format!("`{}` needs `type=`", n.arg_str(0).unwrap_or("")))
-                        .label(label, "no instance type")
-                        .help(if cloud == Cloud::Aws {
-                            "add `type=\"m5.large\"` (an EC2 instance type) here or in `defaults`"
-                        } else {
-                            "add `type=\"Standard_B2s\"` (an Azure VM size) here or in `defaults`"
-                        }),
+                    Diagnostic::error(
+                        "missing-value",
+                        format!("`{}` needs `type=`", n.arg_str(0).unwrap_or("")),
+                    )
+                    .label(label, "no instance type")
+                    .help(if cloud == Cloud::Aws {
+                        "add `type=\"m5.large\"` (an EC2 instance type) here or in `defaults`"
+                    } else {
+                        "add `type=\"Standard_B2s\"` (an Azure VM size) here or in `defaults`"
+                    }),
                 );
                 ok = false;
             }
@@ -186,14 +208,21 @@ impl Lowerer<'_> {
                         .help("AWS hosts take EC2 instance types (m5.large); Azure hosts take VM sizes (Standard_B2s)"),
                     );
                     ok = false;
-                } else if s.memory.is_none() && instance_types::memory_of(cloud, &t.value).is_none() {
+                } else if s.memory.is_none() && instance_types::memory_of(cloud, &t.value).is_none()
+                {
                     let help = did_you_mean(&t.value, instance_types::known_types(cloud))
                         .map(|d| format!("{d} Otherwise give its RAM with `memory=\"16g\"`"))
-                        .unwrap_or_else(|| "give its RAM with `memory=\"16g\"` so the heap rules can check it".into());
+                        .unwrap_or_else(|| {
+                            "give its RAM with `memory=\"16g\"` so the heap rules can check it"
+                                .into()
+                        });
                     self.push(
-                        Diagnostic::error("invalid-value", format!("unknown instance type `{}`", t.value))
-                            .label(t.span, "not in infragen's instance-type table")
-                            .help(help),
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("unknown instance type `{}`", t.value),
+                        )
+                        .label(t.span, "not in infragen's instance-type table")
+                        .help(help),
                     );
                     ok = false;
                 }
@@ -213,15 +242,23 @@ impl Lowerer<'_> {
     fn group(&mut self, n: &Node, base: &HostSettings) {
         let Some(name) = Self::name_of(n) else { return };
         let mut settings = self.settings(n, base);
-        if !self.fleet_entries.declare(&name.value, (), name.span, self.diags) {
+        if !self
+            .fleet_entries
+            .declare(&name.value, (), name.span, self.diags)
+        {
             return;
         }
-        let Some(count) = Self::int_prop(n, "count") else { return };
+        let Some(count) = Self::int_prop(n, "count") else {
+            return;
+        };
         if !(1..=MAX_GROUP_COUNT).contains(&count.value) {
             self.push(
-                Diagnostic::error("invalid-value", format!("group `{}` has count {}", name.value, count.value))
-                    .label(count.span, "out of range")
-                    .help(format!("a group has 1 to {MAX_GROUP_COUNT} hosts")),
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("group `{}` has count {}", name.value, count.value),
+                )
+                .label(count.span, "out of range")
+                .help(format!("a group has 1 to {MAX_GROUP_COUNT} hosts")),
             );
             return;
         }
@@ -267,7 +304,10 @@ impl Lowerer<'_> {
     fn single_host(&mut self, n: &Node, base: &HostSettings) {
         let Some(name) = Self::name_of(n) else { return };
         let mut settings = self.settings(n, base);
-        if !self.fleet_entries.declare(&name.value, (), name.span, self.diags) {
+        if !self
+            .fleet_entries
+            .declare(&name.value, (), name.span, self.diags)
+        {
             return;
         }
         if !self.check_settings(n, name.span, &mut settings) {
@@ -280,7 +320,10 @@ impl Lowerer<'_> {
         let subnet = settings.subnets[0];
         let ip = |key: &str| {
             let p = n.prop(key)?;
-            Some(Spanned::new(crate::units::parse_ip(p.value.as_str()?)?, p.span))
+            Some(Spanned::new(
+                crate::units::parse_ip(p.value.as_str()?)?,
+                p.span,
+            ))
         };
         let address = ip("address");
         let memory = self.memory_for(&settings, subnet);

@@ -52,7 +52,11 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         pg_clusters: Namespace::new("postgres cluster"),
     };
     l.model.project.name = "infragen".into();
-    collect_suppressions(&doc.nodes, Span::new(0, usize::MAX), &mut l.model.suppressions);
+    collect_suppressions(
+        &doc.nodes,
+        Span::new(0, usize::MAX),
+        &mut l.model.suppressions,
+    );
 
     // References may point forward, so nodes are lowered in dependency order,
     // not source order.
@@ -63,7 +67,11 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     for n in nodes("address-set") {
         l.address_set(n);
     }
-    for n in doc.nodes.iter().filter(|n| n.name == "vpc" || n.name == "vnet") {
+    for n in doc
+        .nodes
+        .iter()
+        .filter(|n| n.name == "vpc" || n.name == "vnet")
+    {
         l.network(n);
     }
     for n in nodes("baseline") {
@@ -137,11 +145,14 @@ impl Lowerer<'_> {
     }
 
     fn duration_prop(node: &Node, name: &str) -> Option<u64> {
-        node.prop_str(name).and_then(|s| crate::units::parse_duration(s).ok())
+        node.prop_str(name)
+            .and_then(|s| crate::units::parse_duration(s).ok())
     }
 
     fn port_prop(node: &Node, name: &str) -> Option<u16> {
-        node.prop_int(name).and_then(|i| u16::try_from(i).ok()).filter(|p| *p > 0)
+        node.prop_int(name)
+            .and_then(|i| u16::try_from(i).ok())
+            .filter(|p| *p > 0)
     }
 
     /// `u32` property clamped to a sane range; out-of-range values were
@@ -190,11 +201,18 @@ impl Lowerer<'_> {
             match c.name.as_str() {
                 "admin" => {
                     if let (Some(name), Some(key)) = (c.arg_str(0), c.prop_str("ssh-key")) {
-                        b.admins.push(Admin { name: name.into(), ssh_key: key.into() });
+                        b.admins.push(Admin {
+                            name: name.into(),
+                            ssh_key: key.into(),
+                        });
                     }
                 }
                 "domain" => b.domain = c.arg_str(0).map(str::to_string),
-                "packages" => b.packages.extend(c.args.iter().filter_map(|a| a.value.as_str().map(str::to_string))),
+                "packages" => b.packages.extend(
+                    c.args
+                        .iter()
+                        .filter_map(|a| a.value.as_str().map(str::to_string)),
+                ),
                 "docker" => {
                     b.docker = Some(Docker {
                         log_driver: c.prop_str("log-driver").map(str::to_string),

@@ -11,7 +11,10 @@ impl Lowerer<'_> {
     pub(super) fn monitoring(&mut self, n: &Node) {
         let ne = n.child("node-exporter");
         let node_exporter = NodeExporter {
-            version: ne.and_then(|c| c.prop_str("version")).unwrap_or("1.8.1").to_string(),
+            version: ne
+                .and_then(|c| c.prop_str("version"))
+                .unwrap_or("1.8.1")
+                .to_string(),
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
         };
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
@@ -38,7 +41,9 @@ impl Lowerer<'_> {
 
     fn prometheus(&mut self, p: &Node) -> Option<Prometheus> {
         let host_prop = Self::str_prop(p, "host")?;
-        let host = self.hosts.resolve(&host_prop.value, host_prop.span, self.diags)?;
+        let host = self
+            .hosts
+            .resolve(&host_prop.value, host_prop.span, self.diags)?;
         let ec2 = p
             .children_named("ec2-discovery")
             .filter_map(|d| {
@@ -47,13 +52,17 @@ impl Lowerer<'_> {
                     filters: d
                         .children_named("filter")
                         .filter_map(|f| {
-                            let values = f.args[1..].iter().filter_map(|a| a.value.as_str().map(str::to_string));
+                            let values = f.args[1..]
+                                .iter()
+                                .filter_map(|a| a.value.as_str().map(str::to_string));
                             Some((f.arg_str(0)?.to_string(), values.collect()))
                         })
                         .collect(),
                     relabels: d
                         .children_named("relabel")
-                        .filter_map(|r| Some((r.arg_str(0)?.to_string(), r.prop_str("from")?.to_string())))
+                        .filter_map(|r| {
+                            Some((r.arg_str(0)?.to_string(), r.prop_str("from")?.to_string()))
+                        })
                         .collect(),
                     span: d.span,
                 })
@@ -73,11 +82,15 @@ impl Lowerer<'_> {
 
     fn grafana(&mut self, g: &Node) -> Option<Grafana> {
         let host_prop = Self::str_prop(g, "host")?;
-        let host = self.hosts.resolve(&host_prop.value, host_prop.span, self.diags)?;
+        let host = self
+            .hosts
+            .resolve(&host_prop.value, host_prop.span, self.diags)?;
         let mut contacts: Namespace<usize> = Namespace::new("contact point");
         let mut contact_points = Vec::new();
         for c in g.children_named("contact-point") {
-            let Some(name) = Self::name_of(c) else { continue };
+            let Some(name) = Self::name_of(c) else {
+                continue;
+            };
             let kind = match c.prop_str("type") {
                 Some("email") => ContactKind::Email,
                 Some("googlechat") => ContactKind::GoogleChat,
@@ -95,16 +108,25 @@ impl Lowerer<'_> {
             };
             if let Some((key, example)) = missing {
                 self.push(
-                    Diagnostic::error("missing-value", format!("contact point `{}` needs `{key}=`", name.value))
-                        .label(name.span, format!("no `{key}=`"))
-                        .help(format!("add {example}")),
+                    Diagnostic::error(
+                        "missing-value",
+                        format!("contact point `{}` needs `{key}=`", name.value),
+                    )
+                    .label(name.span, format!("no `{key}=`"))
+                    .help(format!("add {example}")),
                 );
                 continue;
             }
             if !contacts.declare(&name.value, contact_points.len(), name.span, self.diags) {
                 continue;
             }
-            contact_points.push(ContactPoint { name: name.value, kind, to, url_env, span: c.span });
+            contact_points.push(ContactPoint {
+                name: name.value,
+                kind,
+                to,
+                url_env,
+                span: c.span,
+            });
         }
         let default_contact_point = g.child("default-contact-point").and_then(|d| {
             let a = d.arg(0)?;
@@ -132,9 +154,12 @@ impl Lowerer<'_> {
         let percent = |l: &mut Self| -> Option<f64> {
             let Some(p) = above else {
                 l.push(
-                    Diagnostic::error("missing-value", format!("alert `{}` needs `above=`", name.value))
-                        .label(name.span, "no threshold")
-                        .help("add above=PERCENT, e.g. above=90"),
+                    Diagnostic::error(
+                        "missing-value",
+                        format!("alert `{}` needs `above=`", name.value),
+                    )
+                    .label(name.span, "no threshold")
+                    .help("add above=PERCENT, e.g. above=90"),
                 );
                 return None;
             };
@@ -145,42 +170,63 @@ impl Lowerer<'_> {
             };
             if !(v > 0.0 && v <= 100.0) {
                 l.push(
-                    Diagnostic::error("invalid-value", format!("alert `{}`: above= must be a percentage", name.value))
-                        .label(p.span, "expected a number from 1 to 100")
-                        .help("write e.g. above=90"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("alert `{}`: above= must be a percentage", name.value),
+                    )
+                    .label(p.span, "expected a number from 1 to 100")
+                    .help("write e.g. above=90"),
                 );
                 return None;
             }
             Some(v)
         };
         let kind = match name.value.as_str() {
-            "disk-usage" => AlertKind::DiskUsage { above: percent(self)? },
-            "cpu-usage" => AlertKind::CpuUsage { above: percent(self)? },
-            "memory-usage" => AlertKind::MemoryUsage { above: percent(self)? },
+            "disk-usage" => AlertKind::DiskUsage {
+                above: percent(self)?,
+            },
+            "cpu-usage" => AlertKind::CpuUsage {
+                above: percent(self)?,
+            },
+            "memory-usage" => AlertKind::MemoryUsage {
+                above: percent(self)?,
+            },
             "instance-down" => AlertKind::InstanceDown,
             "replication-lag" => {
                 let Some(c) = Self::str_prop(a, "cluster") else {
                     self.push(
-                        Diagnostic::error("missing-value", "alert `replication-lag` needs `cluster=`")
-                            .label(name.span, "which cluster?")
-                            .help("add cluster=\"NAME\" of a postgres-cluster"),
+                        Diagnostic::error(
+                            "missing-value",
+                            "alert `replication-lag` needs `cluster=`",
+                        )
+                        .label(name.span, "which cluster?")
+                        .help("add cluster=\"NAME\" of a postgres-cluster"),
                     );
                     return None;
                 };
                 let cluster = self.pg_clusters.resolve(&c.value, c.span, self.diags)?;
-                let above_ms = above.and_then(|p| crate::units::parse_duration(p.value.as_str()?).ok());
+                let above_ms =
+                    above.and_then(|p| crate::units::parse_duration(p.value.as_str()?).ok());
                 let Some(above_ms) = above_ms else {
                     self.push(
-                        Diagnostic::error("missing-value", "alert `replication-lag` needs `above=` as a duration")
-                            .label(above.map(|p| p.span).unwrap_or(name.span), "expected e.g. above=\"60s\"")
-                            .help("write above=\"60s\""),
+                        Diagnostic::error(
+                            "missing-value",
+                            "alert `replication-lag` needs `above=` as a duration",
+                        )
+                        .label(
+                            above.map(|p| p.span).unwrap_or(name.span),
+                            "expected e.g. above=\"60s\"",
+                        )
+                        .help("write above=\"60s\""),
                     );
                     return None;
                 };
                 AlertKind::ReplicationLag { cluster, above_ms }
             }
             _ => match a.prop_str("expr") {
-                Some(expr) => AlertKind::Custom { expr: expr.to_string() },
+                Some(expr) => AlertKind::Custom {
+                    expr: expr.to_string(),
+                },
                 None => {
                     self.push(
                         Diagnostic::error("missing-value", format!("alert `{}` needs `expr=`", name.value))
@@ -198,16 +244,22 @@ impl Lowerer<'_> {
             Some(n) if has_grafana => Some(contacts.resolve(&n.value, n.span, self.diags)?),
             Some(n) => {
                 self.push(
-                    Diagnostic::error("unresolved-reference", format!("no contact point named `{}`", n.value))
-                        .label(n.span, "referenced here")
-                        .help("declare contact points under `grafana`"),
+                    Diagnostic::error(
+                        "unresolved-reference",
+                        format!("no contact point named `{}`", n.value),
+                    )
+                    .label(n.span, "referenced here")
+                    .help("declare contact points under `grafana`"),
                 );
                 None
             }
             None => None,
         };
         let for_ms = a.prop("for").and_then(|p| {
-            Some(Spanned::new(crate::units::parse_duration(p.value.as_str()?).ok()?, p.span))
+            Some(Spanned::new(
+                crate::units::parse_duration(p.value.as_str()?).ok()?,
+                p.span,
+            ))
         });
         Some(Alert {
             name: name.value,

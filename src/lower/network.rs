@@ -18,7 +18,10 @@ impl Lowerer<'_> {
     pub(super) fn address_set(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = AddressSetId::from_index(self.model.address_sets.len());
-        if !self.address_sets.declare(&name.value, id, name.span, self.diags) {
+        if !self
+            .address_sets
+            .declare(&name.value, id, name.span, self.diags)
+        {
             return;
         }
         let cidrs = n
@@ -28,11 +31,19 @@ impl Lowerer<'_> {
                 Some(Spanned::new(parse_cidr(a.value.as_str()?).ok()?, a.span))
             })
             .collect();
-        self.model.address_sets.push(AddressSet { name: name.value, span: n.span, cidrs });
+        self.model.address_sets.push(AddressSet {
+            name: name.value,
+            span: n.span,
+            cidrs,
+        });
     }
 
     pub(super) fn network(&mut self, n: &Node) {
-        let cloud = if n.name == "vpc" { Cloud::Aws } else { Cloud::Azure };
+        let cloud = if n.name == "vpc" {
+            Cloud::Aws
+        } else {
+            Cloud::Azure
+        };
         let (Some(name), Some(cidr), Some(region)) = (
             Self::name_of(n),
             Self::cidr_prop(n, "cidr"),
@@ -42,14 +53,20 @@ impl Lowerer<'_> {
         };
         if !cidr.value.addr().is_ipv4() {
             self.push(
-                Diagnostic::error("invalid-cidr", format!("{} `{}` needs an IPv4 CIDR", cloud.display(), name.value))
-                    .label(cidr.span, "IPv6 address space")
-                    .help("give the network an IPv4 range such as \"10.0.0.0/16\""),
+                Diagnostic::error(
+                    "invalid-cidr",
+                    format!("{} `{}` needs an IPv4 CIDR", cloud.display(), name.value),
+                )
+                .label(cidr.span, "IPv6 address space")
+                .help("give the network an IPv4 range such as \"10.0.0.0/16\""),
             );
             return;
         }
         let id = NetworkId::from_index(self.model.networks.len());
-        if !self.networks.declare(&name.value, id, name.span, self.diags) {
+        if !self
+            .networks
+            .declare(&name.value, id, name.span, self.diags)
+        {
             return;
         }
         self.model.networks.push(Network {
@@ -68,9 +85,12 @@ impl Lowerer<'_> {
             };
             if !scidr.value.addr().is_ipv4() {
                 self.push(
-                    Diagnostic::error("invalid-cidr", format!("subnet `{}` needs an IPv4 CIDR", sname.value))
-                        .label(scidr.span, "IPv6 address space")
-                        .help("give the subnet an IPv4 range inside its network"),
+                    Diagnostic::error(
+                        "invalid-cidr",
+                        format!("subnet `{}` needs an IPv4 CIDR", sname.value),
+                    )
+                    .label(scidr.span, "IPv6 address space")
+                    .help("give the subnet an IPv4 range inside its network"),
                 );
                 continue;
             }

@@ -13,17 +13,23 @@ pub struct Namespace<T> {
 
 impl<T: Copy> Namespace<T> {
     pub fn new(kind: &'static str) -> Self {
-        Namespace { kind, map: HashMap::new() }
+        Namespace {
+            kind,
+            map: HashMap::new(),
+        }
     }
 
     /// Declares a name; reports `duplicate-name` and returns false when taken.
     pub fn declare(&mut self, name: &str, id: T, span: Span, diags: &mut Diagnostics) -> bool {
         if let Some((_, first)) = self.map.get(name) {
             diags.push(
-                Diagnostic::error("duplicate-name", format!("{} `{name}` is declared twice", self.kind))
-                    .label(span, "declared again here")
-                    .label(*first, "first declared here")
-                    .help(format!("give each {} a unique name", self.kind)),
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!("{} `{name}` is declared twice", self.kind),
+                )
+                .label(span, "declared again here")
+                .label(*first, "first declared here")
+                .help(format!("give each {} a unique name", self.kind)),
             );
             return false;
         }
@@ -46,13 +52,20 @@ impl<T: Copy> Namespace<T> {
             if names.is_empty() {
                 format!("the spec declares no {}", self.kind)
             } else {
-                format!("declare {} `{name}`, or use one of: {}", self.kind, preview(&names))
+                format!(
+                    "declare {} `{name}`, or use one of: {}",
+                    self.kind,
+                    preview(&names)
+                )
             }
         });
         diags.push(
-            Diagnostic::error("unresolved-reference", format!("no {} named `{name}`", self.kind))
-                .label(span, "referenced here")
-                .help(help),
+            Diagnostic::error(
+                "unresolved-reference",
+                format!("no {} named `{name}`", self.kind),
+            )
+            .label(span, "referenced here")
+            .help(help),
         );
         None
     }

@@ -20,9 +20,12 @@ impl Lowerer<'_> {
         let network = match (Self::str_prop(n, "vpc"), Self::str_prop(n, "vnet")) {
             (Some(_), Some(v)) => {
                 self.push(
-                    Diagnostic::error("invalid-value", format!("security group `{}` names both vpc= and vnet=", name.value))
-                        .label(v.span, "second network")
-                        .help("a security group belongs to one network"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("security group `{}` names both vpc= and vnet=", name.value),
+                    )
+                    .label(v.span, "second network")
+                    .help("a security group belongs to one network"),
                 );
                 None
             }
@@ -30,9 +33,12 @@ impl Lowerer<'_> {
             (None, Some(v)) => self.resolve_network(&v.value, v.span, Cloud::Azure),
             (None, None) => {
                 self.push(
-                    Diagnostic::error("missing-value", format!("security group `{}` needs vpc= or vnet=", name.value))
-                        .label(name.span, "no network")
-                        .help("add `vpc=\"NAME\"` (AWS) or `vnet=\"NAME\"` (Azure)"),
+                    Diagnostic::error(
+                        "missing-value",
+                        format!("security group `{}` needs vpc= or vnet=", name.value),
+                    )
+                    .label(name.span, "no network")
+                    .help("add `vpc=\"NAME\"` (AWS) or `vnet=\"NAME\"` (Azure)"),
                 );
                 None
             }
@@ -56,7 +62,11 @@ impl Lowerer<'_> {
             self.push(
                 Diagnostic::error(
                     "invalid-value",
-                    format!("`{name}` is an {}, not an {}", net.cloud.display(), cloud.display()),
+                    format!(
+                        "`{name}` is an {}, not an {}",
+                        net.cloud.display(),
+                        cloud.display()
+                    ),
                 )
                 .label(span, "wrong kind of network")
                 .help(format!("write `{}=\"{name}\"`", net.cloud.keyword())),
@@ -77,13 +87,22 @@ impl Lowerer<'_> {
             if direction == Direction::Egress {
                 self.model.security_groups[id.index()].egress_declared = true;
             }
-            let Some(proto) = c.arg_str(0).and_then(Proto::parse) else { continue };
+            let Some(proto) = c.arg_str(0).and_then(Proto::parse) else {
+                continue;
+            };
             let ports = match (proto.has_ports(), c.arg(1)) {
                 (true, None) => {
                     self.push(
-                        Diagnostic::error("missing-value", format!("a {} rule needs a port", proto.as_str()))
-                            .label(c.name_span, "no port")
-                            .help(format!("write `{} \"{}\" 443 …` or a range \"8000-8100\"", c.name, proto.as_str())),
+                        Diagnostic::error(
+                            "missing-value",
+                            format!("a {} rule needs a port", proto.as_str()),
+                        )
+                        .label(c.name_span, "no port")
+                        .help(format!(
+                            "write `{} \"{}\" 443 …` or a range \"8000-8100\"",
+                            c.name,
+                            proto.as_str()
+                        )),
                     );
                     continue;
                 }
@@ -100,17 +119,24 @@ impl Lowerer<'_> {
                 },
                 (false, Some(a)) => {
                     self.push(
-                        Diagnostic::error("invalid-value", format!("{} has no ports", proto.as_str()))
-                            .label(a.span, "port given")
-                            .help("remove the port, or use tcp/udp"),
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("{} has no ports", proto.as_str()),
+                        )
+                        .label(a.span, "port given")
+                        .help("remove the port, or use tcp/udp"),
                     );
                     continue;
                 }
                 (false, None) => None,
             };
             let Some(p) = c.prop(key) else { continue };
-            let Some(text) = p.value.as_str() else { continue };
-            let Some(peer) = self.peer(text, p.span, own_network) else { continue };
+            let Some(text) = p.value.as_str() else {
+                continue;
+            };
+            let Some(peer) = self.peer(text, p.span, own_network) else {
+                continue;
+            };
             let rule = SgRule {
                 direction,
                 proto,
@@ -130,7 +156,12 @@ impl Lowerer<'_> {
 
     /// Parses `sg:NAME`, `set:NAME`, `cidr:X`, `host:NAME`, `subnet:V/S`,
     /// `vpc:NAME`, `vnet:NAME`.
-    pub(super) fn peer(&mut self, text: &str, span: Span, own_network: Option<NetworkId>) -> Option<Peer> {
+    pub(super) fn peer(
+        &mut self,
+        text: &str,
+        span: Span,
+        own_network: Option<NetworkId>,
+    ) -> Option<Peer> {
         let Some((kind, name)) = text.split_once(':') else {
             let guess = if parse_cidr(text).is_ok() {
                 format!("did you mean `cidr:{text}`?")
@@ -142,9 +173,12 @@ impl Lowerer<'_> {
                 "prefix the reference with its kind: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into()
             };
             self.push(
-                Diagnostic::error("invalid-value", format!("`{text}` does not say what it refers to"))
-                    .label(span, "missing kind prefix")
-                    .help(guess),
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{text}` does not say what it refers to"),
+                )
+                .label(span, "missing kind prefix")
+                .help(guess),
             );
             return None;
         };
@@ -171,20 +205,26 @@ impl Lowerer<'_> {
                 Ok(c) => Peer::Cidr(c),
                 Err(e) => {
                     let help = match e {
-                        crate::units::CidrError::NotNetwork(net) => format!("did you mean `cidr:{net}`?"),
+                        crate::units::CidrError::NotNetwork(net) => {
+                            format!("did you mean `cidr:{net}`?")
+                        }
                         crate::units::CidrError::Syntax => "write e.g. `cidr:10.0.0.0/16`".into(),
                     };
                     self.push(
-                        Diagnostic::error("invalid-cidr", format!("`{name}` is not a network CIDR"))
-                            .label(span, "invalid CIDR")
-                            .help(help),
+                        Diagnostic::error(
+                            "invalid-cidr",
+                            format!("`{name}` is not a network CIDR"),
+                        )
+                        .label(span, "invalid CIDR")
+                        .help(help),
                     );
                     return None;
                 }
             },
             _ => {
-                let help = did_you_mean(kind, PEER_KINDS.iter().copied())
-                    .unwrap_or_else(|| "use sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into());
+                let help = did_you_mean(kind, PEER_KINDS.iter().copied()).unwrap_or_else(|| {
+                    "use sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into()
+                });
                 self.push(
                     Diagnostic::error("invalid-value", format!("unknown reference kind `{kind}:`"))
                         .label(span, "unknown kind")

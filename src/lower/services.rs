@@ -13,9 +13,12 @@ impl Lowerer<'_> {
             Some(v) if v.value == 1 || v.value == 2 => Spanned::new(v.value as u8, v.span),
             Some(v) => {
                 self.push(
-                    Diagnostic::error("invalid-value", format!("ike-version {} does not exist", v.value))
-                        .label(v.span, "expected 1 or 2")
-                        .help("use ike-version=2 (IKEv2)"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("ike-version {} does not exist", v.value),
+                    )
+                    .label(v.span, "expected 1 or 2")
+                    .help("use ike-version=2 (IKEv2)"),
                 );
                 return;
             }
@@ -23,7 +26,10 @@ impl Lowerer<'_> {
         };
         let left = self.vpn_end(n, "left");
         let right = self.vpn_end(n, "right");
-        let psk_env = n.child("psk-env").and_then(|c| c.arg_str(0)).map(str::to_string);
+        let psk_env = n
+            .child("psk-env")
+            .and_then(|c| c.arg_str(0))
+            .map(str::to_string);
         if psk_env.is_none() && n.child("psk-env").is_none() {
             self.push(
                 Diagnostic::error("missing-value", format!("vpn `{}` needs `psk-env`", name.value))
@@ -31,7 +37,9 @@ impl Lowerer<'_> {
                     .help("add `psk-env \"IPSEC_PSK\"`: the environment variable build reads the key from"),
             );
         }
-        let (Some(left), Some(right)) = (left, right) else { return };
+        let (Some(left), Some(right)) = (left, right) else {
+            return;
+        };
         if left.host == right.host {
             self.push(
                 Diagnostic::error("invalid-value", "both ends of the tunnel are the same host")
@@ -46,7 +54,10 @@ impl Lowerer<'_> {
             Some(Spanned::new(a.value.as_str()?.to_string(), a.span))
         };
         let dpd = n.child("dpd");
-        let dpd_ms = |key: &str, default: u64| dpd.and_then(|d| Self::duration_prop(d, key)).unwrap_or(default);
+        let dpd_ms = |key: &str, default: u64| {
+            dpd.and_then(|d| Self::duration_prop(d, key))
+                .unwrap_or(default)
+        };
         self.model.vpns.push(Vpn {
             name: name.value,
             name_span: name.span,
@@ -60,7 +71,10 @@ impl Lowerer<'_> {
             dpd: Dpd {
                 delay_ms: dpd_ms("delay", 30_000),
                 timeout_ms: dpd_ms("timeout", 150_000),
-                action: dpd.and_then(|d| d.prop_str("action")).unwrap_or("restart").to_string(),
+                action: dpd
+                    .and_then(|d| d.prop_str("action"))
+                    .unwrap_or("restart")
+                    .to_string(),
             },
         });
     }
@@ -68,17 +82,28 @@ impl Lowerer<'_> {
     fn vpn_end(&mut self, vpn: &Node, side: &str) -> Option<VpnEnd> {
         let Some(c) = vpn.child(side) else {
             self.push(
-                Diagnostic::error("missing-value", format!("vpn `{}` needs `{side}`", vpn.arg_str(0).unwrap_or("")))
-                    .label(vpn.name_span, format!("no {side} gateway"))
-                    .help(format!("add `{side} host=\"GATEWAY\" subnets=\"vpc:NAME\"`")),
+                Diagnostic::error(
+                    "missing-value",
+                    format!("vpn `{}` needs `{side}`", vpn.arg_str(0).unwrap_or("")),
+                )
+                .label(vpn.name_span, format!("no {side} gateway"))
+                .help(format!(
+                    "add `{side} host=\"GATEWAY\" subnets=\"vpc:NAME\"`"
+                )),
             );
             return None;
         };
         let host_prop = Self::str_prop(c, "host")?;
-        let host = self.hosts.resolve(&host_prop.value, host_prop.span, self.diags);
+        let host = self
+            .hosts
+            .resolve(&host_prop.value, host_prop.span, self.diags);
         let subnets_prop = Self::str_prop(c, "subnets")?;
         let mut subnets = Vec::new();
-        for part in subnets_prop.value.split([',', ' ']).filter(|p| !p.is_empty()) {
+        for part in subnets_prop
+            .value
+            .split([',', ' '])
+            .filter(|p| !p.is_empty())
+        {
             match self.peer(part, subnets_prop.span, None) {
                 Some(p @ (Peer::Network(_) | Peer::Subnet(_) | Peer::Cidr(_))) => subnets.push(p),
                 Some(_) => self.push(

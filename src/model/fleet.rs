@@ -52,7 +52,11 @@ pub struct Host {
 
 impl Host {
     pub fn os(&self) -> &str {
-        self.settings.os.as_ref().map(|o| o.value.as_str()).unwrap_or(DEFAULT_OS)
+        self.settings
+            .os
+            .as_ref()
+            .map(|o| o.value.as_str())
+            .unwrap_or(DEFAULT_OS)
     }
 
     pub fn has_public_address(&self) -> bool {

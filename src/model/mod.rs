@@ -83,7 +83,10 @@ impl Model {
     }
 
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
-        self.hosts.iter().position(|h| h.name == name).map(HostId::from_index)
+        self.hosts
+            .iter()
+            .position(|h| h.name == name)
+            .map(HostId::from_index)
     }
 
     /// The CIDRs a `Peer` stands for, seen from inside `from_network` (for
@@ -91,17 +94,29 @@ impl Model {
     pub fn peer_cidrs(&self, peer: &Peer, from_network: Option<NetworkId>) -> Vec<IpNet> {
         match peer {
             Peer::Cidr(c) => vec![*c],
-            Peer::Set(id) => self.address_sets[id.index()].cidrs.iter().map(|c| c.value).collect(),
+            Peer::Set(id) => self.address_sets[id.index()]
+                .cidrs
+                .iter()
+                .map(|c| c.value)
+                .collect(),
             Peer::Subnet(id) => vec![self.subnet(*id).cidr.value],
             Peer::Network(id) => vec![self.network(*id).cidr.value],
-            Peer::Host(id) => self.host_seen_address(*id, from_network).map(IpNet::from).into_iter().collect(),
+            Peer::Host(id) => self
+                .host_seen_address(*id, from_network)
+                .map(IpNet::from)
+                .into_iter()
+                .collect(),
             Peer::Sg(_) => Vec::new(),
         }
     }
 
     /// The address a host's packets carry when they reach `from_network`:
     /// its public address across networks, its private address inside.
-    pub fn host_seen_address(&self, id: HostId, from_network: Option<NetworkId>) -> Option<std::net::IpAddr> {
+    pub fn host_seen_address(
+        &self,
+        id: HostId,
+        from_network: Option<NetworkId>,
+    ) -> Option<std::net::IpAddr> {
         let host = self.host(id);
         match from_network {
             Some(n) if n != self.host_network(id) => host.public_address.as_ref().map(|a| a.value),

@@ -3,21 +3,50 @@
 use super::{Args, NodeSpec, PropSpec, Ty};
 
 const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
-    PropSpec { name, ty, required: false, doc }
+    PropSpec {
+        name,
+        ty,
+        required: false,
+        doc,
+    }
 }
 
 const fn req(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
-    PropSpec { name, ty, required: true, doc }
+    PropSpec {
+        name,
+        ty,
+        required: true,
+        doc,
+    }
 }
 
 macro_rules! one {
     ($ty:expr, $what:expr) => {
-        Args { types: &[$ty], min: 1, variadic: false, what: $what }
+        Args {
+            types: &[$ty],
+            min: 1,
+            variadic: false,
+            what: $what,
+        }
     };
 }
 
-const fn leaf(name: &'static str, args: Args, props: &'static [PropSpec], repeat: bool, doc: &'static str) -> NodeSpec {
-    NodeSpec { name, args, props, children: &[], repeat, required: false, doc }
+const fn leaf(
+    name: &'static str,
+    args: Args,
+    props: &'static [PropSpec],
+    repeat: bool,
+    doc: &'static str,
+) -> NodeSpec {
+    NodeSpec {
+        name,
+        args,
+        props,
+        children: &[],
+        repeat,
+        required: false,
+        doc,
+    }
 }
 
 pub const PROTOCOLS: &[&str] = &["tcp", "udp", "icmp", "esp", "all"];
@@ -45,20 +74,35 @@ pub const DASHBOARDS: &[&str] = &["node-overview", "postgres"];
 pub static ALLOW: NodeSpec = leaf(
     "allow",
     one!(Ty::Name, "the rule to allow"),
-    &[req("reason", Ty::Str, "why this node may break the rule (required)")],
+    &[req(
+        "reason",
+        Ty::Str,
+        "why this node may break the rule (required)",
+    )],
     true,
     "Suppress one rule on the enclosing node, with a reason.",
 );
 
 static TAG: NodeSpec = leaf(
     "tag",
-    Args { types: &[Ty::Str, Ty::Str], min: 2, variadic: false, what: "a tag key and value" },
+    Args {
+        types: &[Ty::Str, Ty::Str],
+        min: 2,
+        variadic: false,
+        what: "a tag key and value",
+    },
     &[],
     true,
     "A tag (key, value).",
 );
 
-static OWNER: NodeSpec = leaf("owner", one!(Ty::Str, "the owner's contact"), &[], false, "Who owns the estate.");
+static OWNER: NodeSpec = leaf(
+    "owner",
+    one!(Ty::Str, "the owner's contact"),
+    &[],
+    false,
+    "Who owns the estate.",
+);
 
 static TERRAFORM_BACKEND: NodeSpec = leaf(
     "terraform-backend",
@@ -83,7 +127,13 @@ static PROJECT: NodeSpec = NodeSpec {
     doc: "Naming prefix, common tags, Terraform state backend.",
 };
 
-static CIDR: NodeSpec = leaf("cidr", one!(Ty::Cidr, "a CIDR"), &[], true, "One CIDR of the set.");
+static CIDR: NodeSpec = leaf(
+    "cidr",
+    one!(Ty::Cidr, "a CIDR"),
+    &[],
+    true,
+    "One CIDR of the set.",
+);
 
 static ADDRESS_SET: NodeSpec = NodeSpec {
     name: "address-set",
@@ -110,7 +160,10 @@ static VPC_SUBNET: NodeSpec = leaf(
 static VPC: NodeSpec = NodeSpec {
     name: "vpc",
     args: one!(Ty::Name, "the VPC name"),
-    props: &[req("region", Ty::Str, "AWS region"), req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)")],
+    props: &[
+        req("region", Ty::Str, "AWS region"),
+        req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)"),
+    ],
     children: &[&VPC_SUBNET],
     repeat: true,
     required: false,
@@ -146,10 +199,21 @@ static ADMIN: NodeSpec = leaf(
     true,
     "A sudo admin user with an SSH key.",
 );
-static DOMAIN: NodeSpec = leaf("domain", one!(Ty::Str, "the DNS domain"), &[], false, "Domain for host FQDNs.");
+static DOMAIN: NodeSpec = leaf(
+    "domain",
+    one!(Ty::Str, "the DNS domain"),
+    &[],
+    false,
+    "Domain for host FQDNs.",
+);
 static PACKAGES: NodeSpec = leaf(
     "packages",
-    Args { types: &[Ty::Str], min: 1, variadic: true, what: "package names" },
+    Args {
+        types: &[Ty::Str],
+        min: 1,
+        variadic: true,
+        what: "package names",
+    },
     &[],
     true,
     "Packages installed at first boot.",
@@ -169,14 +233,22 @@ static DOCKER: NodeSpec = leaf(
 static NETWORK_TUNING: NodeSpec = leaf(
     "network-tuning",
     Args::NONE,
-    &[req("profile", Ty::Enum(&["high-traffic"]), "the sysctl profile")],
+    &[req(
+        "profile",
+        Ty::Enum(&["high-traffic"]),
+        "the sysctl profile",
+    )],
     false,
     "Kernel network tuning profile.",
 );
 static COMMAND_LOG: NodeSpec = leaf(
     "command-log",
     Args::NONE,
-    &[req("path", Ty::Str, "file that receives every command users run")],
+    &[req(
+        "path",
+        Ty::Str,
+        "file that receives every command users run",
+    )],
     false,
     "Log every command users run.",
 );
@@ -185,7 +257,14 @@ static BASELINE: NodeSpec = NodeSpec {
     name: "baseline",
     args: Args::NONE,
     props: &[],
-    children: &[&ADMIN, &DOMAIN, &PACKAGES, &DOCKER, &NETWORK_TUNING, &COMMAND_LOG],
+    children: &[
+        &ADMIN,
+        &DOMAIN,
+        &PACKAGES,
+        &DOCKER,
+        &NETWORK_TUNING,
+        &COMMAND_LOG,
+    ],
     repeat: false,
     required: false,
     doc: "What every host gets at first boot (cloud-init).",
@@ -193,14 +272,24 @@ static BASELINE: NodeSpec = NodeSpec {
 
 static SUBNETS: NodeSpec = leaf(
     "subnets",
-    Args { types: &[Ty::Str], min: 1, variadic: true, what: "subnet references (\"vpc/subnet\")" },
+    Args {
+        types: &[Ty::Str],
+        min: 1,
+        variadic: true,
+        what: "subnet references (\"vpc/subnet\")",
+    },
     &[],
     false,
     "Subnets the hosts are spread over, round-robin.",
 );
 static SECURITY_GROUPS: NodeSpec = leaf(
     "security-groups",
-    Args { types: &[Ty::Name], min: 1, variadic: true, what: "security group names" },
+    Args {
+        types: &[Ty::Name],
+        min: 1,
+        variadic: true,
+        what: "security group names",
+    },
     &[],
     false,
     "Security groups attached to the hosts.",
@@ -246,7 +335,11 @@ static HOST: NodeSpec = NodeSpec {
     args: one!(Ty::Name, "the host name"),
     props: host_props!(
         opt("address", Ty::Ip, "fixed private address"),
-        opt("public-address", Ty::Ip, "an existing public IP (Elastic IP / static public IP) to attach"),
+        opt(
+            "public-address",
+            Ty::Ip,
+            "an existing public IP (Elastic IP / static public IP) to attach"
+        ),
     ),
     children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
     repeat: true,
@@ -275,7 +368,11 @@ static INGRESS: NodeSpec = leaf(
     "ingress",
     RULE_ARGS,
     &[
-        req("from", Ty::Str, "source: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:"),
+        req(
+            "from",
+            Ty::Str,
+            "source: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+        ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
     true,
@@ -285,7 +382,11 @@ static EGRESS: NodeSpec = leaf(
     "egress",
     RULE_ARGS,
     &[
-        req("to", Ty::Str, "destination: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:"),
+        req(
+            "to",
+            Ty::Str,
+            "destination: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+        ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
     true,
@@ -308,22 +409,51 @@ static SECURITY_GROUP: NodeSpec = NodeSpec {
 static VPN_LEFT: NodeSpec = leaf(
     "left",
     Args::NONE,
-    &[req("host", Ty::Name, "gateway host"), req("subnets", Ty::Str, "networks behind it (vpc:, vnet:, subnet:, cidr:)")],
+    &[
+        req("host", Ty::Name, "gateway host"),
+        req(
+            "subnets",
+            Ty::Str,
+            "networks behind it (vpc:, vnet:, subnet:, cidr:)",
+        ),
+    ],
     false,
     "The left gateway.",
 );
 static VPN_RIGHT: NodeSpec = leaf(
     "right",
     Args::NONE,
-    &[req("host", Ty::Name, "gateway host"), req("subnets", Ty::Str, "networks behind it (vpc:, vnet:, subnet:, cidr:)")],
+    &[
+        req("host", Ty::Name, "gateway host"),
+        req(
+            "subnets",
+            Ty::Str,
+            "networks behind it (vpc:, vnet:, subnet:, cidr:)",
+        ),
+    ],
     false,
     "The right gateway.",
 );
-static IKE: NodeSpec = leaf("ike", one!(Ty::Str, "an IKE proposal"), &[], false, "IKE proposal, e.g. aes256-sha256-modp2048.");
-static ESP: NodeSpec = leaf("esp", one!(Ty::Str, "an ESP proposal"), &[], false, "ESP proposal, e.g. aes256-sha256.");
+static IKE: NodeSpec = leaf(
+    "ike",
+    one!(Ty::Str, "an IKE proposal"),
+    &[],
+    false,
+    "IKE proposal, e.g. aes256-sha256-modp2048.",
+);
+static ESP: NodeSpec = leaf(
+    "esp",
+    one!(Ty::Str, "an ESP proposal"),
+    &[],
+    false,
+    "ESP proposal, e.g. aes256-sha256.",
+);
 static PSK_ENV: NodeSpec = leaf(
     "psk-env",
-    one!(Ty::EnvVar, "the environment variable holding the pre-shared key"),
+    one!(
+        Ty::EnvVar,
+        "the environment variable holding the pre-shared key"
+    ),
     &[],
     false,
     "Where the pre-shared key comes from.",
@@ -333,8 +463,16 @@ static DPD: NodeSpec = leaf(
     Args::NONE,
     &[
         opt("delay", Ty::Duration, "dead peer detection interval"),
-        opt("timeout", Ty::Duration, "IKEv1 only: time before the peer is declared dead"),
-        opt("action", Ty::Enum(&["restart", "clear", "hold", "none"]), "what to do when the peer is dead"),
+        opt(
+            "timeout",
+            Ty::Duration,
+            "IKEv1 only: time before the peer is declared dead",
+        ),
+        opt(
+            "action",
+            Ty::Enum(&["restart", "clear", "hold", "none"]),
+            "what to do when the peer is dead",
+        ),
     ],
     false,
     "Dead peer detection.",
@@ -353,7 +491,14 @@ static VPN: NodeSpec = NodeSpec {
 static BUCKET: NodeSpec = leaf(
     "bucket",
     one!(Ty::Str, "the source bucket"),
-    &[req("to", Ty::Str, "destination bucket"), opt("storage-class", Ty::Enum(STORAGE_CLASSES), "destination storage class")],
+    &[
+        req("to", Ty::Str, "destination bucket"),
+        opt(
+            "storage-class",
+            Ty::Enum(STORAGE_CLASSES),
+            "destination storage class",
+        ),
+    ],
     true,
     "A bucket to move.",
 );
@@ -364,7 +509,11 @@ static S3_MIGRATION: NodeSpec = NodeSpec {
     props: &[
         req("from-region", Ty::Str, "source region"),
         req("to-region", Ty::Str, "destination region"),
-        opt("method", Ty::Enum(&["sync", "replication"]), "aws s3 sync, or S3 replication (default sync)"),
+        opt(
+            "method",
+            Ty::Enum(&["sync", "replication"]),
+            "aws s3 sync, or S3 replication (default sync)",
+        ),
     ],
     children: &[&BUCKET],
     repeat: true,
@@ -375,13 +524,21 @@ static S3_MIGRATION: NodeSpec = NodeSpec {
 static NODE_EXPORTER: NodeSpec = leaf(
     "node-exporter",
     Args::NONE,
-    &[opt("version", Ty::Str, "Node Exporter release"), opt("port", Ty::Port, "listen port (default 9100)")],
+    &[
+        opt("version", Ty::Str, "Node Exporter release"),
+        opt("port", Ty::Port, "listen port (default 9100)"),
+    ],
     false,
     "Node Exporter on every monitored host.",
 );
 static FILTER: NodeSpec = leaf(
     "filter",
-    Args { types: &[Ty::Str, Ty::Str], min: 2, variadic: true, what: "a filter name and its values" },
+    Args {
+        types: &[Ty::Str, Ty::Str],
+        min: 2,
+        variadic: true,
+        what: "a filter name and its values",
+    },
     &[],
     true,
     "An EC2 API filter.",
@@ -389,7 +546,11 @@ static FILTER: NodeSpec = leaf(
 static RELABEL: NodeSpec = leaf(
     "relabel",
     one!(Ty::Str, "the target label"),
-    &[req("from", Ty::Str, "tag:NAME, instance-id, private-ip, availability-zone, instance-type")],
+    &[req(
+        "from",
+        Ty::Str,
+        "tag:NAME, instance-id, private-ip, availability-zone, instance-type",
+    )],
     true,
     "Copy EC2 metadata into a label.",
 );
@@ -417,14 +578,28 @@ static PROMETHEUS: NodeSpec = NodeSpec {
     required: false,
     doc: "The Prometheus server.",
 };
-static DASHBOARD: NodeSpec = leaf("dashboard", one!(Ty::Enum(DASHBOARDS), "a dashboard"), &[], true, "A dashboard to provision.");
+static DASHBOARD: NodeSpec = leaf(
+    "dashboard",
+    one!(Ty::Enum(DASHBOARDS), "a dashboard"),
+    &[],
+    true,
+    "A dashboard to provision.",
+);
 static CONTACT_POINT: NodeSpec = leaf(
     "contact-point",
     one!(Ty::Name, "the contact point name"),
     &[
-        req("type", Ty::Enum(&["email", "googlechat", "slack"]), "notifier type"),
+        req(
+            "type",
+            Ty::Enum(&["email", "googlechat", "slack"]),
+            "notifier type",
+        ),
         opt("to", Ty::Str, "email addresses (type=email)"),
-        opt("url-env", Ty::EnvVar, "environment variable with the webhook URL (googlechat, slack)"),
+        opt(
+            "url-env",
+            Ty::EnvVar,
+            "environment variable with the webhook URL (googlechat, slack)",
+        ),
     ],
     true,
     "A Grafana contact point.",
@@ -439,7 +614,10 @@ static DEFAULT_CONTACT_POINT: NodeSpec = leaf(
 static GRAFANA: NodeSpec = NodeSpec {
     name: "grafana",
     args: Args::NONE,
-    props: &[req("host", Ty::Name, "host that runs Grafana"), opt("port", Ty::Port, "listen port (default 3000)")],
+    props: &[
+        req("host", Ty::Name, "host that runs Grafana"),
+        opt("port", Ty::Port, "listen port (default 3000)"),
+    ],
     children: &[&DASHBOARD, &CONTACT_POINT, &DEFAULT_CONTACT_POINT],
     repeat: false,
     required: false,
@@ -449,9 +627,17 @@ static ALERT: NodeSpec = leaf(
     "alert",
     one!(Ty::Name, "the alert (built-in name or your own)"),
     &[
-        opt("above", Ty::Threshold, "threshold: percent, or a duration for replication-lag"),
+        opt(
+            "above",
+            Ty::Threshold,
+            "threshold: percent, or a duration for replication-lag",
+        ),
         opt("for", Ty::Duration, "how long the condition must hold"),
-        opt("severity", Ty::Enum(&["critical", "warning", "info"]), "alert severity"),
+        opt(
+            "severity",
+            Ty::Enum(&["critical", "warning", "info"]),
+            "alert severity",
+        ),
         opt("notify", Ty::Name, "contact point"),
         opt("cluster", Ty::Name, "postgres cluster (replication-lag)"),
         opt("expr", Ty::Str, "PromQL, for alerts that are not built in"),
@@ -469,7 +655,12 @@ static MONITORING: NodeSpec = NodeSpec {
     doc: "Node Exporter, Prometheus, Grafana and alerts.",
 };
 
-const MEMBER_ARGS: Args = Args { types: &[Ty::Name], min: 0, variadic: true, what: "host names" };
+const MEMBER_ARGS: Args = Args {
+    types: &[Ty::Name],
+    min: 0,
+    variadic: true,
+    what: "host names",
+};
 
 static MEMBERS: NodeSpec = leaf(
     "members",
@@ -497,11 +688,27 @@ static HAPROXY: NodeSpec = leaf(
     Args::NONE,
     &[
         req("host", Ty::Name, "host that runs HAProxy"),
-        opt("port", Ty::Port, "client port routed to the leader (default 5000)"),
+        opt(
+            "port",
+            Ty::Port,
+            "client port routed to the leader (default 5000)",
+        ),
         opt("stats-port", Ty::Port, "stats page port (default 7000)"),
-        opt("check-interval", Ty::Duration, "health check interval (default 3s)"),
-        opt("fall", Ty::Int, "failed checks before a server is down (default 3)"),
-        opt("rise", Ty::Int, "passed checks before a server is up (default 2)"),
+        opt(
+            "check-interval",
+            Ty::Duration,
+            "health check interval (default 3s)",
+        ),
+        opt(
+            "fall",
+            Ty::Int,
+            "failed checks before a server is down (default 3)",
+        ),
+        opt(
+            "rise",
+            Ty::Int,
+            "passed checks before a server is up (default 2)",
+        ),
     ],
     false,
     "HAProxy routing to the Patroni leader.",
@@ -511,9 +718,21 @@ static PATRONI: NodeSpec = leaf(
     Args::NONE,
     &[
         opt("ttl", Ty::Int, "leader key TTL in seconds (default 30)"),
-        opt("loop-wait", Ty::Int, "seconds between HA loops (default 10)"),
-        opt("retry-timeout", Ty::Int, "DCS and PostgreSQL retry timeout in seconds (default 10)"),
-        opt("maximum-lag-on-failover", Ty::Int, "bytes (default 1048576)"),
+        opt(
+            "loop-wait",
+            Ty::Int,
+            "seconds between HA loops (default 10)",
+        ),
+        opt(
+            "retry-timeout",
+            Ty::Int,
+            "DCS and PostgreSQL retry timeout in seconds (default 10)",
+        ),
+        opt(
+            "maximum-lag-on-failover",
+            Ty::Int,
+            "bytes (default 1048576)",
+        ),
         opt("use-pg-rewind", Ty::Bool, "default #true"),
         opt("use-slots", Ty::Bool, "default #true"),
         opt("synchronous-mode", Ty::Bool, "default #false"),
@@ -524,14 +743,22 @@ static PATRONI: NodeSpec = leaf(
 static REPLICATION_USER: NodeSpec = leaf(
     "replication-user",
     one!(Ty::Name, "the user name"),
-    &[req("password-env", Ty::EnvVar, "environment variable with the password")],
+    &[req(
+        "password-env",
+        Ty::EnvVar,
+        "environment variable with the password",
+    )],
     false,
     "The replication role.",
 );
 static SUPERUSER: NodeSpec = leaf(
     "superuser",
     one!(Ty::Name, "the user name"),
-    &[req("password-env", Ty::EnvVar, "environment variable with the password")],
+    &[req(
+        "password-env",
+        Ty::EnvVar,
+        "environment variable with the password",
+    )],
     false,
     "The superuser role.",
 );
@@ -544,7 +771,12 @@ static EXPORTER: NodeSpec = leaf(
 );
 static PARAMETER: NodeSpec = leaf(
     "parameter",
-    Args { types: &[Ty::Str, Ty::Scalar], min: 2, variadic: false, what: "a parameter name and value" },
+    Args {
+        types: &[Ty::Str, Ty::Scalar],
+        min: 2,
+        variadic: false,
+        what: "a parameter name and value",
+    },
     &[],
     true,
     "A postgresql.conf parameter.",
@@ -552,7 +784,11 @@ static PARAMETER: NodeSpec = leaf(
 static POSTGRES_CLUSTER: NodeSpec = NodeSpec {
     name: "postgres-cluster",
     args: one!(Ty::Name, "the cluster name"),
-    props: &[req("version", Ty::Scalar, "PostgreSQL major version, e.g. 15")],
+    props: &[req(
+        "version",
+        Ty::Scalar,
+        "PostgreSQL major version, e.g. 15",
+    )],
     children: &[
         &MEMBERS,
         &ETCD,
@@ -576,7 +812,13 @@ static MASTER_ELIGIBLE: NodeSpec = leaf(
     false,
     "Members that may become master (default: all).",
 );
-static HEAP: NodeSpec = leaf("heap", one!(Ty::Size, "the JVM heap size"), &[], false, "JVM heap (-Xms = -Xmx).");
+static HEAP: NodeSpec = leaf(
+    "heap",
+    one!(Ty::Size, "the JVM heap size"),
+    &[],
+    false,
+    "JVM heap (-Xms = -Xmx).",
+);
 static MINIMUM_MASTER_NODES: NodeSpec = leaf(
     "minimum-master-nodes",
     one!(Ty::Int, "a member count"),
@@ -587,8 +829,19 @@ static MINIMUM_MASTER_NODES: NodeSpec = leaf(
 static ELASTICSEARCH_CLUSTER: NodeSpec = NodeSpec {
     name: "elasticsearch-cluster",
     args: one!(Ty::Name, "the cluster name"),
-    props: &[req("version", Ty::Scalar, "Elasticsearch version, e.g. \"6.8.23\"")],
-    children: &[&MEMBERS, &MASTER_ELIGIBLE, &CLIENTS, &HEAP, &MINIMUM_MASTER_NODES, &EXPORTER],
+    props: &[req(
+        "version",
+        Ty::Scalar,
+        "Elasticsearch version, e.g. \"6.8.23\"",
+    )],
+    children: &[
+        &MEMBERS,
+        &MASTER_ELIGIBLE,
+        &CLIENTS,
+        &HEAP,
+        &MINIMUM_MASTER_NODES,
+        &EXPORTER,
+    ],
     repeat: true,
     required: false,
     doc: "An Elasticsearch cluster.",

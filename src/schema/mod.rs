@@ -52,7 +52,10 @@ impl Ty {
             Ty::Ip => "an IP address".into(),
             Ty::Enum(vals) => format!(
                 "one of {}",
-                vals.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                vals.iter()
+                    .map(|v| format!("\"{v}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Ty::PortOrRange => "a port (22) or a range (\"8000-8100\")".into(),
             Ty::Threshold => "a number or a duration".into(),

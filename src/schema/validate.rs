@@ -70,29 +70,41 @@ fn unknown_node(spec: &NodeSpec, parent: &str, node: &Node) -> Diagnostic {
             format!("{parent} accepts {}", list.join(", "))
         }
     });
-    Diagnostic::error("unknown-node", format!("unknown node `{}` in {parent}", node.name))
-        .label(node.name_span, "not part of the spec language here")
-        .help(help)
+    Diagnostic::error(
+        "unknown-node",
+        format!("unknown node `{}` in {parent}", node.name),
+    )
+    .label(node.name_span, "not part of the spec language here")
+    .help(help)
 }
 
 fn is_secret_word(name: &str, spec: &NodeSpec) -> bool {
     let env_form = format!("{name}-env");
-    SECRET_WORDS.contains(&name) || spec.prop(&env_form).is_some() || spec.child(&env_form).is_some()
+    SECRET_WORDS.contains(&name)
+        || spec.prop(&env_form).is_some()
+        || spec.child(&env_form).is_some()
 }
 
 fn secret_literal(name: &str, span: Span, spec: &NodeSpec) -> Diagnostic {
     let env_form = format!("{name}-env");
     let help = if spec.prop(&env_form).is_some() {
-        format!("name an environment variable instead: `{env_form}=\"VAR\"`; build fills it in with --secrets-from-env")
+        format!(
+            "name an environment variable instead: `{env_form}=\"VAR\"`; build fills it in with --secrets-from-env"
+        )
     } else if spec.child(&env_form).is_some() {
-        format!("name an environment variable instead: `{env_form} \"VAR\"`; build fills it in with --secrets-from-env")
+        format!(
+            "name an environment variable instead: `{env_form} \"VAR\"`; build fills it in with --secrets-from-env"
+        )
     } else {
         "secrets never appear in the spec: name an environment variable with the `-env` form of this setting"
             .to_string()
     };
-    Diagnostic::error("secret-literal", format!("`{name}` writes a secret into the spec"))
-        .label(span, "a literal secret ends up in git history")
-        .help(help)
+    Diagnostic::error(
+        "secret-literal",
+        format!("`{name}` writes a secret into the spec"),
+    )
+    .label(span, "a literal secret ends up in git history")
+    .help(help)
 }
 
 fn node_label(node: &Node) -> String {
@@ -112,10 +124,17 @@ fn check_node(spec: &'static NodeSpec, node: &Node, out: &mut Diagnostics) {
 fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) {
     let args = &spec.args;
     if node.args.len() < args.min {
-        let missing = args.types.get(node.args.len()).map(Ty::describe).unwrap_or_default();
+        let missing = args
+            .types
+            .get(node.args.len())
+            .map(Ty::describe)
+            .unwrap_or_default();
         out.push(
             Diagnostic::error("missing-value", format!("{label} needs {}", args.what))
-                .label(node.name_span, format!("expected {missing} after `{}`", node.name))
+                .label(
+                    node.name_span,
+                    format!("expected {missing} after `{}`", node.name),
+                )
                 .help(format!("write `{} …` with {}", node.name, args.what)),
         );
     }
@@ -125,7 +144,10 @@ fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) 
             None if args.variadic && !args.types.is_empty() => args.types[args.types.len() - 1],
             None => {
                 let help = if args.types.is_empty() {
-                    format!("`{}` takes no arguments; did you mean a property (`name=value`)?", node.name)
+                    format!(
+                        "`{}` takes no arguments; did you mean a property (`name=value`)?",
+                        node.name
+                    )
                 } else {
                     format!("`{}` takes {}", node.name, args.what)
                 };
@@ -137,7 +159,13 @@ fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) 
                 continue;
             }
         };
-        check_value(ty, &arg.value, arg.span, &format!("argument {} of {label}", i + 1), out);
+        check_value(
+            ty,
+            &arg.value,
+            arg.span,
+            &format!("argument {} of {label}", i + 1),
+            out,
+        );
     }
 }
 
@@ -155,8 +183,16 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
             );
         }
         match spec.prop(&prop.name) {
-            Some(p) => check_value(p.ty, &prop.value, prop.span, &format!("`{}` on {label}", prop.name), out),
-            None if is_secret_word(&prop.name, spec) => out.push(secret_literal(&prop.name, prop.span, spec)),
+            Some(p) => check_value(
+                p.ty,
+                &prop.value,
+                prop.span,
+                &format!("`{}` on {label}", prop.name),
+                out,
+            ),
+            None if is_secret_word(&prop.name, spec) => {
+                out.push(secret_literal(&prop.name, prop.span, spec))
+            }
             None => {
                 let names = spec.props.iter().map(|p| p.name);
                 let help = did_you_mean(&prop.name, names.clone()).unwrap_or_else(|| {
@@ -168,9 +204,12 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                     }
                 });
                 out.push(
-                    Diagnostic::error("unknown-property", format!("unknown property `{}` on {label}", prop.name))
-                        .label(prop.name_span, "not a property of this node")
-                        .help(help),
+                    Diagnostic::error(
+                        "unknown-property",
+                        format!("unknown property `{}` on {label}", prop.name),
+                    )
+                    .label(prop.name_span, "not a property of this node")
+                    .help(help),
                 );
             }
         }
@@ -178,9 +217,17 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
     for p in spec.props.iter().filter(|p| p.required) {
         if node.prop(p.name).is_none() {
             out.push(
-                Diagnostic::error("missing-value", format!("{label} needs property `{}`", p.name))
-                    .label(node.name_span, format!("missing `{}=`", p.name))
-                    .help(format!("add `{}=` ({}): {}", p.name, p.ty.describe(), p.doc)),
+                Diagnostic::error(
+                    "missing-value",
+                    format!("{label} needs property `{}`", p.name),
+                )
+                .label(node.name_span, format!("missing `{}=`", p.name))
+                .help(format!(
+                    "add `{}=` ({}): {}",
+                    p.name,
+                    p.ty.describe(),
+                    p.doc
+                )),
             );
         }
     }
@@ -191,7 +238,11 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         out.push(
             Diagnostic::error(
                 "invalid-value",
-                format!("{what} must be {}, found {}", ty.describe(), value.type_name()),
+                format!(
+                    "{what} must be {}, found {}",
+                    ty.describe(),
+                    value.type_name()
+                ),
             )
             .label(span, format!("expected {}", ty.describe()))
             .help(type_help(ty)),
@@ -209,12 +260,20 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         (Ty::Scalar, Value::Str(_) | Value::Int(_) | Value::Float(_)) => {}
         (Ty::Int, Value::Int(i)) => {
             if *i < 0 || *i > i64::MAX as i128 {
-                invalid(out, format!("{i} is out of range"), "use a non-negative integer".into());
+                invalid(
+                    out,
+                    format!("{i} is out of range"),
+                    "use a non-negative integer".into(),
+                );
             }
         }
         (Ty::Port | Ty::PortOrRange, Value::Int(i)) => {
             if !(1..=65535).contains(i) {
-                invalid(out, format!("port {i} is out of range"), "ports are 1 to 65535".into());
+                invalid(
+                    out,
+                    format!("port {i} is out of range"),
+                    "ports are 1 to 65535".into(),
+                );
             }
         }
         (Ty::PortOrRange, Value::Str(s)) => {
@@ -230,7 +289,11 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         (Ty::Threshold, Value::Int(_) | Value::Float(_)) => {}
         (Ty::Threshold, Value::Str(s)) => {
             if let Err(e) = units::parse_duration(s) {
-                invalid(out, e, "write a percentage (90) or a duration (\"60s\")".into());
+                invalid(
+                    out,
+                    e,
+                    "write a percentage (90) or a duration (\"60s\")".into(),
+                );
             }
         }
         (Ty::Name, Value::Str(s)) => {
@@ -258,12 +321,20 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         }
         (Ty::Duration, Value::Str(s)) => {
             if let Err(e) = units::parse_duration(s) {
-                invalid(out, e, "durations are written like \"15s\", \"5m\", \"2h\" or \"30d\"".into());
+                invalid(
+                    out,
+                    e,
+                    "durations are written like \"15s\", \"5m\", \"2h\" or \"30d\"".into(),
+                );
             }
         }
         (Ty::Ip, Value::Str(s)) => {
             if units::parse_ip(s).is_none() {
-                invalid(out, format!("`{s}` is not an IP address"), "write an address such as \"10.0.1.10\"".into());
+                invalid(
+                    out,
+                    format!("`{s}` is not an IP address"),
+                    "write an address such as \"10.0.1.10\"".into(),
+                );
             }
         }
         (Ty::Cidr, Value::Str(s)) => match units::parse_cidr(s) {
@@ -274,14 +345,18 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
                     .help("write an address and a prefix length, e.g. \"10.0.0.0/16\""),
             ),
             Err(units::CidrError::NotNetwork(net)) => out.push(
-                Diagnostic::error("invalid-cidr", format!("{what}: `{s}` is not a network address"))
-                    .label(span, "host bits are set")
-                    .help(format!("did you mean `{net}`?")),
+                Diagnostic::error(
+                    "invalid-cidr",
+                    format!("{what}: `{s}` is not a network address"),
+                )
+                .label(span, "host bits are set")
+                .help(format!("did you mean `{net}`?")),
             ),
         },
         (Ty::Enum(values), Value::Str(s)) => {
             if !values.contains(&s.as_str()) {
-                let help = did_you_mean(s, values.iter().copied()).unwrap_or_else(|| format!("use {}", ty.describe()));
+                let help = did_you_mean(s, values.iter().copied())
+                    .unwrap_or_else(|| format!("use {}", ty.describe()));
                 invalid(out, format!("`{s}` is not allowed"), help);
             }
         }

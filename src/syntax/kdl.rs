@@ -12,7 +12,11 @@ use kdl::{KdlDocument, KdlNode, KdlValue};
 pub fn parse(src: &str) -> Result<Document, Vec<Diagnostic>> {
     match KdlDocument::parse(src) {
         Ok(doc) => Ok(Document {
-            nodes: doc.nodes().iter().map(|n| convert_node(n, src.len())).collect(),
+            nodes: doc
+                .nodes()
+                .iter()
+                .map(|n| convert_node(n, src.len()))
+                .collect(),
         }),
         Err(err) => {
             let mut out: Vec<Diagnostic> = err
@@ -20,7 +24,10 @@ pub fn parse(src: &str) -> Result<Document, Vec<Diagnostic>> {
                 .iter()
                 .map(|d| {
                     let span = clamp(d.span.into(), src.len());
-                    let message = d.message.clone().unwrap_or_else(|| "invalid KDL".to_string());
+                    let message = d
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "invalid KDL".to_string());
                     let label = d.label.clone().unwrap_or_else(|| "here".to_string());
                     let help = d.help.clone().unwrap_or_else(|| {
                         "check quoting and braces; infragen reads KDL v2 (and v1)".to_string()

@@ -1,0 +1,101 @@
+//! The command line: argument parsing, reading files, printing reports,
+//! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
+
+mod lint;
+pub mod report;
+pub mod rules;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "infragen",
+    version,
+    about = "Declarative infrastructure compiler: one KDL spec, checked as a graph, rendered to configs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check specs and report every problem.
+    Lint {
+        /// Spec files.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// List every rule.
+    Rules {
+        /// Print the registry as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule name, e.g. cidr-overlap.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// Parses arguments and runs; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Lint {
+            specs,
+            format,
+            deny_warnings,
+        } => lint::run(&specs, format, deny_warnings),
+        Command::Rules { json } => rules::list(json),
+        Command::Explain { rule } => rules::explain(&rule),
+    }
+}
+
+/// Colour on a terminal, unless NO_COLOR is set (no-color.org).
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// The lock file that belongs to a spec: `name.kdl` → `name.lock`.
+pub fn lock_path(spec: &Path) -> PathBuf {
+    spec.with_extension("lock")
+}
+
+/// Reads a spec's lock, if it has one.
+pub fn read_lock(spec: &Path) -> Result<crate::lock::AddressLock, String> {
+    let path = lock_path(spec);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            crate::lock::AddressLock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}

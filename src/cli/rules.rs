@@ -1,0 +1,72 @@
+//! `infragen rules` and `infragen explain RULE`.
+
+use super::{EXIT_OK, EXIT_USAGE};
+use crate::diagnostic::did_you_mean;
+use crate::rules::{REGISTRY, Rule, lookup};
+
+pub fn list(json: bool) -> i32 {
+    if json {
+        let rules: Vec<_> = REGISTRY
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "family": r.family.as_str(),
+                    "severity": r.severity.as_str(),
+                    "summary": r.summary,
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rules).unwrap_or_default()
+        );
+        return EXIT_OK;
+    }
+    let width = REGISTRY.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut family = None;
+    for r in REGISTRY {
+        if family != Some(r.family) {
+            if family.is_some() {
+                println!();
+            }
+            println!("{}:", r.family.as_str());
+            family = Some(r.family);
+        }
+        println!(
+            "  {:width$}  {:7}  {}",
+            r.name,
+            r.severity.as_str(),
+            r.summary
+        );
+    }
+    EXIT_OK
+}
+
+/// The full documentation of a rule, as `explain` prints it and as
+/// docs/rules/NAME.md holds it.
+pub fn document(r: &Rule) -> String {
+    format!(
+        "# {}\n\n{}\n\nFamily: {}. Default severity: {}.\n\n{}",
+        r.name,
+        r.summary,
+        r.family.as_str(),
+        r.severity.as_str(),
+        r.docs.trim_start()
+    )
+}
+
+pub fn explain(name: &str) -> i32 {
+    match lookup(name) {
+        Some(r) => {
+            print!("{}", document(r));
+            EXIT_OK
+        }
+        None => {
+            let hint = did_you_mean(name, REGISTRY.iter().map(|r| r.name))
+                .unwrap_or_else(|| "`infragen rules` lists every rule".into());
+            eprintln!("infragen: no rule named `{name}`: {hint}");
+            EXIT_USAGE
+        }
+    }
+}

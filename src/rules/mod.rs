@@ -1,0 +1,119 @@
+//! The rule registry. One file per rule, each with its metadata, its
+//! documentation (What it does / Why is this bad / Example / Source) and,
+//! for rules that inspect the model, a check function. Rules of the `spec`
+//! family (and `invalid-cidr`, `secret-literal`) are reported by the front
+//! end; they are registered here for their docs and for `infragen rules`.
+
+pub mod apply;
+mod ha;
+mod network;
+mod other;
+mod security;
+mod spec;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::Graph;
+use crate::model::Model;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    Spec,
+    Network,
+    Security,
+    Ha,
+    Other,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Spec => "spec",
+            Family::Network => "network",
+            Family::Security => "security",
+            Family::Ha => "HA and capacity",
+            Family::Other => "other",
+        }
+    }
+}
+
+/// What a check sees.
+pub struct Context<'a> {
+    pub model: &'a Model,
+    pub graph: &'a Graph,
+    /// False when the front end reported errors: the model may then lack
+    /// entities, so whole-estate checks (flows) stay quiet to avoid noise.
+    pub frontend_clean: bool,
+}
+
+pub type CheckFn = fn(&Context, &mut Vec<Diagnostic>);
+
+pub struct Rule {
+    pub name: &'static str,
+    pub family: Family,
+    /// The usual severity; some rules raise or lower it per finding, as
+    /// their docs say.
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// Markdown: What it does / Why is this bad / Example / Source.
+    pub docs: &'static str,
+    pub check: Option<CheckFn>,
+}
+
+/// Every rule, grouped by family, in a stable order.
+pub static REGISTRY: &[&Rule] = &[
+    &spec::kdl_syntax::RULE,
+    &spec::unknown_node::RULE,
+    &spec::unknown_property::RULE,
+    &spec::invalid_value::RULE,
+    &spec::missing_value::RULE,
+    &spec::duplicate_property::RULE,
+    &spec::duplicate_name::RULE,
+    &spec::unresolved_reference::RULE,
+    &network::invalid_cidr::RULE,
+    &network::subnet_outside_network::RULE,
+    &network::subnet_overlap::RULE,
+    &network::cidr_overlap::RULE,
+    &network::non_private_cidr::RULE,
+    &network::vpc_prefix_length::RULE,
+    &network::zone_region_mismatch::RULE,
+    &network::subnet_capacity::RULE,
+    &security::open_to_world::RULE,
+    &security::secret_literal::RULE,
+    &security::required_flow_blocked::RULE,
+    &security::weak_ike_proposal::RULE,
+    &security::ikev1::RULE,
+    &ha::etcd_quorum::RULE,
+    &ha::patroni_timing::RULE,
+    &ha::cluster_too_small::RULE,
+    &ha::es_minimum_master_nodes::RULE,
+    &ha::jvm_heap_over_32g::RULE,
+    &ha::jvm_heap_compressed_oops::RULE,
+    &ha::jvm_heap_over_half_ram::RULE,
+    &other::invalid_bucket_name::RULE,
+    &other::same_region_migration::RULE,
+    &other::eol_os::RULE,
+    &other::alert_for_too_short::RULE,
+];
+
+pub fn lookup(name: &str) -> Option<&'static Rule> {
+    REGISTRY.iter().copied().find(|r| r.name == name)
+}
+
+/// Runs every model check.
+pub fn run(ctx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in REGISTRY {
+        if let Some(check) = rule.check {
+            check(ctx, &mut out);
+        }
+    }
+    out
+}
+
+/// Imports every rule file needs.
+mod prelude {
+    pub use super::{Context, Family, Rule};
+    pub use crate::diagnostic::{Diagnostic, Severity};
+    #[allow(unused_imports)]
+    pub use crate::model::*;
+}

@@ -1,0 +1,4 @@
+pub mod alert_for_too_short;
+pub mod eol_os;
+pub mod invalid_bucket_name;
+pub mod same_region_migration;
