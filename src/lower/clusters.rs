@@ -187,26 +187,17 @@ impl Lowerer<'_> {
             );
             return;
         };
-        let members = self.members(n, "members", true);
+        let mut members = self.members(n, "members", true);
         let mut master_eligible = self.members(n, "master-eligible", false);
         if n.child("master-eligible").is_none() {
             master_eligible = members.clone();
-        } else if let Some(stray) = master_eligible
-            .hosts
-            .iter()
-            .find(|h| !members.hosts.contains(h))
-        {
-            self.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "master-eligible host `{}` is not a member",
-                        self.model.host(*stray).name
-                    ),
-                )
-                .label(master_eligible.span, "not in `members`")
-                .help("master-eligible nodes must be members of the cluster"),
-            );
+        } else {
+            // Dedicated masters are members too: the cluster is the union.
+            for h in &master_eligible.hosts {
+                if !members.hosts.contains(h) {
+                    members.hosts.push(*h);
+                }
+            }
         }
         let clients = self.members(n, "clients", false);
         let heap = n.child("heap").and_then(|h| {
