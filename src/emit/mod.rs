@@ -4,8 +4,12 @@
 //! absolute paths, nothing from the machine the build runs on.
 
 pub mod artifact;
+pub mod cloud_init;
 pub mod context;
 mod manifest;
+pub mod node_exporter;
+pub mod s3;
+pub mod yaml;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -19,7 +23,11 @@ pub trait Emitter {
 
 /// Every emitter, in a fixed order.
 pub fn emitters() -> Vec<Box<dyn Emitter>> {
-    vec![]
+    vec![
+        Box::new(cloud_init::CloudInit),
+        Box::new(node_exporter::NodeExporter),
+        Box::new(s3::S3Scripts),
+    ]
 }
 
 /// Renders every artifact plus `manifest.json`, sorted by path.
