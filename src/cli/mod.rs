@@ -64,10 +64,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a rule's documentation.
+    /// Print a rule's documentation, or what a cluster survives
+    /// (`explain cluster NAME --spec SPEC`).
     Explain {
-        /// Rule name, e.g. cidr-overlap.
+        /// Rule name (e.g. cidr-overlap), or `cluster`.
         rule: String,
+        /// With `cluster`: the cluster's name.
+        name: Option<String>,
+        /// With `cluster`: the spec that declares it.
+        #[arg(long)]
+        spec: Option<PathBuf>,
     },
 }
 
@@ -119,7 +125,10 @@ pub fn main() -> i32 {
         }),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Rules { json } => rules::list(json),
-        Command::Explain { rule } => rules::explain(&rule),
+        Command::Explain { rule, name, spec } if rule == "cluster" => {
+            rules::explain_cluster(name.as_deref(), spec.as_deref())
+        }
+        Command::Explain { rule, .. } => rules::explain(&rule),
     }
 }
 

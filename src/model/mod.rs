@@ -2,6 +2,7 @@
 //! diagnostics. Built by `lower`; read by `graph`, `rules` and `emit`.
 
 pub mod fleet;
+pub mod ha;
 pub mod ids;
 pub mod instance_types;
 pub mod network;
