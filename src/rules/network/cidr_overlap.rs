@@ -131,15 +131,22 @@ fn network_overlap(
     }
 }
 
-/// The ranges one end of a VPN announces, with the name they were given by.
+/// The ranges one end of a VPN announces, each described as written
+/// (`vpc:core (10.10.0.0/16)`, or just `cidr:10.10.0.0/24`).
 fn side(m: &Model, end: &VpnEnd) -> Vec<(String, IpNet)> {
     end.subnets
         .iter()
         .flat_map(|p| {
             let name = m.peer_name(p);
-            m.peer_cidrs(p, None)
-                .into_iter()
-                .map(move |c| (name.clone(), c))
+            let literal = matches!(p, Peer::Cidr(_));
+            m.peer_cidrs(p, None).into_iter().map(move |c| {
+                let what = if literal {
+                    format!("`{name}`")
+                } else {
+                    format!("`{name}` ({c})")
+                };
+                (what, c)
+            })
         })
         .collect()
 }
@@ -155,12 +162,12 @@ fn vpn_sides_overlap(m: &Model, vpn: &Vpn, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     RULE.name,
                     format!(
-                        "VPN `{}` routes `{ln}` ({lc}) on the left and `{rn}` ({rc}) on the right, which overlap",
+                        "VPN `{}` routes {ln} on the left and {rn} on the right, which overlap",
                         vpn.name
                     ),
                 )
-                .label(vpn.right.subnets_span, format!("overlaps the left side's {lc}"))
-                .label(vpn.left.subnets_span, "left side declared here")
+                .label(vpn.right.subnets_span, format!("{rc} overlaps the left side"))
+                .label(vpn.left.subnets_span, format!("the left side announces {lc}"))
                 .help("each end must announce only the ranges behind its own gateway; list disjoint subnets on the two sides"),
             );
         }

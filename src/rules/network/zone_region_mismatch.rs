@@ -46,6 +46,14 @@ fn in_region(zone: &str, region: &str) -> bool {
         .is_some_and(|rest| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
+/// The zone letter the spec meant (`us-west-2b` → `b`), or `a`.
+fn zone_letter(zone: &str) -> char {
+    zone.chars()
+        .last()
+        .filter(|c| c.is_ascii_lowercase())
+        .unwrap_or('a')
+}
+
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let m = ctx.model;
     for n in m.networks.iter().filter(|n| n.cloud == Cloud::Aws) {
@@ -70,8 +78,9 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 .label(zone.span, format!("not a zone of `{}`", region.value))
                 .label(region.span, format!("VPC `{}` is in this region", n.name))
                 .help(format!(
-                    "use a zone of `{0}`, e.g. `zone=\"{0}a\"`",
-                    region.value
+                    "use a zone of `{0}`, e.g. `zone=\"{0}{1}\"`",
+                    region.value,
+                    zone_letter(&zone.value)
                 )),
             );
         }

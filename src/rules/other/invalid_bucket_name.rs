@@ -118,8 +118,13 @@ fn allowed(c: char) -> bool {
 
 /// A valid name close to `name`, when simple repairs give one.
 fn suggest(name: &str) -> Option<String> {
-    let mut s: String = name
-        .to_ascii_lowercase()
+    // `192.168.5.4` → `192-168-5-4`, which no longer reads as an address.
+    let lower = if name.parse::<Ipv4Addr>().is_ok() {
+        name.replace('.', "-")
+    } else {
+        name.to_ascii_lowercase()
+    };
+    let mut s: String = lower
         .chars()
         .map(|c| if allowed(c) { c } else { '-' })
         .collect();
