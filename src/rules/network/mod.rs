@@ -51,3 +51,30 @@ pub(crate) fn free_private_block(
         .filter_map(|s| s.parse::<IpNet>().ok())
         .find_map(|space| free_block(&space, prefix, &taken))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{free_block, overlaps};
+    use ipnet::IpNet;
+
+    fn net(s: &str) -> IpNet {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn overlap_is_nesting() {
+        assert!(overlaps(&net("10.0.0.0/8"), &net("10.10.0.0/16")));
+        assert!(overlaps(&net("10.10.0.0/16"), &net("10.0.0.0/8")));
+        assert!(!overlaps(&net("10.10.0.0/16"), &net("10.11.0.0/16")));
+    }
+
+    #[test]
+    fn free_block_skips_taken() {
+        let taken = [net("10.10.0.0/24"), net("10.10.1.0/24")];
+        assert_eq!(
+            free_block(&net("10.10.0.0/16"), 24, &taken),
+            Some(net("10.10.2.0/24"))
+        );
+        assert_eq!(free_block(&net("10.10.0.0/16"), 8, &taken), None);
+    }
+}

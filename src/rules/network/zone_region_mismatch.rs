@@ -86,3 +86,17 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::in_region;
+
+    #[test]
+    fn zone_is_region_plus_one_letter() {
+        assert!(in_region("us-east-1a", "us-east-1"));
+        assert!(!in_region("us-west-2a", "us-east-1"));
+        assert!(!in_region("us-east-1", "us-east-1"));
+        assert!(!in_region("us-east-1-az1", "us-east-1"));
+        assert!(!in_region("us-east-1A", "us-east-1"));
+    }
+}

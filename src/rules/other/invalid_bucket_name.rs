@@ -147,3 +147,46 @@ fn suggest(name: &str) -> Option<String> {
         .to_string();
     (s != name && problem(&s).is_none()).then_some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{problem, suggest};
+
+    #[test]
+    fn accepts_valid_names() {
+        for n in ["acme-assets", "acme.logs.2026", "abc", &"a".repeat(63)] {
+            assert_eq!(problem(n), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn rejects_each_rule() {
+        for n in [
+            "ab",
+            &"a".repeat(64),
+            "Acme",
+            "acme_logs",
+            "-acme",
+            "acme.",
+            "acme..logs",
+            "10.0.0.1",
+            "xn--acme",
+            "sthree-acme",
+            "amzn-s3-demo-acme",
+            "acme-s3alias",
+            "acme--ol-s3",
+            "acme.mrap",
+            "acme--x-s3",
+            "acme--table-s3",
+        ] {
+            assert!(problem(n).is_some(), "{n}");
+        }
+    }
+
+    #[test]
+    fn suggestions_are_valid() {
+        assert_eq!(suggest("Acme_Logs").as_deref(), Some("acme-logs"));
+        assert_eq!(suggest("10.0.0.1").as_deref(), Some("10-0-0-1"));
+        assert_eq!(suggest("ab"), None);
+    }
+}
