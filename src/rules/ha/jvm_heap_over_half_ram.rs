@@ -75,7 +75,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 struct Entry {
     who: String,
     memory: u64,
-    /// `r5.large's 16 GiB` or `16 GiB (memory=)`.
+    /// `r5.large's 16 GiB` or `16 GiB from memory=`.
     ram: String,
     ram_span: Option<Span>,
 }
@@ -128,7 +128,7 @@ fn group_entry(model: &Model, g: GroupId, members: &Members, memory: u64) -> Ent
 fn entry(who: String, settings: &HostSettings, memory: u64) -> Entry {
     let size = format_size(memory);
     let (ram, ram_span) = match (&settings.memory, &settings.instance_type) {
-        (Some(m), _) => (format!("{size} (memory=)"), Some(m.span)),
+        (Some(m), _) => (format!("{size} from memory="), Some(m.span)),
         (None, Some(t)) => (format!("{}'s {size}", t.value), Some(t.span)),
         (None, None) => (size, None),
     };
