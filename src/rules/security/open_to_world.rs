@@ -53,9 +53,30 @@ silence the warning with `allow "open-to-world" reason="public website"`.
 
 /// Ports that must never face the internet: remote administration, data
 /// stores, cluster control planes and unauthenticated metrics endpoints.
-const ADMIN_PORTS: &[u16] = &[
-    22, 3389, 2379, 2380, 3000, 5432, 6379, 8008, 9090, 9093, 9100, 9187, 9200, 9300, 27017,
+const ADMIN_PORTS: &[(u16, &str)] = &[
+    (22, "SSH"),
+    (2379, "etcd client API"),
+    (2380, "etcd peer API"),
+    (3000, "Grafana"),
+    (3389, "RDP"),
+    (5432, "PostgreSQL"),
+    (6379, "Redis"),
+    (8008, "Patroni REST API"),
+    (9090, "Prometheus"),
+    (9093, "Alertmanager"),
+    (9100, "Node Exporter"),
+    (9187, "postgres_exporter"),
+    (9200, "Elasticsearch REST"),
+    (9300, "Elasticsearch transport"),
+    (27017, "MongoDB"),
 ];
+
+/// Where the whole internet comes from: the rule's own `cidr:` or an
+/// address-set that contains it.
+struct World {
+    cidr: IpNet,
+    set: Option<String>,
+}
 
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let model = ctx.model;
@@ -69,27 +90,32 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// The all-addresses CIDR a peer includes, if any.
-fn world_cidr(model: &Model, peer: &Peer) -> Option<IpNet> {
+fn world_cidr(model: &Model, peer: &Peer) -> Option<World> {
     match peer {
-        Peer::Cidr(c) if c.prefix_len() == 0 => Some(*c),
-        Peer::Set(id) => model
-            .address_sets
-            .get(id.index())?
-            .cidrs
-            .iter()
-            .map(|c| c.value)
-            .find(|c| c.prefix_len() == 0),
+        Peer::Cidr(c) if c.prefix_len() == 0 => Some(World {
+            cidr: *c,
+            set: None,
+        }),
+        Peer::Set(id) => {
+            let set = model.address_sets.get(id.index())?;
+            let cidr = set.cidrs.iter().map(|c| c.value).find(|c| c.prefix_len() == 0)?;
+            Some(World {
+                cidr,
+                set: Some(set.name.clone()),
+            })
+        }
         _ => None,
     }
 }
 
 /// The admin/data port a rule opens, or `None` when it opens none.
-fn admin_port(r: &SgRule) -> Option<u16> {
+fn admin_port(r: &SgRule) -> Option<(u16, &'static str)> {
     match (r.proto, r.ports) {
         (Proto::All, _) | (Proto::Tcp | Proto::Udp, None) => ADMIN_PORTS.first().copied(),
-        (Proto::Tcp | Proto::Udp, Some((lo, hi))) => {
-            ADMIN_PORTS.iter().copied().find(|p| lo <= *p && *p <= hi)
-        }
+        (Proto::Tcp | Proto::Udp, Some((lo, hi))) => ADMIN_PORTS
+            .iter()
+            .copied()
+            .find(|(p, _)| lo <= *p && *p <= hi),
         _ => None,
     }
 }
@@ -103,28 +129,32 @@ fn ports_text(r: &SgRule) -> String {
     }
 }
 
-fn finding(model: &Model, sg: &SecurityGroup, r: &SgRule, world: IpNet) -> Diagnostic {
+fn finding(model: &Model, sg: &SecurityGroup, r: &SgRule, world: World) -> Diagnostic {
     let ports = ports_text(r);
+    let via = match &world.set {
+        Some(set) => format!("{} via address-set `{set}`", world.cidr),
+        None => world.cidr.to_string(),
+    };
     let message = format!(
-        "security group `{}` admits {ports} from the whole internet ({world})",
+        "security group `{}` admits {ports} from the whole internet ({via})",
         sg.name
     );
     match admin_port(r) {
-        Some(port) => {
-            let why = if r.ports.is_some_and(|(lo, hi)| lo == hi) {
-                "an administration or data port".to_string()
+        Some((port, service)) => {
+            let what = if r.ports == Some((port, port)) {
+                format!("{service} ({port}) open to anyone")
             } else {
-                format!("includes port {port}, an administration or data port")
+                format!("includes {service} ({port}), open to anyone")
             };
             Diagnostic::error(RULE.name, message)
-                .label(r.peer_span, format!("{world}: {why}"))
+                .label(r.peer_span, what)
                 .help(format!(
-                    "admit only who needs it: an address-set of your office or VPN ranges (`from=\"set:office\"`), a security group (`from=\"sg:bastion\"`){}",
+                    "admit only who needs it: an address-set of your office or VPN ranges (`from=\"set:office\"`), the bastion's security group (`from=\"sg:bastion\"`){}",
                     own_network_hint(model, sg)
                 ))
         }
         None => Diagnostic::warning(RULE.name, message)
-            .label(r.peer_span, format!("{world}: anyone can connect"))
+            .label(r.peer_span, "anyone can connect")
             .help(
                 "if this service is meant to be public (a web tier), keep it and add `allow \"open-to-world\" reason=\"public website\"` to the security group; otherwise narrow `from=`",
             ),

@@ -16,9 +16,10 @@ const DOCS: &str = r#"## What it does
 Reads the `ike` and `esp` proposals of every `vpn` (strongSwan syntax:
 algorithms joined by `-`, proposals separated by `,`) and warns about each
 algorithm strongSwan advises against: the ciphers `des`, `3des` and
-`null`, the hashes and PRFs `md5`, `sha1`, `prfmd5`, `prfsha1`, and the
-Diffie-Hellman groups `modp768`, `modp1024`, `modp1536` and the RFC 5114
-groups `modp1024s160`, `modp2048s224`, `modp2048s256`. The help shows the
+`null`, the hashes and PRFs `md5`, `sha1` (also written `sha`), `prfmd5`
+and `prfsha1`, and the Diffie-Hellman groups `modp768`, `modp1024`,
+`modp1536` and the RFC 5114 groups `modp1024s160`, `modp2048s224`,
+`modp2048s256`. The help shows the
 proposal with each weak algorithm replaced.
 
 ## Why is this bad
@@ -57,6 +58,9 @@ const WEAK: &[(&str, &str)] = &[
     ("null", "aes256"),
     ("md5", "sha256"),
     ("sha1", "sha256"),
+    ("sha", "sha256"),
+    ("sha1_160", "sha256"),
+    ("md5_128", "sha256"),
     ("prfmd5", "prfsha256"),
     ("prfsha1", "prfsha256"),
     ("modp768", "modp2048"),
