@@ -32,7 +32,10 @@ fn blocked(src: &str) -> Vec<Diagnostic> {
         .iter()
         .filter(|d| d.rule != RULE && d.severity == infragen::diagnostic::Severity::Error)
         .collect();
-    assert!(front.is_empty(), "the edit broke something else: {front:#?}");
+    assert!(
+        front.is_empty(),
+        "the edit broke something else: {front:#?}"
+    );
     checked
         .diagnostics
         .into_iter()
@@ -76,9 +79,10 @@ fn reference_has_no_blocked_flow() {
     let azure = model.host_by_name("vpn-azure").expect("vpn-azure");
     let monitor = model.host_by_name("monitor").expect("monitor");
     assert!(
-        graph.flows.iter().any(|f| f.from == monitor
-            && f.to == azure
-            && f.port == Some(9100)),
+        graph
+            .flows
+            .iter()
+            .any(|f| f.from == monitor && f.to == azure && f.port == Some(9100)),
         "Prometheus must scrape the Azure gateway"
     );
     assert!(graph.flows.len() > 200, "{} flows", graph.flows.len());
@@ -91,7 +95,11 @@ fn missing_node_exporter_ingress_is_one_aggregated_finding() {
         "",
     );
     let d = only_one(&src);
-    assert!(d.message.contains("Prometheus scrapes Node Exporter"), "{}", d.message);
+    assert!(
+        d.message.contains("Prometheus scrapes Node Exporter"),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("app-01…app-52"), "{}", d.message);
     assert!(d.message.contains("legacy-1…legacy-8"), "{}", d.message);
     assert!(d.message.contains("tcp/9100"), "{}", d.message);
@@ -109,7 +117,11 @@ fn gateway_without_esp_blocks_esp() {
         "",
     );
     let d = only_one(&src);
-    assert!(d.message.contains("ESP between the VPN gateways"), "{}", d.message);
+    assert!(
+        d.message.contains("ESP between the VPN gateways"),
+        "{}",
+        d.message
+    );
     assert!(d.message.contains("vpn-azure → vpn-aws"), "{}", d.message);
     assert_eq!(
         help(&d),
@@ -134,7 +146,9 @@ fn azure_nsg_without_the_aws_vpc_blocks_the_cross_tunnel_scrape() {
 fn host_peer_across_networks_means_the_public_address() {
     // Packets through the tunnel keep the private source, so `host:monitor`
     // (its public address, which it has none of) does not admit them.
-    let d = only_one(&with_azure_host("ingress \"tcp\" 9100 from=\"host:monitor\""));
+    let d = only_one(&with_azure_host(
+        "ingress \"tcp\" 9100 from=\"host:monitor\"",
+    ));
     assert!(d.message.contains("monitor → dr-app"), "{}", d.message);
 }
 
@@ -146,7 +160,11 @@ fn gateway_must_forward_tunnel_traffic() {
     );
     let d = only_one(&src);
     assert!(d.message.contains("monitor → vpn-azure"), "{}", d.message);
-    assert!(help(&d).contains("to security-group \"vpn-azure\""), "{}", help(&d));
+    assert!(
+        help(&d).contains("to security-group \"vpn-azure\""),
+        "{}",
+        help(&d)
+    );
 }
 
 #[test]
@@ -172,7 +190,11 @@ fn networks_without_a_vpn_are_reported() {
     let end = src.find("s3-migration").expect("s3-migration");
     let src = format!("{}{}", &src[..start], &src[end..]);
     let d = only_one(&src);
-    assert!(d.message.contains("no VPN joins vpc `core` and vnet `dr`"), "{}", d.message);
+    assert!(
+        d.message.contains("no VPN joins vpc `core` and vnet `dr`"),
+        "{}",
+        d.message
+    );
     assert!(help(&d).contains("vpn \"core-dr\""), "{}", help(&d));
 }
 
@@ -183,7 +205,11 @@ fn cluster_flow_goes_into_the_cluster_group() {
         "",
     );
     let d = only_one(&src);
-    assert!(d.message.contains("db-1…db-3 → etcd-1…etcd-3"), "{}", d.message);
+    assert!(
+        d.message.contains("db-1…db-3 → etcd-1…etcd-3"),
+        "{}",
+        d.message
+    );
     assert_eq!(
         help(&d),
         "add `ingress \"tcp\" 2379 from=\"sg:db\"` to security-group \"etcd\""
@@ -218,6 +244,11 @@ fn frontend_errors_silence_the_flow_check() {
         "    ingress \"tcp\" 9100 from=\"sg:monitoring\" descripton=\"typo\"\n",
     );
     let checked = check(&src, &AddressLock::default());
-    assert!(checked.diagnostics.iter().any(|d| d.rule == "unknown-property"));
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "unknown-property")
+    );
     assert!(checked.diagnostics.iter().all(|d| d.rule != RULE));
 }

@@ -187,7 +187,9 @@ fn through_tunnel(model: &Model, flow: &Flow, t: Tunnel) -> Result<(), Block> {
 
 /// Does a tunnel end's `subnets=` include `addr`?
 fn end_covers(model: &Model, end: &VpnEnd, addr: IpAddr) -> bool {
-    end.subnets.iter().any(|p| cidr_peer_contains(model, p, addr))
+    end.subnets
+        .iter()
+        .any(|p| cidr_peer_contains(model, p, addr))
 }
 
 fn ingress(

@@ -98,7 +98,11 @@ fn world_cidr(model: &Model, peer: &Peer) -> Option<World> {
         }),
         Peer::Set(id) => {
             let set = model.address_sets.get(id.index())?;
-            let cidr = set.cidrs.iter().map(|c| c.value).find(|c| c.prefix_len() == 0)?;
+            let cidr = set
+                .cidrs
+                .iter()
+                .map(|c| c.value)
+                .find(|c| c.prefix_len() == 0)?;
             Some(World {
                 cidr,
                 set: Some(set.name.clone()),
@@ -166,7 +170,11 @@ fn own_network_hint(model: &Model, sg: &SecurityGroup) -> String {
     match sg.network {
         Some(id) => {
             let n = model.network(id);
-            format!(", or your own network (`from=\"{}:{}\"`)", n.cloud.keyword(), n.name)
+            format!(
+                ", or your own network (`from=\"{}:{}\"`)",
+                n.cloud.keyword(),
+                n.name
+            )
         }
         None => String::new(),
     }

@@ -73,9 +73,17 @@ enum Fix {
         peer: FixPeer,
         via_gateway: bool,
     },
-    Route { from: NetworkId, to: NetworkId },
-    Cover { vpn: usize, left: bool },
-    PublicAddress { host: HostId },
+    Route {
+        from: NetworkId,
+        to: NetworkId,
+    },
+    Cover {
+        vpn: usize,
+        left: bool,
+    },
+    PublicAddress {
+        host: HostId,
+    },
 }
 
 /// The `from=`/`to=` value the suggested rule names.
@@ -305,18 +313,31 @@ fn diagnostic(model: &Model, f: &Finding) -> Diagnostic {
     let k = &f.key;
     let ports = proto_port(k.proto, k.port);
     let message = format!(
-        "{} → {} on {ports} ({}) is dropped: {}",
-        hosts_text(model, &f.sources),
-        hosts_text(model, &f.dests),
+        "{} on {ports} ({}) is dropped: {}",
+        ends_of(model, f),
         k.purpose.describe(),
         where_text(model, f)
     );
-    let d = Diagnostic::error(RULE.name, message).label(
-        f.origin,
-        format!("needs {ports}: {}", k.purpose.describe()),
-    );
+    let d = Diagnostic::error(RULE.name, message)
+        .label(f.origin, format!("needs {ports}: {}", k.purpose.describe()));
     let d = blocker_labels(model, f, d);
     d.help(help_text(model, f))
+}
+
+/// "monitor → app-1…app-3"; both directions between two gateways as
+/// "a ↔ b"; peers of one cluster as "traffic among etcd-1…etcd-3".
+fn ends_of(model: &Model, f: &Finding) -> String {
+    if f.sources != f.dests {
+        return format!(
+            "{} → {}",
+            hosts_text(model, &f.sources),
+            hosts_text(model, &f.dests)
+        );
+    }
+    match f.sources.as_slice() {
+        [a, b] => format!("{} ↔ {}", model.host(*a).name, model.host(*b).name),
+        _ => format!("traffic among {}", hosts_text(model, &f.sources)),
+    }
 }
 
 fn proto_port(proto: Proto, port: Option<u16>) -> String {
@@ -413,7 +434,10 @@ fn sgs_text(model: &Model, at: &[HostId]) -> Option<String> {
         1 => "security group",
         _ => "security groups",
     };
-    Some(format!("{noun} {}", capped(names.iter().map(|n| format!("`{n}`")))))
+    Some(format!(
+        "{noun} {}",
+        capped(names.iter().map(|n| format!("`{n}`")))
+    ))
 }
 
 /// The groups and hosts a list of hosts belongs to: "groups `app`, `db`
@@ -504,8 +528,14 @@ fn blocker_labels(model: &Model, f: &Finding, d: Diagnostic) -> Diagnostic {
     match f.key.fix {
         Fix::Rule { sg, .. } => {
             let d = match first.settings.security_groups_span {
-                Some(span) => d.label(span, format!("security groups of {}", entry_text(model, first))),
-                None => d.label(first.name_span, format!("`{}` has no security group", first.name)),
+                Some(span) => d.label(
+                    span,
+                    format!("security groups of {}", entry_text(model, first)),
+                ),
+                None => d.label(
+                    first.name_span,
+                    format!("`{}` has no security group", first.name),
+                ),
             };
             match sg {
                 Some(sg) => d.label(model.sg(sg).name_span, "add the rule to this group"),
@@ -544,7 +574,9 @@ fn help_text(model: &Model, f: &Finding) -> String {
         } => {
             let rule = rule_text(model, direction, k.proto, k.port, peer);
             match (sg, host) {
-                (Some(sg), _) => format!("add `{rule}` to security-group \"{}\"", model.sg(sg).name),
+                (Some(sg), _) => {
+                    format!("add `{rule}` to security-group \"{}\"", model.sg(sg).name)
+                }
                 (None, Some(h)) => format!(
                     "attach a security group to `{}` (`security-groups \"NAME\"`) with `{rule}`",
                     model.host(h).name
@@ -561,7 +593,13 @@ fn help_text(model: &Model, f: &Finding) -> String {
     }
 }
 
-fn rule_text(model: &Model, dir: Direction, proto: Proto, port: Option<u16>, peer: FixPeer) -> String {
+fn rule_text(
+    model: &Model,
+    dir: Direction,
+    proto: Proto,
+    port: Option<u16>,
+    peer: FixPeer,
+) -> String {
     let (kw, key) = match dir {
         Direction::Ingress => ("ingress", "from"),
         Direction::Egress => ("egress", "to"),

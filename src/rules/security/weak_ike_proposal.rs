@@ -161,8 +161,14 @@ mod tests {
 
     #[test]
     fn replaces_weak_tokens_only() {
-        assert_eq!(fixed_proposal("3des-sha1-modp1024!"), "aes256-sha256-modp2048!");
-        assert_eq!(fixed_proposal("aes256-sha256-modp2048"), "aes256-sha256-modp2048");
+        assert_eq!(
+            fixed_proposal("3des-sha1-modp1024!"),
+            "aes256-sha256-modp2048!"
+        );
+        assert_eq!(
+            fixed_proposal("aes256-sha256-modp2048"),
+            "aes256-sha256-modp2048"
+        );
         assert_eq!(
             fixed_proposal("aes128-sha1,aes256-md5"),
             "aes128-sha256,aes256-sha256"
