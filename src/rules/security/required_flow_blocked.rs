@@ -40,12 +40,35 @@ failures surface only in production, often during an incident.
 
 ## Example
 ```kdl
-security-group "node-exporter" vpc="core" {
-    ingress "tcp" 22 from="sg:bastion"
+vpc "core" region="us-east-1" cidr="10.10.0.0/16" {
+    subnet "private-a" zone="us-east-1a" cidr="10.10.16.0/20"
 }
-// Prometheus on "monitor" scrapes port 9100 of every monitored host: blocked.
+fleet {
+    group "app" count=3 type="t3.small" {
+        subnets "core/private-a"
+        security-groups "app" "node-exporter"
+    }
+    host "monitor" type="m5.large" {
+        subnets "core/private-a"
+        security-groups "monitoring"
+    }
+}
+security-group "app" vpc="core" {
+    ingress "tcp" 8080 from="vpc:core"
+}
+security-group "node-exporter" vpc="core" {
+    ingress "tcp" 9100 from="sg:app"
+}
+security-group "monitoring" vpc="core" {
+    ingress "tcp" 9090 from="vpc:core"
+}
+monitoring {
+    node-exporter port=9100
+    prometheus host="monitor" port=9090
+}
 ```
-Fix: admit the scrape from Prometheus' group.
+Prometheus on `monitor` cannot scrape `app-1`…`app-3` on tcp/9100. Fix:
+admit the scrape from Prometheus' group.
 ```kdl
 security-group "node-exporter" vpc="core" {
     ingress "tcp" 9100 from="sg:monitoring"
