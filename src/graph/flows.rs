@@ -10,6 +10,7 @@ pub enum Purpose {
     ScrapeNodeExporter,
     ScrapePostgresExporter,
     ScrapeEsExporter,
+    GrafanaToPrometheus,
     HaproxyToPostgres,
     HaproxyToPatroni,
     PatroniToEtcd,
@@ -31,6 +32,7 @@ impl Purpose {
             Purpose::ScrapeNodeExporter => "Prometheus scrapes Node Exporter",
             Purpose::ScrapePostgresExporter => "Prometheus scrapes postgres_exporter",
             Purpose::ScrapeEsExporter => "Prometheus scrapes the Elasticsearch exporter",
+            Purpose::GrafanaToPrometheus => "Grafana queries Prometheus",
             Purpose::HaproxyToPostgres => "HAProxy forwards SQL to PostgreSQL",
             Purpose::HaproxyToPatroni => "HAProxy health-checks Patroni's REST API",
             Purpose::PatroniToEtcd => "Patroni reaches etcd (DCS)",
@@ -60,7 +62,8 @@ pub struct Flow {
     pub to: HostId,
     pub proto: Proto,
     pub port: Option<u16>,
-    /// The spec node that makes this flow necessary.
+    /// Where the spec makes this flow necessary: the line that names the
+    /// service's host or members (one line, so reports stay readable).
     pub origin: Span,
 }
 
@@ -161,9 +164,20 @@ fn monitoring(b: &mut Builder) {
                 to,
                 Proto::Tcp,
                 Some(mon.node_exporter.port),
-                prom.span,
+                prom.host_span,
             );
         }
+    }
+    if let Some(g) = &mon.grafana {
+        // Grafana's data source is Prometheus; on one host this stays local.
+        b.add(
+            Purpose::GrafanaToPrometheus,
+            g.host,
+            prom.host,
+            Proto::Tcp,
+            Some(prom.port),
+            g.host_span,
+        );
     }
     for pg in &model.postgres {
         if let Some(port) = pg.exporter_port {
@@ -172,7 +186,7 @@ fn monitoring(b: &mut Builder) {
                 &[prom.host],
                 &pg.members.hosts,
                 port,
-                pg.span,
+                pg.name_span,
             );
         }
     }
@@ -183,7 +197,7 @@ fn monitoring(b: &mut Builder) {
                 &[prom.host],
                 &es.members.hosts,
                 port,
-                es.span,
+                es.name_span,
             );
         }
     }

@@ -1,7 +1,11 @@
 //! Does the network let a flow through? Security groups are evaluated the
 //! way AWS does (union of the attached groups, stateful, default egress
 //! open), and a flow between networks must cross a VPN whose subnets cover
-//! both ends and be allowed at both gateways.
+//! both ends and be allowed at both gateways (AWS security groups filter
+//! forwarded packets too).
+//!
+//! This runs once per host pair of every flow (10k hosts → 10k+ checks), so
+//! nothing here allocates.
 
 use super::flows::Flow;
 use crate::model::*;
@@ -10,99 +14,189 @@ use std::net::IpAddr;
 /// Why a flow is blocked, naming the host whose groups drop it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    /// No ingress rule on `at` admits the flow from `source`.
-    Ingress { at: HostId, source: Option<IpAddr> },
-    /// No egress rule on `at` lets the flow out towards `dest`.
-    Egress { at: HostId, dest: Option<IpAddr> },
+    /// No ingress rule on `at` admits the flow arriving from `source`.
+    /// `at` is the destination, or a gateway forwarding the flow.
+    Ingress { at: HostId, source: IpAddr },
+    /// No egress rule on `at` lets the flow out towards `dest`. `at` is the
+    /// source, or the destination-side gateway forwarding the flow.
+    Egress { at: HostId, dest: IpAddr },
     /// The two networks are not joined by any VPN.
     NoRoute { from: NetworkId, to: NetworkId },
-    /// The tunnel's subnets do not include this end's address.
+    /// The tunnel's subnets (of the end on `host`'s side) do not include
+    /// `host`'s address.
     NotInTunnel { vpn: usize, host: HostId },
+    /// A VPN gateway without `public-address=`: its peer cannot name it.
+    NoPublicAddress { host: HostId },
+}
+
+/// How a flow travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// Both ends sit in one network.
+    Local,
+    /// Gateway to gateway over the internet (IKE, ESP): public addresses.
+    Internet,
+    /// Through the tunnel of `vpns[vpn]`, private addresses kept.
+    Tunnel(Tunnel),
+    /// An end has no private address (its subnet is full, which
+    /// `subnet-capacity` reports): nothing to evaluate yet.
+    Unaddressed,
 }
 
 /// The path a flow takes between two networks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tunnel {
     pub vpn: usize,
     /// Gateway on the source side, then on the destination side.
     pub gateways: [HostId; 2],
+    /// True when the source side is the vpn's `left` end.
+    pub source_is_left: bool,
 }
 
-pub fn tunnel_between(model: &Model, a: NetworkId, b: NetworkId) -> Option<Tunnel> {
-    model.vpns.iter().enumerate().find_map(|(i, v)| {
+impl Tunnel {
+    /// The vpn end on the source side, then on the destination side.
+    pub fn ends<'m>(&self, model: &'m Model) -> [&'m VpnEnd; 2] {
+        let v = &model.vpns[self.vpn];
+        if self.source_is_left {
+            [&v.left, &v.right]
+        } else {
+            [&v.right, &v.left]
+        }
+    }
+}
+
+/// Every VPN joining network `a` (source side) to `b`.
+pub fn tunnels_between(model: &Model, a: NetworkId, b: NetworkId) -> impl Iterator<Item = Tunnel> {
+    model.vpns.iter().enumerate().filter_map(move |(i, v)| {
         let (l, r) = (
             model.host_network(v.left.host),
             model.host_network(v.right.host),
         );
-        if (l, r) == (a, b) {
-            Some(Tunnel {
-                vpn: i,
-                gateways: [v.left.host, v.right.host],
-            })
+        let source_is_left = if (l, r) == (a, b) {
+            true
         } else if (r, l) == (a, b) {
-            Some(Tunnel {
-                vpn: i,
-                gateways: [v.right.host, v.left.host],
-            })
+            false
         } else {
-            None
-        }
+            return None;
+        };
+        let gateways = if source_is_left {
+            [v.left.host, v.right.host]
+        } else {
+            [v.right.host, v.left.host]
+        };
+        Some(Tunnel {
+            vpn: i,
+            gateways,
+            source_is_left,
+        })
     })
+}
+
+/// The first VPN joining `a` to `b`.
+pub fn tunnel_between(model: &Model, a: NetworkId, b: NetworkId) -> Option<Tunnel> {
+    tunnels_between(model, a, b).next()
+}
+
+/// The path of a flow, or why there is none.
+pub fn path(model: &Model, flow: &Flow) -> Result<Path, Block> {
+    let (from_net, to_net) = (model.host_network(flow.from), model.host_network(flow.to));
+    if from_net == to_net {
+        return Ok(Path::Local);
+    }
+    if flow.purpose.is_tunnel_control() {
+        return Ok(Path::Internet);
+    }
+    let (Some(src), Some(dst)) = (model.host(flow.from).address, model.host(flow.to).address)
+    else {
+        return Ok(Path::Unaddressed);
+    };
+    let mut first = None;
+    for t in tunnels_between(model, from_net, to_net) {
+        let [src_end, dst_end] = t.ends(model);
+        if !end_covers(model, src_end, src) {
+            first.get_or_insert(Block::NotInTunnel {
+                vpn: t.vpn,
+                host: flow.from,
+            });
+        } else if !end_covers(model, dst_end, dst) {
+            first.get_or_insert(Block::NotInTunnel {
+                vpn: t.vpn,
+                host: flow.to,
+            });
+        } else {
+            return Ok(Path::Tunnel(t));
+        }
+    }
+    Err(first.unwrap_or(Block::NoRoute {
+        from: from_net,
+        to: to_net,
+    }))
 }
 
 /// Evaluates one flow; `Ok` when every hop lets it through.
 pub fn check(model: &Model, flow: &Flow) -> Result<(), Block> {
-    let (from_net, to_net) = (model.host_network(flow.from), model.host_network(flow.to));
-    if from_net == to_net || flow.purpose.is_tunnel_control() {
-        // Same network, or gateway-to-gateway over the internet: each end
-        // sees the other's address as it arrives (public across networks).
-        let src = model.host_seen_address(flow.from, Some(to_net));
-        let dst = model.host_seen_address(flow.to, Some(from_net));
-        egress(model, flow, flow.from, dst, flow.to)?;
-        return ingress(model, flow, flow.to, src, flow.from);
-    }
-    let Some(tunnel) = tunnel_between(model, from_net, to_net) else {
-        return Err(Block::NoRoute {
-            from: from_net,
-            to: to_net,
-        });
-    };
-    let vpn = &model.vpns[tunnel.vpn];
-    let (src_side, dst_side) = if vpn.left.host == tunnel.gateways[0] {
-        (&vpn.left, &vpn.right)
-    } else {
-        (&vpn.right, &vpn.left)
-    };
-    // Inside the tunnel, packets keep their private addresses.
-    let src = model.host(flow.from).address;
-    let dst = model.host(flow.to).address;
-    for (end, host, addr) in [(src_side, flow.from, src), (dst_side, flow.to, dst)] {
-        let covered = addr.is_some_and(|a| {
-            end.subnets
-                .iter()
-                .flat_map(|p| model.peer_cidrs(p, None))
-                .any(|c| c.contains(&a))
-        });
-        if !covered {
-            return Err(Block::NotInTunnel {
-                vpn: tunnel.vpn,
-                host,
-            });
+    match path(model, flow)? {
+        Path::Local => {
+            let (Some(src), Some(dst)) =
+                (model.host(flow.from).address, model.host(flow.to).address)
+            else {
+                return Ok(());
+            };
+            egress(model, flow, flow.from, dst, flow.to)?;
+            ingress(model, flow, flow.to, src, flow.from)
         }
+        Path::Internet => {
+            // Each gateway sees the other's public address.
+            let src = public_address(model, flow.from)?;
+            let dst = public_address(model, flow.to)?;
+            egress(model, flow, flow.from, dst, flow.to)?;
+            ingress(model, flow, flow.to, src, flow.from)
+        }
+        Path::Tunnel(t) => through_tunnel(model, flow, t),
+        Path::Unaddressed => Ok(()),
     }
+}
+
+fn public_address(model: &Model, host: HostId) -> Result<IpAddr, Block> {
+    match &model.host(host).public_address {
+        Some(a) => Ok(a.value),
+        None => Err(Block::NoPublicAddress { host }),
+    }
+}
+
+/// Inside the tunnel packets keep their private addresses: they leave the
+/// source, enter the source-side gateway, are encapsulated (the ESP flow
+/// covers that leg), leave the destination-side gateway and enter the
+/// destination.
+fn through_tunnel(model: &Model, flow: &Flow, t: Tunnel) -> Result<(), Block> {
+    let (Some(src), Some(dst)) = (model.host(flow.from).address, model.host(flow.to).address)
+    else {
+        return Ok(());
+    };
     egress(model, flow, flow.from, dst, flow.to)?;
-    for gw in tunnel.gateways {
-        if gw != flow.from && gw != flow.to {
-            ingress(model, flow, gw, src, flow.from)?;
-        }
+    let [src_gw, dst_gw] = t.gateways;
+    if src_gw != flow.from {
+        ingress(model, flow, src_gw, src, flow.from)?;
+    }
+    if dst_gw != flow.to {
+        ingress(model, flow, dst_gw, src, flow.from)?;
+        egress(model, flow, dst_gw, dst, flow.to)?;
     }
     ingress(model, flow, flow.to, src, flow.from)
+}
+
+/// Does a tunnel end's `subnets=` include `addr`?
+fn end_covers(model: &Model, end: &VpnEnd, addr: IpAddr) -> bool {
+    end.subnets
+        .iter()
+        .any(|p| cidr_peer_contains(model, p, addr))
 }
 
 fn ingress(
     model: &Model,
     flow: &Flow,
     at: HostId,
-    src: Option<IpAddr>,
+    src: IpAddr,
     src_host: HostId,
 ) -> Result<(), Block> {
     let host = model.host(at);
@@ -112,7 +206,7 @@ fn ingress(
     let net = model.host_network(at);
     let allowed = host.settings.security_groups.iter().any(|sg| {
         model.sg(*sg).ingress.iter().any(|r| {
-            r.covers(flow.proto, flow.port) && peer_matches(model, &r.peer, src, src_host, net)
+            r.covers(flow.proto, flow.port) && peer_admits(model, &r.peer, src, src_host, net)
         })
     });
     if allowed {
@@ -126,11 +220,10 @@ fn egress(
     model: &Model,
     flow: &Flow,
     at: HostId,
-    dst: Option<IpAddr>,
+    dst: IpAddr,
     dst_host: HostId,
 ) -> Result<(), Block> {
-    let host = model.host(at);
-    let groups = &host.settings.security_groups;
+    let groups = &model.host(at).settings.security_groups;
     // Each group without egress rules keeps the default "all outbound".
     if groups.is_empty() || groups.iter().any(|sg| !model.sg(*sg).egress_declared) {
         return Ok(());
@@ -138,7 +231,7 @@ fn egress(
     let net = model.host_network(at);
     let allowed = groups.iter().any(|sg| {
         model.sg(*sg).egress.iter().any(|r| {
-            r.covers(flow.proto, flow.port) && peer_matches(model, &r.peer, dst, dst_host, net)
+            r.covers(flow.proto, flow.port) && peer_admits(model, &r.peer, dst, dst_host, net)
         })
     });
     if allowed {
@@ -148,27 +241,34 @@ fn egress(
     }
 }
 
-/// Does a rule's peer match the other end, seen with address `addr`?
-fn peer_matches(
-    model: &Model,
-    peer: &Peer,
-    addr: Option<IpAddr>,
-    other: HostId,
-    here: NetworkId,
-) -> bool {
+/// Does a rule's peer (in a group of network `here`) match the other end,
+/// whose packets carry `addr`?
+fn peer_admits(model: &Model, peer: &Peer, addr: IpAddr, other: HostId, here: NetworkId) -> bool {
     match peer {
         // Group references match members of the same network only, by their
-        // private address.
+        // private address (forwarded packets keep a foreign source).
         Peer::Sg(id) => {
             model.host_network(other) == here
+                && model.host(other).address == Some(addr)
                 && model.host(other).settings.security_groups.contains(id)
         }
-        Peer::Host(id) => *id == other && addr.is_some(),
-        _ => addr.is_some_and(|a| {
-            model
-                .peer_cidrs(peer, Some(here))
-                .iter()
-                .any(|c| c.contains(&a))
-        }),
+        // `host:NAME` is the address that host's packets carry here: public
+        // across networks, private inside (LANGUAGE.md, References).
+        Peer::Host(id) => model.host_seen_address(*id, Some(here)) == Some(addr),
+        _ => cidr_peer_contains(model, peer, addr),
+    }
+}
+
+/// Address-valued peers (`cidr:`, `set:`, `subnet:`, `vpc:`, `vnet:`).
+fn cidr_peer_contains(model: &Model, peer: &Peer, addr: IpAddr) -> bool {
+    match peer {
+        Peer::Cidr(c) => c.contains(&addr),
+        Peer::Set(id) => model
+            .address_sets
+            .get(id.index())
+            .is_some_and(|s| s.cidrs.iter().any(|c| c.value.contains(&addr))),
+        Peer::Subnet(id) => model.subnet(*id).cidr.value.contains(&addr),
+        Peer::Network(id) => model.network(*id).cidr.value.contains(&addr),
+        Peer::Sg(_) | Peer::Host(_) => false,
     }
 }

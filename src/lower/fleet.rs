@@ -75,6 +75,7 @@ impl Lowerer<'_> {
                 .iter()
                 .filter_map(|a| self.sgs.resolve(a.value.as_str()?, a.span, self.diags))
                 .collect();
+            s.security_groups_span = Some(c.span);
         }
         for t in n.children_named("tag") {
             if let (Some(k), Some(v)) = (t.arg_str(0), t.arg_str(1)) {

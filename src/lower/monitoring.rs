@@ -101,7 +101,10 @@ impl Lowerer<'_> {
             let url_env = c.prop_str("url-env").map(str::to_string);
             let missing = match kind {
                 ContactKind::Email if to.is_none() => Some(("to", "to=\"oncall@example.com\"")),
-                ContactKind::GoogleChat | ContactKind::Slack if url_env.is_none() => {
+                // A literal `url=` is reported as secret-literal already.
+                ContactKind::GoogleChat | ContactKind::Slack
+                    if url_env.is_none() && c.prop("url").is_none() =>
+                {
                     Some(("url-env", "url-env=\"WEBHOOK_URL\""))
                 }
                 _ => None,

@@ -30,7 +30,8 @@ impl Lowerer<'_> {
             .child("psk-env")
             .and_then(|c| c.arg_str(0))
             .map(str::to_string);
-        if psk_env.is_none() && n.child("psk-env").is_none() {
+        // A literal `psk "…"` is reported as secret-literal already.
+        if psk_env.is_none() && n.child("psk-env").is_none() && n.child("psk").is_none() {
             self.push(
                 Diagnostic::error("missing-value", format!("vpn `{}` needs `psk-env`", name.value))
                     .label(name.span, "no pre-shared key source")

@@ -18,6 +18,8 @@ pub struct HostSettings {
     pub subnets: Vec<SubnetId>,
     pub subnets_span: Option<Span>,
     pub security_groups: Vec<SgId>,
+    /// The `security-groups` node these came from, for diagnostics.
+    pub security_groups_span: Option<Span>,
     pub tags: Vec<(String, String)>,
 }
 

@@ -222,7 +222,9 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
         }
     }
     for p in spec.props.iter().filter(|p| p.required) {
-        if node.prop(p.name).is_none() && !suggested.contains(&p.name) {
+        // `password="…"` for `password-env=` is already a secret-literal.
+        let literal = p.name.strip_suffix("-env").and_then(|n| node.prop(n));
+        if node.prop(p.name).is_none() && !suggested.contains(&p.name) && literal.is_none() {
             out.push(
                 Diagnostic::error(
                     "missing-value",
