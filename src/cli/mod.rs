@@ -44,6 +44,9 @@ pub enum Command {
         /// Rule name, e.g. cidr-overlap.
         rule: String,
     },
+    /// Print the JSON Schema of the spec's document tree (schema/README.md).
+    #[command(hide = true)]
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -75,6 +78,10 @@ pub fn main() -> i32 {
         } => lint::run(&specs, format, deny_warnings),
         Command::Rules { json } => rules::list(json),
         Command::Explain { rule } => rules::explain(&rule),
+        Command::Schema => {
+            print!("{}", crate::schema::json_schema::render());
+            EXIT_OK
+        }
     }
 }
 
