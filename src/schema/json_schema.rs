@@ -90,12 +90,9 @@ pub fn schema() -> Value {
     json!({
         "$schema": DRAFT,
         "title": "infragen spec",
-        "description": format!(
-            "The document tree of an infragen KDL spec: {{\"nodes\": [NODE, …]}}, a node being \
-             {{\"name\", \"args\": [...], \"props\": {{...}}, \"children\": [NODE, …]}}. \
-             Generated from the grammar tables by `infragen schema` (infragen {}).",
-            env!("CARGO_PKG_VERSION")
-        ),
+        "description": "The document tree of an infragen KDL spec: {\"nodes\": [NODE, …]}, a node \
+             being {\"name\", \"args\": [...], \"props\": {...}, \"children\": [NODE, …]} \
+             (schema/README.md). Generated from the grammar tables by `infragen schema`.",
         "type": "object",
         "properties": {
             "nodes": children_schema(&ROOT, &kinds),
