@@ -132,10 +132,15 @@ fn full_description(rule: &Rule) -> String {
         .map(|rest| rest.split("\n## ").next().unwrap_or("").trim())
         .unwrap_or("");
     if section.is_empty() || section == "TODO" {
-        rule.summary.to_string()
-    } else {
-        section.to_string()
+        return rule.summary.to_string();
     }
+    // Unwrap the hard-wrapped Markdown lines; keep the paragraphs.
+    section
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// An `artifactLocation` and the string that identifies the file in
@@ -366,6 +371,24 @@ mod tests {
             results[0]["partialFingerprints"],
             results[1]["partialFingerprints"]
         );
+    }
+
+    #[test]
+    fn full_description_is_the_first_section_unwrapped() {
+        let rule = Rule {
+            name: "x",
+            family: crate::rules::Family::Other,
+            severity: Severity::Warning,
+            summary: "Summary.",
+            docs: "## What it does\nReports a\nthing.\n\nTwice.\n\n## Why is this bad\nTODO\n",
+            check: None,
+        };
+        assert_eq!(full_description(&rule), "Reports a thing.\n\nTwice.");
+        let stub = Rule {
+            docs: "## What it does\nTODO\n",
+            ..rule
+        };
+        assert_eq!(full_description(&stub), "Summary.");
     }
 
     #[test]
