@@ -123,6 +123,11 @@ pub fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    closest(input, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The candidate closest to `input`, if one is close enough to suggest.
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(input, c);
@@ -130,5 +135,5 @@ pub fn did_you_mean<'a>(
             best = Some((score, c));
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    best.map(|(_, c)| c)
 }

@@ -1,7 +1,10 @@
 //! The command line: argument parsing, reading files, printing reports,
 //! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
 
+mod build;
+mod graph;
 mod lint;
+mod output_dir;
 pub mod report;
 pub mod rules;
 
@@ -33,20 +36,54 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Check a spec and write every artifact to DIR (atomically).
+    Build {
+        spec: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write nothing; exit 1 with a diff when DIR differs from the build.
+        #[arg(long)]
+        check: bool,
+        /// Fail when the address lock would change (for CI).
+        #[arg(long)]
+        locked: bool,
+        /// Fill secrets from the environment instead of `${VAR}` placeholders.
+        #[arg(long)]
+        secrets_from_env: bool,
+    },
+    /// Print the dependency graph with service flows.
+    Graph {
+        spec: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
     /// List every rule.
     Rules {
         /// Print the registry as JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Print a rule's documentation.
+    /// Print a rule's documentation, or what a cluster survives
+    /// (`explain cluster NAME --spec SPEC`).
     Explain {
-        /// Rule name, e.g. cidr-overlap.
+        /// Rule name (e.g. cidr-overlap), or `cluster`.
         rule: String,
+        /// With `cluster`: the cluster's name.
+        name: Option<String>,
+        /// With `cluster`: the spec that declares it.
+        #[arg(long)]
+        spec: Option<PathBuf>,
     },
     /// Print the JSON Schema of the spec's document tree (schema/README.md).
     #[command(hide = true)]
     Schema,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -76,8 +113,25 @@ pub fn main() -> i32 {
             format,
             deny_warnings,
         } => lint::run(&specs, format, deny_warnings),
+        Command::Build {
+            spec,
+            out,
+            check,
+            locked,
+            secrets_from_env,
+        } => build::run(&build::BuildArgs {
+            spec,
+            out,
+            check,
+            locked,
+            secrets_from_env,
+        }),
+        Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Rules { json } => rules::list(json),
-        Command::Explain { rule } => rules::explain(&rule),
+        Command::Explain { rule, name, spec } if rule == "cluster" => {
+            rules::explain_cluster(name.as_deref(), spec.as_deref())
+        }
+        Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Schema => {
             print!("{}", crate::schema::json_schema::render());
             EXIT_OK

@@ -1,6 +1,6 @@
 //! `infragen rules` and `infragen explain RULE`.
 
-use super::{EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::diagnostic::did_you_mean;
 use crate::rules::{REGISTRY, Rule, lookup};
 
@@ -67,6 +67,44 @@ pub fn explain(name: &str) -> i32 {
                 .unwrap_or_else(|| "`infragen rules` lists every rule".into());
             eprintln!("infragen: no rule named `{name}`: {hint}");
             EXIT_USAGE
+        }
+    }
+}
+
+/// `explain cluster NAME --spec SPEC`: failures tolerated and the
+/// worst-case failover time the spec's timings imply.
+pub fn explain_cluster(name: Option<&str>, spec: Option<&std::path::Path>) -> i32 {
+    let (Some(name), Some(spec)) = (name, spec) else {
+        eprintln!("infragen: usage: infragen explain cluster NAME --spec SPEC");
+        return EXIT_USAGE;
+    };
+    let source = match std::fs::read_to_string(spec) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("infragen: cannot read {}: {e}", spec.display());
+            return EXIT_USAGE;
+        }
+    };
+    let lock = super::read_lock(spec).unwrap_or_default();
+    let checked = crate::pipeline::check(&source, &lock);
+    let Some(model) = &checked.model else {
+        eprintln!(
+            "infragen: {} is not valid KDL; run `infragen lint`",
+            spec.display()
+        );
+        return EXIT_FAILED;
+    };
+    match crate::model::ha::report(model, name) {
+        Some(report) => {
+            print!("{report}");
+            EXIT_OK
+        }
+        None => {
+            eprintln!(
+                "infragen: {} declares no postgres-cluster or elasticsearch-cluster `{name}`",
+                spec.display()
+            );
+            EXIT_FAILED
         }
     }
 }

@@ -10,7 +10,12 @@ impl Lowerer<'_> {
     /// `members group="db"` or `members "h1" "h2"`.
     fn members(&mut self, cluster: &Node, key: &str, required: bool) -> Members {
         let Some(c) = cluster.child(key) else {
-            if required {
+            // A misspelt `memebrs` already got "did you mean `members`?".
+            let misspelt = cluster
+                .children
+                .iter()
+                .any(|n| crate::diagnostic::closest(&n.name, [key]).is_some());
+            if required && !misspelt {
                 self.push(
                     Diagnostic::error(
                         "missing-value",
@@ -53,12 +58,20 @@ impl Lowerer<'_> {
                 }
             }
             (None, false) => {
+                let mut complete = true;
                 for a in &c.args {
-                    if let Some(name) = a.value.as_str()
-                        && let Some(h) = self.hosts.resolve(name, a.span, self.diags)
-                    {
-                        hosts.push(h);
+                    match a.value.as_str() {
+                        Some(name) => match self.hosts.resolve(name, a.span, self.diags) {
+                            Some(h) => hosts.push(h),
+                            None => complete = false,
+                        },
+                        None => complete = false,
                     }
+                }
+                // A partial list would make the count rules (etcd-quorum,
+                // cluster-too-small) report a size the spec did not write.
+                if !complete {
+                    hosts.clear();
                 }
             }
         }
@@ -187,26 +200,17 @@ impl Lowerer<'_> {
             );
             return;
         };
-        let members = self.members(n, "members", true);
+        let mut members = self.members(n, "members", true);
         let mut master_eligible = self.members(n, "master-eligible", false);
         if n.child("master-eligible").is_none() {
             master_eligible = members.clone();
-        } else if let Some(stray) = master_eligible
-            .hosts
-            .iter()
-            .find(|h| !members.hosts.contains(h))
-        {
-            self.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "master-eligible host `{}` is not a member",
-                        self.model.host(*stray).name
-                    ),
-                )
-                .label(master_eligible.span, "not in `members`")
-                .help("master-eligible nodes must be members of the cluster"),
-            );
+        } else {
+            // Dedicated masters are members too: the cluster is the union.
+            for h in &master_eligible.hosts {
+                if !members.hosts.contains(h) {
+                    members.hosts.push(*h);
+                }
+            }
         }
         let clients = self.members(n, "clients", false);
         let heap = n.child("heap").and_then(|h| {

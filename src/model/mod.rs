@@ -2,6 +2,7 @@
 //! diagnostics. Built by `lower`; read by `graph`, `rules` and `emit`.
 
 pub mod fleet;
+pub mod ha;
 pub mod ids;
 pub mod instance_types;
 pub mod network;
@@ -137,5 +138,21 @@ impl Model {
                 format!("{}:{}", n.cloud.keyword(), n.name)
             }
         }
+    }
+}
+
+impl Model {
+    /// Every environment variable the spec names for a build-time secret,
+    /// sorted. (Grafana webhook URLs are read by Grafana itself at run time.)
+    pub fn secret_vars(&self) -> Vec<String> {
+        let mut vars: Vec<String> = self.vpns.iter().filter_map(|v| v.psk_env.clone()).collect();
+        for pg in &self.postgres {
+            for u in pg.replication_user.iter().chain(&pg.superuser) {
+                vars.push(u.password_env.clone());
+            }
+        }
+        vars.sort();
+        vars.dedup();
+        vars
     }
 }

@@ -4,7 +4,7 @@
 
 use super::grammar::{ALLOW, ROOT};
 use super::{NodeSpec, Ty};
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, closest, did_you_mean};
 use crate::span::Span;
 use crate::syntax::{Document, Node, Value};
 use crate::units;
@@ -170,6 +170,9 @@ fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) 
 }
 
 fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) {
+    // Required properties a misspelt one stands for: `zones=` already says
+    // "did you mean `zone`?", so a second error for missing `zone=` is noise.
+    let mut suggested: Vec<&str> = Vec::new();
     for (i, prop) in node.props.iter().enumerate() {
         if let Some(first) = node.props[..i].iter().find(|p| p.name == prop.name) {
             out.push(
@@ -195,14 +198,18 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
             }
             None => {
                 let names = spec.props.iter().map(|p| p.name);
-                let help = did_you_mean(&prop.name, names.clone()).unwrap_or_else(|| {
-                    let list: Vec<_> = names.map(|n| format!("`{n}`")).collect();
-                    if list.is_empty() {
-                        format!("`{}` takes no properties", node.name)
-                    } else {
-                        format!("`{}` accepts {}", node.name, list.join(", "))
-                    }
-                });
+                let close = closest(&prop.name, names.clone());
+                suggested.extend(close);
+                let help = close
+                    .map(|c| format!("did you mean `{c}`?"))
+                    .unwrap_or_else(|| {
+                        let list: Vec<_> = names.map(|n| format!("`{n}`")).collect();
+                        if list.is_empty() {
+                            format!("`{}` takes no properties", node.name)
+                        } else {
+                            format!("`{}` accepts {}", node.name, list.join(", "))
+                        }
+                    });
                 out.push(
                     Diagnostic::error(
                         "unknown-property",
@@ -215,7 +222,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
         }
     }
     for p in spec.props.iter().filter(|p| p.required) {
-        if node.prop(p.name).is_none() {
+        if node.prop(p.name).is_none() && !suggested.contains(&p.name) {
             out.push(
                 Diagnostic::error(
                     "missing-value",

@@ -50,10 +50,15 @@ impl miette::Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let len = self.source.inner().len();
-        Some(Box::new(self.diag.labels.iter().map(move |l| {
+        // The first label is the primary one: miette's header points at it.
+        Some(Box::new(self.diag.labels.iter().enumerate().map(move |(i, l)| {
             let start = l.span.start.min(len);
             let span = SourceSpan::from((start, l.span.len.min(len - start)));
-            LabeledSpan::new_with_span(Some(l.text.clone()), span)
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
+            } else {
+                LabeledSpan::new_with_span(Some(l.text.clone()), span)
+            }
         })))
     }
 }

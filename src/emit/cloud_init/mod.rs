@@ -1,0 +1,209 @@
+//! `cloud-init/<group or host>.yaml`: first boot from `baseline`. A group's
+//! file is shared by its hosts, so it is a Terraform template with one
+//! variable, `hostname` (Terraform: `templatefile(…, { hostname = each.key })`);
+//! a single host's file names the host directly. Nothing else in the file
+//! uses `${`, so the template renders to exactly this text.
+
+mod command_log;
+mod tuning;
+
+use super::node_exporter;
+use super::yaml::Yaml;
+use super::{Artifact, EmitContext, Emitter};
+use crate::model::fleet::os_has_systemd;
+use crate::model::{Baseline, HostId, HostSettings, Model};
+use crate::span::Span;
+
+pub struct CloudInit;
+
+/// One group or standalone host.
+struct Entry<'a> {
+    name: &'a str,
+    kind: &'static str,
+    span: Span,
+    settings: &'a HostSettings,
+    hosts: Vec<HostId>,
+    /// Hostname as the file writes it.
+    hostname: String,
+}
+
+fn entries(model: &Model) -> Vec<Entry<'_>> {
+    let mut out: Vec<Entry> = model
+        .groups
+        .iter()
+        .map(|g| Entry {
+            name: &g.name,
+            kind: "group",
+            span: g.span,
+            settings: &g.settings,
+            hosts: g.hosts.clone(),
+            hostname: "${hostname}".into(),
+        })
+        .collect();
+    for (i, h) in model.hosts.iter().enumerate() {
+        if h.group.is_none() {
+            out.push(Entry {
+                name: &h.name,
+                kind: "host",
+                span: h.span,
+                settings: &h.settings,
+                hosts: vec![HostId::from_index(i)],
+                hostname: h.name.clone(),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(b.name));
+    out
+}
+
+fn is_gateway(model: &Model, hosts: &[HostId]) -> bool {
+    model
+        .vpns
+        .iter()
+        .any(|v| hosts.contains(&v.left.host) || hosts.contains(&v.right.host))
+}
+
+/// A `write_files` entry.
+fn file_mode(path: &str, mode: &str, content: String) -> Yaml {
+    Yaml::map()
+        .with("path", Yaml::str(path))
+        .with("permissions", Yaml::str(mode))
+        .with("content", Yaml::Str(content))
+}
+
+fn file(path: &str, content: String) -> Yaml {
+    file_mode(path, "0644", content)
+}
+
+impl Emitter for CloudInit {
+    fn name(&self) -> &'static str {
+        "cloud-init"
+    }
+
+    fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
+        let empty = Baseline::default();
+        let baseline = ctx.model.baseline.as_ref().unwrap_or(&empty);
+        for e in entries(ctx.model) {
+            let text = render(ctx, baseline, &e);
+            out.push(
+                Artifact::new(format!("cloud-init/{}.yaml", e.name), text)
+                    .source(format!("{} {}", e.kind, e.name), ctx.line(e.span)),
+            );
+        }
+    }
+}
+
+fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
+    let model = ctx.model;
+    let os = e
+        .settings
+        .os
+        .as_ref()
+        .map(|o| o.value.as_str())
+        .unwrap_or(crate::model::fleet::DEFAULT_OS);
+    let systemd = os_has_systemd(os);
+    let gateway = is_gateway(model, &e.hosts);
+    let mut doc = Yaml::map().with("hostname", Yaml::str(e.hostname.clone()));
+    if let Some(domain) = &b.domain {
+        doc = doc.with("fqdn", Yaml::str(format!("{}.{domain}", e.hostname)));
+    }
+    doc = doc.with("manage_etc_hosts", Yaml::Bool(true));
+    let mut users = vec![Yaml::str("default")];
+    for a in &b.admins {
+        users.push(
+            Yaml::map()
+                .with("name", Yaml::str(a.name.clone()))
+                .with("groups", Yaml::strs(["sudo"]))
+                .with("shell", Yaml::str("/bin/bash"))
+                .with("sudo", Yaml::str("ALL=(ALL) NOPASSWD:ALL"))
+                .with("lock_passwd", Yaml::Bool(true))
+                .with("ssh_authorized_keys", Yaml::strs([a.ssh_key.clone()])),
+        );
+    }
+    doc = doc
+        .with("users", Yaml::Seq(users))
+        .with("ssh_pwauth", Yaml::Bool(false))
+        .with("disable_root", Yaml::Bool(true));
+
+    let mut packages: Vec<String> = b.packages.clone();
+    let mut files = Vec::new();
+    let mut runcmd: Vec<String> = Vec::new();
+    if let Some(d) = &b.docker {
+        packages.push("docker.io".into());
+        files.push(file(
+            "/etc/docker/daemon.json",
+            tuning::docker_daemon_json(d),
+        ));
+        runcmd.push("service docker restart".into());
+    }
+    if b.network_tuning.is_some() || gateway {
+        files.push(file(
+            "/etc/sysctl.d/60-infragen-network.conf",
+            tuning::sysctl(ctx, b.network_tuning.is_some(), gateway),
+        ));
+        runcmd.push("sysctl --system".into());
+    }
+    if b.network_tuning.is_some() {
+        files.push(file(
+            "/etc/security/limits.d/60-infragen-nofile.conf",
+            tuning::limits(ctx),
+        ));
+        if systemd {
+            files.push(file(
+                "/etc/systemd/system.conf.d/60-infragen-nofile.conf",
+                tuning::systemd_limits(ctx),
+            ));
+            runcmd.push("systemctl daemon-reexec".into());
+        }
+    }
+    if let Some(path) = &b.command_log {
+        packages.extend(["auditd".to_string(), "audispd-plugins".to_string()]);
+        files.extend(command_log::files(ctx, path, os));
+        runcmd.extend(command_log::commands());
+    }
+    if e.settings.monitored
+        && let Some(mon) = &model.monitoring
+    {
+        let port = mon.node_exporter.port;
+        if systemd {
+            files.push(file(
+                "/etc/systemd/system/node_exporter.service",
+                node_exporter::systemd_unit(ctx, port),
+            ));
+        } else {
+            files.push(file_mode(
+                "/etc/init.d/node_exporter",
+                "0755",
+                node_exporter::init_script(ctx, port),
+            ));
+        }
+        packages.push("curl".into());
+        runcmd.extend(node_exporter::install_commands(
+            &mon.node_exporter.version,
+            systemd,
+        ));
+    }
+    packages.sort();
+    packages.dedup();
+    if !packages.is_empty() {
+        doc = doc
+            .with("package_update", Yaml::Bool(true))
+            .with("packages", Yaml::strs(packages));
+    }
+    if !files.is_empty() {
+        doc = doc.with("write_files", Yaml::Seq(files));
+    }
+    if !runcmd.is_empty() {
+        doc = doc.with("runcmd", Yaml::strs(runcmd));
+    }
+    let what = if e.kind == "group" {
+        format!(
+            "# group {} ({} hosts): a Terraform template; `hostname` is the host's name\n",
+            e.name,
+            e.hosts.len()
+        )
+    } else {
+        format!("# host {}\n", e.name)
+    };
+    format!("#cloud-config\n{}{what}{}", ctx.header("#"), doc.render())
+}
