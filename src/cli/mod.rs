@@ -75,6 +75,9 @@ pub enum Command {
         #[arg(long)]
         spec: Option<PathBuf>,
     },
+    /// Print the JSON Schema of the spec's document tree (schema/README.md).
+    #[command(hide = true)]
+    Schema,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -129,6 +132,10 @@ pub fn main() -> i32 {
             rules::explain_cluster(name.as_deref(), spec.as_deref())
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
+        Command::Schema => {
+            print!("{}", crate::schema::json_schema::render());
+            EXIT_OK
+        }
     }
 }
 
