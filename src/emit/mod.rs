@@ -6,6 +6,9 @@
 pub mod artifact;
 pub mod context;
 mod manifest;
+pub mod etcd;
+pub mod haproxy;
+pub mod patroni;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -19,7 +22,11 @@ pub trait Emitter {
 
 /// Every emitter, in a fixed order.
 pub fn emitters() -> Vec<Box<dyn Emitter>> {
-    vec![]
+    vec![
+        Box::new(patroni::Patroni),
+        Box::new(etcd::Etcd),
+        Box::new(haproxy::Haproxy),
+    ]
 }
 
 /// Renders every artifact plus `manifest.json`, sorted by path.
