@@ -5,9 +5,11 @@
 
 pub mod artifact;
 pub mod context;
+pub mod elasticsearch;
 mod manifest;
 pub mod etcd;
 pub mod haproxy;
+pub mod ipsec;
 pub mod patroni;
 
 pub use artifact::{Artifact, SourceRef};
@@ -26,6 +28,8 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(patroni::Patroni),
         Box::new(etcd::Etcd),
         Box::new(haproxy::Haproxy),
+        Box::new(ipsec::Ipsec),
+        Box::new(elasticsearch::Elasticsearch),
     ]
 }
 

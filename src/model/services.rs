@@ -255,6 +255,9 @@ pub struct EsCluster {
     pub members: Members,
     /// Defaults to all members.
     pub master_eligible: Members,
+    /// Master-eligible hosts that are not in the spec's `members`: they hold
+    /// no data (lowering adds them to `members`, the cluster being the union).
+    pub dedicated_masters: Vec<HostId>,
     pub clients: Members,
     pub heap: Option<Spanned<u64>>,
     pub minimum_master_nodes: Option<Spanned<u32>>,
