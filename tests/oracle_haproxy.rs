@@ -33,19 +33,36 @@ fn ports(cfg: &str) -> Vec<(String, i64)> {
 
 #[test]
 fn haproxy_accepts_every_generated_config() {
-    let Some(haproxy) = tools::require("haproxy") else { return };
+    let Some(haproxy) = tools::require("haproxy") else {
+        return;
+    };
     let mut checked = 0;
     for name in build::example_names() {
         let artifacts = build::render_example(&name);
         let dir = build::write(&artifacts);
         for a in artifacts.iter().filter(|a| a.path.ends_with("haproxy.cfg")) {
             let path = dir.path().join(&a.path);
-            let out = tools::run(Command::new(&haproxy).arg("-dW").arg("-c").arg("-f").arg(&path));
-            assert!(out.status.success(), "{name}: {}\n{}", a.path, tools::describe(&out));
+            let out = tools::run(
+                Command::new(&haproxy)
+                    .arg("-dW")
+                    .arg("-c")
+                    .arg("-f")
+                    .arg(&path),
+            );
+            assert!(
+                out.status.success(),
+                "{name}: {}\n{}",
+                a.path,
+                tools::describe(&out)
+            );
             let ports = ports(&a.contents);
             assert!(!ports.is_empty());
             for (line, p) in ports {
-                assert!((1..=65535).contains(&p), "{name}: {}: port out of range in `{line}`", a.path);
+                assert!(
+                    (1..=65535).contains(&p),
+                    "{name}: {}: port out of range in `{line}`",
+                    a.path
+                );
             }
             checked += 1;
         }
@@ -56,13 +73,29 @@ fn haproxy_accepts_every_generated_config() {
 /// The oracle is live: a typo in a keyword fails the check.
 #[test]
 fn haproxy_rejects_a_broken_config() {
-    let Some(haproxy) = tools::require("haproxy") else { return };
+    let Some(haproxy) = tools::require("haproxy") else {
+        return;
+    };
     let artifacts = build::render_example("reference");
-    let cfg = artifacts.iter().find(|a| a.path == "haproxy/haproxy.cfg").expect("haproxy.cfg");
+    let cfg = artifacts
+        .iter()
+        .find(|a| a.path == "haproxy/haproxy.cfg")
+        .expect("haproxy.cfg");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("haproxy.cfg");
-    std::fs::write(&path, cfg.contents.replace("http-check expect", "http-check expekt")).unwrap();
-    let out = tools::run(Command::new(&haproxy).arg("-dW").arg("-c").arg("-f").arg(&path));
+    std::fs::write(
+        &path,
+        cfg.contents
+            .replace("http-check expect", "http-check expekt"),
+    )
+    .unwrap();
+    let out = tools::run(
+        Command::new(&haproxy)
+            .arg("-dW")
+            .arg("-c")
+            .arg("-f")
+            .arg(&path),
+    );
     assert!(!out.status.success(), "{}", tools::describe(&out));
 }
 

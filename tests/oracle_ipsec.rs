@@ -19,7 +19,8 @@ const STARTER: &str = "/usr/lib/ipsec/starter";
 const CHARON: &str = "/usr/lib/ipsec/charon";
 
 /// Stand-in for charon: write the pid file starter waits for, then stop starter.
-const FAKE_CHARON: &str = "#!/bin/sh\necho $$ > /run/charon.pid\nsleep 0.3\nkill -TERM $PPID\nexec sleep 1\n";
+const FAKE_CHARON: &str =
+    "#!/bin/sh\necho $$ > /run/charon.pid\nsleep 0.3\nkill -TERM $PPID\nexec sleep 1\n";
 
 const SCRIPT: &str = r#"
 mount --bind "$2" /run || exit 10
@@ -60,7 +61,12 @@ fn starter_parses_every_generated_ipsec_conf() {
         for a in artifacts.iter().filter(|a| a.path.ends_with("/ipsec.conf")) {
             let out = parse(&dir.path().join(&a.path));
             let text = tools::combined(&out);
-            assert!(out.status.success(), "{name}: {}\n{}", a.path, tools::describe(&out));
+            assert!(
+                out.status.success(),
+                "{name}: {}\n{}",
+                a.path,
+                tools::describe(&out)
+            );
             assert!(
                 !text.contains("parsing error") && !text.contains("unknown keyword"),
                 "{name}: {}\n{text}",
@@ -68,9 +74,16 @@ fn starter_parses_every_generated_ipsec_conf() {
             );
             // starter really read the connection (and did not stop early).
             for conn in a.contents.lines().filter_map(|l| l.strip_prefix("conn ")) {
-                assert!(text.contains(&format!("Loading conn '{conn}'")), "{name}: {}\n{text}", a.path);
+                assert!(
+                    text.contains(&format!("Loading conn '{conn}'")),
+                    "{name}: {}\n{text}",
+                    a.path
+                );
             }
-            assert!(text.contains("charon (") && text.contains("started"), "{text}");
+            assert!(
+                text.contains("charon (") && text.contains("started"),
+                "{text}"
+            );
             checked += 1;
         }
     }
@@ -84,12 +97,18 @@ fn starter_reports_a_broken_ipsec_conf() {
         return;
     }
     let artifacts = build::render_example("reference");
-    let conf = artifacts.iter().find(|a| a.path.ends_with("/ipsec.conf")).expect("ipsec.conf");
+    let conf = artifacts
+        .iter()
+        .find(|a| a.path.ends_with("/ipsec.conf"))
+        .expect("ipsec.conf");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("ipsec.conf");
     std::fs::write(&path, conf.contents.replace("keyexchange=", "keyexchnge=")).unwrap();
     let out = parse(&path);
     let text = tools::combined(&out);
     assert!(out.status.success(), "exits 0 even so: {text}");
-    assert!(text.contains("parsing error") && text.contains("unknown keyword"), "{text}");
+    assert!(
+        text.contains("parsing error") && text.contains("unknown keyword"),
+        "{text}"
+    );
 }

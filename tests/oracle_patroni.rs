@@ -88,8 +88,11 @@ fn stage(name: &str, dir: &Path) -> (Vec<String>, usize) {
                 std::fs::write(dir.join("etcd").join(format!("{member}.yml")), text).unwrap();
             }
             ["patroni", member, "patroni.yml"] => {
-                std::fs::write(dir.join("patroni").join(format!("{member}.yml")), &a.contents)
-                    .unwrap();
+                std::fs::write(
+                    dir.join("patroni").join(format!("{member}.yml")),
+                    &a.contents,
+                )
+                .unwrap();
                 patronis += 1;
             }
             _ => {}
@@ -117,7 +120,10 @@ fn generated_etcd_forms_a_cluster_and_patroni_validates_against_it() {
         if patronis == 0 {
             continue;
         }
-        assert!(!addrs.is_empty(), "{name}: Patroni members but no etcd configs");
+        assert!(
+            !addrs.is_empty(),
+            "{name}: Patroni members but no etcd configs"
+        );
         let mut args = vec![tmp.path().display().to_string()];
         args.extend(addrs);
         let out = netns::run(SCRIPT, &args, 90);
@@ -161,6 +167,14 @@ fn patroni_validation_rejects_a_broken_config() {
     let mut args = vec![tmp.path().display().to_string()];
     args.extend(addrs);
     let out = netns::run(SCRIPT, &args, 90);
-    assert!(!out.status.success(), "broken config accepted:\n{}", tools::describe(&out));
-    assert!(tools::combined(&out).contains("rewind"), "{}", tools::describe(&out));
+    assert!(
+        !out.status.success(),
+        "broken config accepted:\n{}",
+        tools::describe(&out)
+    );
+    assert!(
+        tools::combined(&out).contains("rewind"),
+        "{}",
+        tools::describe(&out)
+    );
 }

@@ -6,10 +6,10 @@
 pub mod artifact;
 pub mod context;
 pub mod elasticsearch;
-mod manifest;
 pub mod etcd;
 pub mod haproxy;
 pub mod ipsec;
+mod manifest;
 pub mod patroni;
 
 pub use artifact::{Artifact, SourceRef};

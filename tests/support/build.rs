@@ -27,7 +27,12 @@ pub fn example_names() -> Vec<String> {
 /// Renders a spec text; panics with the diagnostics when it has errors.
 pub fn render(name: &str, source: &str, lock: &AddressLock) -> Vec<Artifact> {
     let checked = infragen::pipeline::check(source, lock);
-    assert_eq!(checked.errors(), 0, "{name} has errors: {:#?}", checked.diagnostics);
+    assert_eq!(
+        checked.errors(),
+        0,
+        "{name} has errors: {:#?}",
+        checked.diagnostics
+    );
     let model = checked.model.as_ref().expect("model");
     let graph = checked.graph.as_ref().expect("graph");
     let secrets = Secrets::Placeholders;
@@ -38,7 +43,8 @@ pub fn render(name: &str, source: &str, lock: &AddressLock) -> Vec<Artifact> {
 
 /// Renders `examples/<name>.kdl` with its lock.
 pub fn render_example(name: &str) -> Vec<Artifact> {
-    let source = std::fs::read_to_string(examples_dir().join(format!("{name}.kdl"))).expect("example spec");
+    let source =
+        std::fs::read_to_string(examples_dir().join(format!("{name}.kdl"))).expect("example spec");
     let lock = std::fs::read_to_string(examples_dir().join(format!("{name}.lock")))
         .ok()
         .and_then(|t| AddressLock::parse(&t).ok())

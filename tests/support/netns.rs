@@ -33,7 +33,17 @@ pub fn run(script: &str, args: &[String], secs: u32) -> Output {
     super::tools::run(
         Command::new("timeout")
             .arg(secs.to_string())
-            .args(["unshare", "-n", "-p", "-f", "--kill-child", "sh", "-c", script, "sh"])
+            .args([
+                "unshare",
+                "-n",
+                "-p",
+                "-f",
+                "--kill-child",
+                "sh",
+                "-c",
+                script,
+                "sh",
+            ])
             .args(args),
     )
 }

@@ -27,8 +27,11 @@ impl Emitter for Elasticsearch {
             for &node in &es.members.hosts {
                 let host = ctx.model.host(node);
                 let src = |a: Artifact| {
-                    a.source(format!("elasticsearch-cluster {}", es.name), ctx.line(es.span))
-                        .source(format!("host {}", host.name), ctx.line(host.span))
+                    a.source(
+                        format!("elasticsearch-cluster {}", es.name),
+                        ctx.line(es.span),
+                    )
+                    .source(format!("host {}", host.name), ctx.line(host.span))
                 };
                 let Some(yml) = render_yml(ctx, es, version, node) else {
                     continue;
@@ -175,9 +178,9 @@ fn jvm_size(bytes: u64) -> String {
     const K: u64 = 1 << 10;
     const M: u64 = 1 << 20;
     const G: u64 = 1 << 30;
-    if bytes % G == 0 {
+    if bytes.is_multiple_of(G) {
         format!("{}g", bytes / G)
-    } else if bytes % M == 0 {
+    } else if bytes.is_multiple_of(M) {
         format!("{}m", bytes / M)
     } else {
         format!("{}k", bytes.div_ceil(K))
@@ -203,7 +206,10 @@ fn render_heap(ctx: &EmitContext, es: &EsCluster, v: Version, node: &str, bytes:
                 es.version.value
             ),
         );
-        t.line(0, "# /etc/elasticsearch/jvm.options in place of its -Xms/-Xmx lines.");
+        t.line(
+            0,
+            "# /etc/elasticsearch/jvm.options in place of its -Xms/-Xmx lines.",
+        );
     }
     t.line(0, format!("-Xms{size}"));
     t.line(0, format!("-Xmx{size}"));

@@ -29,7 +29,10 @@ impl Emitter for Etcd {
                 };
                 let mut a = Artifact::new(format!("etcd/{}/etcd.conf.yml", host.name), text);
                 for u in &users {
-                    a = a.source(format!("postgres-cluster {}", u.name), ctx.line(u.etcd.span));
+                    a = a.source(
+                        format!("postgres-cluster {}", u.name),
+                        ctx.line(u.etcd.span),
+                    );
                 }
                 out.push(a.source(format!("host {}", host.name), ctx.line(host.span)));
             }
@@ -42,7 +45,10 @@ impl Emitter for Etcd {
 fn etcd_clusters(pgs: &[PostgresCluster]) -> Vec<(&PostgresCluster, Vec<&PostgresCluster>)> {
     let mut out: Vec<(&PostgresCluster, Vec<&PostgresCluster>)> = Vec::new();
     for pg in pgs.iter().filter(|p| !p.etcd.hosts.is_empty()) {
-        match out.iter_mut().find(|(first, _)| first.etcd.hosts == pg.etcd.hosts) {
+        match out
+            .iter_mut()
+            .find(|(first, _)| first.etcd.hosts == pg.etcd.hosts)
+        {
             Some((_, users)) => users.push(pg),
             None => out.push((pg, vec![pg])),
         }
@@ -93,11 +99,29 @@ fn render(
     t.line(0, format!("data-dir: /var/lib/etcd/{}.etcd", host.name));
     // Only the member's own address: plain HTTP must not leave the subnet's
     // security groups, and members sharing a machine (tests) do not collide.
-    t.line(0, format!("listen-peer-urls: {}", url(addr, ports::ETCD_PEER)));
-    t.line(0, format!("initial-advertise-peer-urls: {}", url(addr, ports::ETCD_PEER)));
-    t.line(0, format!("listen-client-urls: {}", url(addr, ports::ETCD_CLIENT)));
-    t.line(0, format!("advertise-client-urls: {}", url(addr, ports::ETCD_CLIENT)));
-    t.line(0, format!("initial-cluster: {}", scalar(&initial.join(","))));
+    t.line(
+        0,
+        format!("listen-peer-urls: {}", url(addr, ports::ETCD_PEER)),
+    );
+    t.line(
+        0,
+        format!(
+            "initial-advertise-peer-urls: {}",
+            url(addr, ports::ETCD_PEER)
+        ),
+    );
+    t.line(
+        0,
+        format!("listen-client-urls: {}", url(addr, ports::ETCD_CLIENT)),
+    );
+    t.line(
+        0,
+        format!("advertise-client-urls: {}", url(addr, ports::ETCD_CLIENT)),
+    );
+    t.line(
+        0,
+        format!("initial-cluster: {}", scalar(&initial.join(","))),
+    );
     t.line(
         0,
         format!(
@@ -105,7 +129,10 @@ fn render(
             scalar(&format!("{}-{}-etcd", model.project.name, first.name))
         ),
     );
-    t.line(0, "# `new` only matters on first start; a member that already has data ignores it.");
+    t.line(
+        0,
+        "# `new` only matters on first start; a member that already has data ignores it.",
+    );
     t.line(0, "initial-cluster-state: new");
     Some(t.finish())
 }

@@ -65,7 +65,7 @@ impl Emitter for Haproxy {
 
 /// HAProxy time value: whole seconds as `Ns`, anything else in ms.
 fn time(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
@@ -94,7 +94,10 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
     t.line(4, "user haproxy");
     t.line(4, "group haproxy");
     t.line(4, "maxconn 4096");
-    t.line(4, "stats socket /run/haproxy/admin.sock mode 660 level admin");
+    t.line(
+        4,
+        "stats socket /run/haproxy/admin.sock mode 660 level admin",
+    );
     t.blank();
     t.line(0, "defaults");
     t.line(4, "mode tcp");
@@ -175,7 +178,10 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
         .collect();
     for port in stats_ports {
         t.blank();
-        t.line(0, "# Stats page, and Prometheus metrics on /metrics (built-in exporter).");
+        t.line(
+            0,
+            "# Stats page, and Prometheus metrics on /metrics (built-in exporter).",
+        );
         let name = if clusters.len() > 1 {
             format!("stats-{port}")
         } else {
@@ -187,7 +193,10 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
         t.line(4, "option httplog");
         t.line(4, "timeout client 30s");
         t.line(4, "timeout http-request 10s");
-        t.line(4, "http-request use-service prometheus-exporter if { path /metrics }");
+        t.line(
+            4,
+            "http-request use-service prometheus-exporter if { path /metrics }",
+        );
         t.line(4, "stats enable");
         t.line(4, "stats uri /");
         t.line(4, "stats refresh 10s");

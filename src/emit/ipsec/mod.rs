@@ -33,7 +33,10 @@ impl Emitter for Ipsec {
 
     fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
         for vpn in &ctx.model.vpns {
-            for (local, remote, initiator) in [(&vpn.left, &vpn.right, true), (&vpn.right, &vpn.left, false)] {
+            for (local, remote, initiator) in [
+                (&vpn.left, &vpn.right, true),
+                (&vpn.right, &vpn.left, false),
+            ] {
                 let gw = ctx.model.host(local.host);
                 let Some(side) = Side::new(ctx.model, local, remote) else {
                     continue;
@@ -151,7 +154,10 @@ fn conf(ctx: &EmitContext, vpn: &Vpn, s: &Side, initiator: bool) -> String {
     t.blank();
     t.line(0, format!("conn {}", vpn.name));
     t.line(4, "type=tunnel");
-    t.line(4, format!("keyexchange={}", if v2 { "ikev2" } else { "ikev1" }));
+    t.line(
+        4,
+        format!("keyexchange={}", if v2 { "ikev2" } else { "ikev1" }),
+    );
     if v2 {
         t.line(4, "leftauth=psk");
         t.line(4, "rightauth=psk");
@@ -198,7 +204,12 @@ fn secrets(ctx: &EmitContext, vpn: &Vpn, s: &Side, env: &str) -> String {
     );
     t.line(
         0,
-        format!("{} {} : PSK {}", s.local_id, s.remote_id, psk(&ctx.secret(env))),
+        format!(
+            "{} {} : PSK {}",
+            s.local_id,
+            s.remote_id,
+            psk(&ctx.secret(env))
+        ),
     );
     t.finish()
 }

@@ -84,7 +84,10 @@ pub fn groups(model: &Model, pg: &PostgresCluster) -> Vec<Group> {
         ),
     };
     if !apps.is_empty() {
-        raw.push((comment, apps.iter().map(|a| host("all", "all", a)).collect()));
+        raw.push((
+            comment,
+            apps.iter().map(|a| host("all", "all", a)).collect(),
+        ));
     }
 
     // Align the columns across every group, as in a hand-kept pg_hba.conf.

@@ -73,15 +73,27 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
     );
     t.line(0, format!("scope: {}", scalar(&pg.name)));
     // One namespace per project, so estates sharing an etcd never collide.
-    t.line(0, format!("namespace: {}", scalar(&format!("/{}/", model.project.name))));
+    t.line(
+        0,
+        format!(
+            "namespace: {}",
+            scalar(&format!("/{}/", model.project.name))
+        ),
+    );
     t.line(0, format!("name: {}", scalar(&host.name)));
     t.blank();
 
     // The member's own address, not 0.0.0.0: HAProxy and the other members
     // reach it there, and members sharing a machine (tests) do not collide.
     t.line(0, "restapi:");
-    t.line(2, format!("listen: {}", host_port(addr, ports::PATRONI_REST)));
-    t.line(2, format!("connect_address: {}", host_port(addr, ports::PATRONI_REST)));
+    t.line(
+        2,
+        format!("listen: {}", host_port(addr, ports::PATRONI_REST)),
+    );
+    t.line(
+        2,
+        format!("connect_address: {}", host_port(addr, ports::PATRONI_REST)),
+    );
     t.blank();
 
     t.line(0, "etcd3:");
@@ -111,7 +123,10 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
     t.line(4, format!("ttl: {}", p.ttl));
     t.line(4, format!("loop_wait: {}", p.loop_wait));
     t.line(4, format!("retry_timeout: {}", p.retry_timeout));
-    t.line(4, format!("maximum_lag_on_failover: {}", p.maximum_lag_on_failover));
+    t.line(
+        4,
+        format!("maximum_lag_on_failover: {}", p.maximum_lag_on_failover),
+    );
     t.line(4, format!("synchronous_mode: {}", p.synchronous_mode));
     t.line(4, "postgresql:");
     t.line(6, format!("use_pg_rewind: {}", p.use_pg_rewind));
@@ -133,7 +148,10 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
 
     t.line(0, "postgresql:");
     t.line(2, format!("listen: {}", host_port(addr, ports::POSTGRES)));
-    t.line(2, format!("connect_address: {}", host_port(addr, ports::POSTGRES)));
+    t.line(
+        2,
+        format!("connect_address: {}", host_port(addr, ports::POSTGRES)),
+    );
     t.line(2, format!("data_dir: {}", data_dir(version)));
     t.line(2, format!("bin_dir: {}", bin_dir(version)));
     t.line(2, "authentication:");
@@ -142,8 +160,18 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
         t.line(6, format!("username: {}", scalar(name)));
         t.line(6, format!("password: {}", scalar(&ctx.secret(env))));
     };
-    user(&mut t, "superuser", &superuser.name, &superuser.password_env);
-    user(&mut t, "replication", &replication.name, &replication.password_env);
+    user(
+        &mut t,
+        "superuser",
+        &superuser.name,
+        &superuser.password_env,
+    );
+    user(
+        &mut t,
+        "replication",
+        &replication.name,
+        &replication.password_env,
+    );
     t.line(
         4,
         "# pg_rewind connects as the superuser: no extra role or secret to manage.",

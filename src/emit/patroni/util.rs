@@ -68,8 +68,8 @@ fn is_plain_safe(s: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || "._/:@=,+- ".contains(c));
     // Something that is not a number in any YAML version: a letter, a path,
     // or a dotted quad.
-    let not_numeric = s.chars().any(|c| c.is_ascii_alphabetic() || c == '/')
-        || s.matches('.').count() >= 2;
+    let not_numeric =
+        s.chars().any(|c| c.is_ascii_alphabetic() || c == '/') || s.matches('.').count() >= 2;
     let lower = s.to_ascii_lowercase();
     chars_ok
         && not_numeric
@@ -105,7 +105,17 @@ mod tests {
     #[test]
     fn ambiguous_scalars_are_quoted() {
         for s in [
-            "on", "Off", "yes", "500", "1.5", "1e5", "0x1f", "", "${PG_PASSWORD}", "a: b", "#x",
+            "on",
+            "Off",
+            "yes",
+            "500",
+            "1.5",
+            "1e5",
+            "0x1f",
+            "",
+            "${PG_PASSWORD}",
+            "a: b",
+            "#x",
         ] {
             assert!(scalar(s).starts_with('"'), "{s} should be quoted");
         }
