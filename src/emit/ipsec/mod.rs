@@ -184,7 +184,8 @@ fn conf(ctx: &EmitContext, vpn: &Vpn, s: &Side, initiator: bool) -> String {
     let auto = if s.peer_unknown {
         // Nothing to initiate to: wait for the peer.
         "add"
-    } else if initiator {
+    } else if initiator || s.local_id.starts_with('@') {
+        // The peer cannot dial a gateway without a fixed public address.
         "start"
     } else {
         "route"

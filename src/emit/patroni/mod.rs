@@ -69,7 +69,7 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
     );
     t.line(
         0,
-        "# Debian's postgresql package creates its own `main` cluster in data_dir: drop it (pg_dropcluster --stop VERSION main) before Patroni first starts.",
+        format!("# Debian's postgresql package creates its own `main` cluster in data_dir: drop it (pg_dropcluster --stop {version} main) before Patroni first starts."),
     );
     t.line(0, format!("scope: {}", scalar(&pg.name)));
     // One namespace per project, so estates sharing an etcd never collide.
