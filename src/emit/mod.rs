@@ -6,10 +6,15 @@
 pub mod artifact;
 pub mod cloud_init;
 pub mod context;
+pub mod elasticsearch;
+pub mod etcd;
+pub mod haproxy;
+pub mod ipsec;
 mod manifest;
 pub mod node_exporter;
 pub mod s3;
 pub mod yaml;
+pub mod patroni;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -27,6 +32,11 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(cloud_init::CloudInit),
         Box::new(node_exporter::NodeExporter),
         Box::new(s3::S3Scripts),
+        Box::new(patroni::Patroni),
+        Box::new(etcd::Etcd),
+        Box::new(haproxy::Haproxy),
+        Box::new(ipsec::Ipsec),
+        Box::new(elasticsearch::Elasticsearch),
     ]
 }
 

@@ -202,6 +202,7 @@ impl Lowerer<'_> {
         };
         let mut members = self.members(n, "members", true);
         let mut master_eligible = self.members(n, "master-eligible", false);
+        let mut dedicated_masters = Vec::new();
         if n.child("master-eligible").is_none() {
             master_eligible = members.clone();
         } else {
@@ -209,6 +210,7 @@ impl Lowerer<'_> {
             for h in &master_eligible.hosts {
                 if !members.hosts.contains(h) {
                     members.hosts.push(*h);
+                    dedicated_masters.push(*h);
                 }
             }
         }
@@ -232,6 +234,7 @@ impl Lowerer<'_> {
             major,
             members,
             master_eligible,
+            dedicated_masters,
             clients,
             heap,
             minimum_master_nodes,

@@ -147,9 +147,9 @@ impl Model {
     pub fn secret_vars(&self) -> Vec<String> {
         let mut vars: Vec<String> = self.vpns.iter().filter_map(|v| v.psk_env.clone()).collect();
         for pg in &self.postgres {
-            for u in pg.replication_user.iter().chain(&pg.superuser) {
-                vars.push(u.password_env.clone());
-            }
+            // The defaults too: patroni.yml needs both passwords.
+            vars.push(pg.superuser_or_default().password_env);
+            vars.push(pg.replication_user_or_default().password_env);
         }
         vars.sort();
         vars.dedup();

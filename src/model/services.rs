@@ -198,6 +198,36 @@ pub struct DbUser {
     pub password_env: String,
 }
 
+/// Well-known ports of the cluster services. The graph's flows, the security
+/// group checks and every emitted config must agree on them.
+pub mod ports {
+    pub const POSTGRES: u16 = 5432;
+    pub const PATRONI_REST: u16 = 8008;
+    pub const ETCD_CLIENT: u16 = 2379;
+    pub const ETCD_PEER: u16 = 2380;
+    pub const ES_HTTP: u16 = 9200;
+    pub const ES_TRANSPORT: u16 = 9300;
+}
+
+impl PostgresCluster {
+    /// The `superuser`, or `postgres` with `PG_SUPERUSER_PASSWORD` when the
+    /// spec names none (Patroni needs one to bootstrap).
+    pub fn superuser_or_default(&self) -> DbUser {
+        self.superuser.clone().unwrap_or_else(|| DbUser {
+            name: "postgres".into(),
+            password_env: "PG_SUPERUSER_PASSWORD".into(),
+        })
+    }
+
+    /// The `replication-user`, or `replicator` with `PG_REPLICATION_PASSWORD`.
+    pub fn replication_user_or_default(&self) -> DbUser {
+        self.replication_user.clone().unwrap_or_else(|| DbUser {
+            name: "replicator".into(),
+            password_env: "PG_REPLICATION_PASSWORD".into(),
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PostgresCluster {
     pub name: String,
@@ -225,6 +255,9 @@ pub struct EsCluster {
     pub members: Members,
     /// Defaults to all members.
     pub master_eligible: Members,
+    /// Master-eligible hosts that are not in the spec's `members`: they hold
+    /// no data (lowering adds them to `members`, the cluster being the union).
+    pub dedicated_masters: Vec<HostId>,
     pub clients: Members,
     pub heap: Option<Spanned<u64>>,
     pub minimum_master_nodes: Option<Spanned<u32>>,

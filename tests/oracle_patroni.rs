@@ -1,0 +1,180 @@
+//! The real consumers accept infragen's Patroni and etcd output: for every
+//! example, the generated `etcd.conf.yml` files start a real etcd cluster
+//! that becomes healthy, and `patroni --validate-config` accepts every
+//! generated `patroni.yml` against that etcd. Everything runs in private
+//! network and PID namespaces (tests/support/netns.rs): the members' 10.x
+//! addresses exist only on that namespace's `lo`, so neither etcd nor
+//! Patroni's reachability probe can send a packet off this machine.
+//!
+//! One adaptation, the only one: each etcd `data-dir` is moved into a
+//! temporary directory (the generated `/var/lib/etcd/...` is not ours here).
+
+#[path = "support/build.rs"]
+mod build;
+#[path = "support/netns.rs"]
+mod netns;
+#[path = "support/tools.rs"]
+mod tools;
+
+use std::path::Path;
+
+/// Starts every etcd of `dir/etcd/*.yml`, waits until each answers
+/// `/health` with true, then validates every `dir/patroni/*.yml`.
+const SCRIPT: &str = r#"
+set -u
+D=$1; shift
+ip link set lo up
+for a in "$@"; do ip addr add "$a" dev lo || exit 10; done
+for c in "$D"/etcd/*.yml; do etcd --config-file "$c" >"$c.log" 2>&1 & done
+ok=0
+for i in $(seq 1 150); do
+  all=1
+  for a in "$@"; do
+    python3 - "$a" 2>/dev/null <<'PY' || all=0
+import json, sys, urllib.request
+host = sys.argv[1] if ":" not in sys.argv[1] else "[%s]" % sys.argv[1]
+r = json.load(urllib.request.urlopen("http://%s:2379/health" % host, timeout=1))
+sys.exit(0 if r.get("health") == "true" else 1)
+PY
+  done
+  [ "$all" = 1 ] && { ok=1; break; }
+  sleep 0.2
+done
+if [ "$ok" != 1 ]; then
+  echo "etcd did not become healthy"
+  for l in "$D"/etcd/*.log; do echo "== $l"; tail -n 15 "$l"; done
+  exit 11
+fi
+echo "etcd healthy after $i polls"
+rc=0
+for p in "$D"/patroni/*.yml; do
+  if patroni --validate-config "$p"; then echo "valid: $p"; else echo "INVALID: $p"; rc=12; fi
+done
+exit $rc
+"#;
+
+/// The host of `key: http://HOST:PORT` in an etcd config.
+fn url_host(text: &str, key: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.starts_with(&format!("{key}:")))?;
+    let url = line.split_once("http://")?.1.trim();
+    let (host, _port) = url.rsplit_once(':')?;
+    Some(host.trim_matches(['[', ']']).to_string())
+}
+
+/// Lays out one example's etcd and Patroni files for the script.
+fn stage(name: &str, dir: &Path) -> (Vec<String>, usize) {
+    let artifacts = build::render_example(name);
+    std::fs::create_dir_all(dir.join("etcd")).unwrap();
+    std::fs::create_dir_all(dir.join("patroni")).unwrap();
+    let mut addrs = Vec::new();
+    let mut patronis = 0;
+    for a in &artifacts {
+        let parts: Vec<&str> = a.path.split('/').collect();
+        match parts.as_slice() {
+            ["etcd", member, "etcd.conf.yml"] => {
+                let data = dir.join("data").join(member);
+                let text: String = a
+                    .contents
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("data-dir:") {
+                            format!("data-dir: {}\n", data.display())
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect();
+                addrs.push(url_host(&text, "listen-client-urls").expect("listen-client-urls"));
+                std::fs::write(dir.join("etcd").join(format!("{member}.yml")), text).unwrap();
+            }
+            ["patroni", member, "patroni.yml"] => {
+                std::fs::write(
+                    dir.join("patroni").join(format!("{member}.yml")),
+                    &a.contents,
+                )
+                .unwrap();
+                patronis += 1;
+            }
+            _ => {}
+        }
+    }
+    (addrs, patronis)
+}
+
+#[test]
+fn generated_etcd_forms_a_cluster_and_patroni_validates_against_it() {
+    let (Some(_), Some(_), Some(_)) = (
+        tools::require("patroni"),
+        tools::require("etcd"),
+        tools::require("python3"),
+    ) else {
+        return;
+    };
+    if !netns::require() {
+        return;
+    }
+    let mut checked = 0;
+    for name in build::example_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (addrs, patronis) = stage(&name, tmp.path());
+        if patronis == 0 {
+            continue;
+        }
+        assert!(
+            !addrs.is_empty(),
+            "{name}: Patroni members but no etcd configs"
+        );
+        let mut args = vec![tmp.path().display().to_string()];
+        args.extend(addrs);
+        let out = netns::run(SCRIPT, &args, 90);
+        let log = tools::describe(&out);
+        assert!(out.status.success(), "{name}:\n{log}");
+        assert_eq!(
+            log.matches("valid: ").count() - log.matches("INVALID: ").count(),
+            patronis,
+            "{name}: every patroni.yml validated\n{log}"
+        );
+        eprintln!("{name}: {patronis} patroni.yml valid against a live etcd");
+        checked += 1;
+    }
+    assert!(checked > 0, "no example has a Patroni cluster");
+}
+
+/// The harness really fails: a config without `authentication.rewind`
+/// (required by Patroni 3.0.2) is rejected.
+#[test]
+fn patroni_validation_rejects_a_broken_config() {
+    let (Some(_), Some(_), Some(_)) = (
+        tools::require("patroni"),
+        tools::require("etcd"),
+        tools::require("python3"),
+    ) else {
+        return;
+    };
+    if !netns::require() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (addrs, _) = stage("reference", tmp.path());
+    let first = std::fs::read_dir(tmp.path().join("patroni"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .min()
+        .unwrap();
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, text.replace("    rewind:", "    rewound:")).unwrap();
+    let mut args = vec![tmp.path().display().to_string()];
+    args.extend(addrs);
+    let out = netns::run(SCRIPT, &args, 90);
+    assert!(
+        !out.status.success(),
+        "broken config accepted:\n{}",
+        tools::describe(&out)
+    );
+    assert!(
+        tools::combined(&out).contains("rewind"),
+        "{}",
+        tools::describe(&out)
+    );
+}
