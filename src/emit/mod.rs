@@ -5,7 +5,9 @@
 
 pub mod artifact;
 pub mod context;
+pub mod grafana;
 mod manifest;
+pub mod prometheus;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -19,7 +21,10 @@ pub trait Emitter {
 
 /// Every emitter, in a fixed order.
 pub fn emitters() -> Vec<Box<dyn Emitter>> {
-    vec![]
+    vec![
+        Box::new(prometheus::PrometheusEmitter),
+        Box::new(grafana::GrafanaEmitter),
+    ]
 }
 
 /// Renders every artifact plus `manifest.json`, sorted by path.
