@@ -205,7 +205,8 @@ fn left_out(model: &Model, job: &Job) -> String {
         out.push_str(&format!(
             "# Not scraped: job {}, {what} on port {} of {}.\n\
              #   The security groups drop Prometheus's connection, so the job could\n\
-             #   only ever report `up == 0`. To scrape it, {fix}.\n",
+             #   only ever report `up == 0`. To scrape it,\n\
+             #   {fix}.\n",
             job.name,
             job.port,
             hosts.join(", ")
