@@ -15,6 +15,9 @@ pub mod node_exporter;
 pub mod s3;
 pub mod yaml;
 pub mod patroni;
+pub mod grafana;
+mod manifest;
+pub mod prometheus;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -37,6 +40,8 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(haproxy::Haproxy),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
+        Box::new(prometheus::PrometheusEmitter),
+        Box::new(grafana::GrafanaEmitter),
     ]
 }
 

@@ -1,0 +1,62 @@
+//! Prometheus: `prometheus/prometheus.yml` and one `prometheus/rules/<alert>.yml`
+//! per `alert`. See docs/monitoring.md for the choices made here.
+
+mod config;
+pub(crate) mod reach;
+pub mod rules;
+pub mod targets;
+
+pub use config::address;
+
+use super::{Artifact, EmitContext, Emitter};
+
+pub struct PrometheusEmitter;
+
+impl Emitter for PrometheusEmitter {
+    fn name(&self) -> &'static str {
+        "prometheus"
+    }
+
+    fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
+        let model = ctx.model;
+        let Some(mon) = &model.monitoring else { return };
+        let Some(prom) = &mon.prometheus else { return };
+        let jobs = targets::plan(model, mon, prom);
+        let alerts = rules::alert_rules(model, mon, prom, &jobs);
+
+        let mut text = ctx.header("#");
+        text.push_str(&config::render(model, mon, prom, &jobs, !alerts.is_empty()));
+        let mut artifact = Artifact::new("prometheus/prometheus.yml", text)
+            .source("monitoring", ctx.line(mon.span))
+            .source(
+                format!("host {}", model.host(prom.host).name),
+                ctx.line(prom.host_span),
+            );
+        let mut seen = Vec::new();
+        for job in &jobs {
+            if job.entity != "monitoring" && !seen.contains(&job.entity) {
+                artifact = artifact.source(job.entity.clone(), ctx.line(job.span));
+                seen.push(job.entity.clone());
+            }
+        }
+        out.push(artifact);
+
+        for rule in &alerts {
+            let mut text = ctx.header("#");
+            text.push_str(&rules::render(rule));
+            out.push(
+                Artifact::new(format!("prometheus/rules/{}.yml", rule.alert.name), text).source(
+                    format!("alert {}", rule.alert.name),
+                    ctx.line(rule.alert.span),
+                ),
+            );
+        }
+    }
+}
+
+/// YAML of a serializable value. Serializing plain structs and maps of
+/// strings cannot fail; an empty string would make the failure visible
+/// (promtool rejects the file) rather than abort the whole build.
+pub(crate) fn yaml<T: serde::Serialize>(value: &T) -> String {
+    serde_yaml::to_string(value).unwrap_or_default()
+}
