@@ -51,7 +51,7 @@ fn fix(model: &Model, flow: &Flow, block: &Block) -> String {
             in_group(model, *at, &rule)
         }
         Block::Egress { dest, .. } => {
-            let rule = format!("egress \"tcp\" {port} to=\"{}\"", cidr_of(*dest));
+            let rule = format!("egress \"tcp\" {port} to=\"{}\"", cidr_of(Some(*dest)));
             in_group(model, flow.from, &rule)
         }
         Block::NoRoute { from, to } => format!(
@@ -60,6 +60,10 @@ fn fix(model: &Model, flow: &Flow, block: &Block) -> String {
             model.network(*from).name,
             model.network(*to).cloud.keyword(),
             model.network(*to).name
+        ),
+        Block::NoPublicAddress { host } => format!(
+            "VPN gateway `{}` has no public-address=: give it one",
+            model.host(*host).name
         ),
         Block::NotInTunnel { vpn, host } => format!(
             "host `{}` is outside the subnets of vpn `{}`: add its network there",
