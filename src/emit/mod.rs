@@ -6,6 +6,7 @@
 pub mod artifact;
 pub mod context;
 mod manifest;
+pub mod terraform;
 
 pub use artifact::{Artifact, SourceRef};
 pub use context::{EmitContext, Secrets};
@@ -19,7 +20,7 @@ pub trait Emitter {
 
 /// Every emitter, in a fixed order.
 pub fn emitters() -> Vec<Box<dyn Emitter>> {
-    vec![]
+    vec![Box::new(terraform::Terraform)]
 }
 
 /// Renders every artifact plus `manifest.json`, sorted by path.
