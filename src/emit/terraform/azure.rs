@@ -99,6 +99,10 @@ fn vnet(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         let sub = m.subnet(*sid);
         f.add(
             resource("azurerm_subnet", &names::subnet(m, *sid))
+                .add_attribute(checkov_skip(
+                    "CKV2_AZURE_31",
+                    "NSGs attach to each NIC, as the spec's security groups are per host; a subnet NSG would impose one host's rules on its neighbours",
+                ))
                 .add_attribute(("name", s(&sub.name)))
                 .add_attribute(rg_attr(m, n))
                 .add_attribute((
@@ -120,7 +124,7 @@ struct NsgSet {
 
 fn nsg_sets(m: &Model, units: &[Unit]) -> Vec<NsgSet> {
     let mut out: Vec<NsgSet> = Vec::new();
-    let mut push = |groups: Vec<SgId>, network: NetworkId, out: &mut Vec<NsgSet>| {
+    let push = |groups: Vec<SgId>, network: NetworkId, out: &mut Vec<NsgSet>| {
         if !groups.is_empty() && !out.iter().any(|s| s.groups == groups) {
             out.push(NsgSet { groups, network });
         }

@@ -76,7 +76,7 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
     let group = format!("/aws/vpc/{}/flow-logs", names::cloud_name(m, &net.name));
 
     let service = format!("logs.{region}.amazonaws.com");
-    f.add(key_policy(
+    f.add(super::s3::kms_key_policy(
         &format!("{name}_key"),
         Some((&service, Some(
             block("condition")

@@ -19,7 +19,7 @@ mod vpn;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::*;
 use crate::span::Span;
-use hcl::{Attribute, Block, Body, Expression, Structure};
+use hcl::{Attribute, Block, Body, Structure};
 use std::collections::BTreeSet;
 
 pub struct Terraform;
@@ -174,14 +174,3 @@ pub(crate) fn opt(b: hcl::BlockBuilder, a: Option<Attribute>) -> hcl::BlockBuild
         None => b,
     }
 }
-
-/// A `"…/32"` host CIDR.
-pub(crate) fn host_cidr(ip: std::net::IpAddr) -> String {
-    match ip {
-        std::net::IpAddr::V4(_) => format!("{ip}/32"),
-        std::net::IpAddr::V6(_) => format!("{ip}/128"),
-    }
-}
-
-#[allow(dead_code)]
-fn _assert_expr(_: Expression) {}

@@ -27,22 +27,8 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     let dest = || tf.provider(to);
     f.source(format!("s3-migration {}", mig.name), mig.span);
 
-    let buckets = mig
-        .buckets
-        .iter()
-        .map(|b| {
-            let class = b.storage_class.as_deref().unwrap_or("STANDARD");
-            (
-                b.dest.value.clone(),
-                obj(vec![("source", s(&b.source.value)), ("storage_class", s(class))]),
-            )
-        })
-        .collect();
-    f.comment(&format!("{}: destination bucket => source bucket and storage class.", mig.name));
-    f.add(block("locals").add_attribute((name.as_str(), map(buckets))).build());
-
     // The key encrypting the destination buckets.
-    f.add(key_policy(&format!("{name}_key"), None));
+    f.add(kms_key_policy(&format!("{name}_key"), None));
     f.add(
         opt(resource("aws_kms_key", &name), dest())
             .add_attribute(("description", s(format!("Buckets of S3 migration {}", mig.name))))
@@ -52,35 +38,8 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
             .build(),
     );
 
-    let logs = format!("{name}_access_logs");
-    let each_bucket = || Attribute::new("for_each", r(&format!("aws_s3_bucket.{name}")));
-    let bucket_id = || Attribute::new("bucket", r("each.value.id"));
-
-    f.add(
-        opt(resource("aws_s3_bucket", &name), dest())
-            .add_attribute(checkov_skip(
-                "CKV_AWS_144",
-                "migration destination: the data's other copy is the source bucket",
-            ))
-            .add_attribute(checkov_skip(
-                "CKV2_AWS_62",
-                "nothing consumes object events of these buckets",
-            ))
-            .add_attribute(("for_each", r(&format!("local.{name}"))))
-            .add_attribute(("bucket", r("each.key")))
-            .build(),
-    );
-    hardening(f, &name, dest(), each_bucket(), bucket_id(), Some(&name));
-    f.add(
-        opt(resource("aws_s3_bucket_logging", &name), dest())
-            .add_attribute(each_bucket())
-            .add_attribute(bucket_id())
-            .add_attribute(("target_bucket", r(&format!("aws_s3_bucket.{logs}.id"))))
-            .add_attribute(("target_prefix", tmpl("${each.key}/")))
-            .build(),
-    );
-
     // The access-log bucket. S3 log delivery writes only to SSE-S3 buckets.
+    let logs = format!("{name}_access_logs");
     let log_name = format!("{}-access-logs", names::cloud_name(m, &mig.name));
     f.add(
         opt(resource("aws_s3_bucket", &logs), dest())
@@ -91,7 +50,6 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
             .add_attribute(("bucket", s(log_name)))
             .build(),
     );
-    let one = || Attribute::new("bucket", r(&format!("aws_s3_bucket.{logs}.id")));
     f.add(
         data("aws_iam_policy_document", &logs)
             .add_block(
@@ -113,47 +71,78 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     );
     f.add(
         opt(resource("aws_s3_bucket_policy", &logs), dest())
-            .add_attribute(one())
+            .add_attribute(("bucket", r(&format!("aws_s3_bucket.{logs}.id"))))
             .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{logs}.json"))))
             .build(),
     );
-    hardening_one(f, &logs, dest(), one());
+    hardening(f, &logs, dest(), None, Some(365));
+
+    // One set of resources per destination bucket (checkov follows the
+    // links between a bucket and its settings only between plain resources).
+    for b in &mig.buckets {
+        let res = names::id(&b.dest.value);
+        f.source(format!("s3-migration {} bucket {}", mig.name, b.source.value), b.span);
+        f.comment(&format!("{} → {}", b.source.value, b.dest.value));
+        f.add(
+            opt(resource("aws_s3_bucket", &res), dest())
+                .add_attribute(checkov_skip(
+                    "CKV_AWS_144",
+                    "migration destination: the data's other copy is the source bucket",
+                ))
+                .add_attribute(checkov_skip(
+                    "CKV2_AWS_62",
+                    "nothing consumes object events of this bucket",
+                ))
+                .add_attribute(("bucket", s(&b.dest.value)))
+                .build(),
+        );
+        hardening(f, &res, dest(), Some(&name), None);
+        f.add(
+            opt(resource("aws_s3_bucket_logging", &res), dest())
+                .add_attribute(("bucket", r(&format!("aws_s3_bucket.{res}.id"))))
+                .add_attribute(("target_bucket", r(&format!("aws_s3_bucket.{logs}.id"))))
+                .add_attribute(("target_prefix", s(format!("{}/", b.dest.value))))
+                .build(),
+        );
+    }
 
     if mig.method == MigrationMethod::Replication {
         replication(tf, f, mig, &name);
     }
 }
 
-/// Versioning, encryption, public access block, ownership and lifecycle of
-/// the destination buckets (`for_each` over them).
+/// A KMS key policy as a policy document. checkov's IAM checks read every
+/// policy document as an identity policy; in a key policy `"*"` is the key
+/// itself and `kms:*` for the account root is AWS's default.
+pub fn kms_key_policy(name: &str, service: Option<(&str, Option<hcl::Block>)>) -> hcl::Block {
+    let mut doc = key_policy(name, service);
+    let reason = "KMS key policy: resource \"*\" is this key, and root administering it is AWS's default key policy";
+    let skips = ["CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"]
+        .map(|c| hcl::Structure::Attribute(checkov_skip(c, reason)));
+    let mut body: Vec<hcl::Structure> = skips.to_vec();
+    body.extend(doc.body.into_iter());
+    doc.body = hcl::Body::from(body);
+    doc
+}
+
+/// Versioning, encryption (SSE-KMS with `kms`, else SSE-S3), public access
+/// block, ownership and lifecycle of one bucket.
 fn hardening(
     f: &mut TfFile,
     name: &str,
     provider: Option<Attribute>,
-    each: Attribute,
-    bucket: Attribute,
     kms: Option<&str>,
+    expire_days: Option<u32>,
 ) {
     let head = |kind: &str| {
         opt(resource(kind, name), provider.clone())
-            .add_attribute(each.clone())
-            .add_attribute(bucket.clone())
+            .add_attribute(("bucket", r(&format!("aws_s3_bucket.{name}.id"))))
     };
     f.add(versioning(head("aws_s3_bucket_versioning")).build());
     f.add(encryption(head("aws_s3_bucket_server_side_encryption_configuration"), kms).build());
     f.add(public_access(head("aws_s3_bucket_public_access_block")).build());
     f.add(ownership(head("aws_s3_bucket_ownership_controls")).build());
-    f.add(lifecycle(head("aws_s3_bucket_lifecycle_configuration"), None).build());
-}
-
-/// The same for the single access-log bucket (SSE-S3, logs kept a year).
-fn hardening_one(f: &mut TfFile, name: &str, provider: Option<Attribute>, bucket: Attribute) {
-    let head = |kind: &str| opt(resource(kind, name), provider.clone()).add_attribute(bucket.clone());
-    f.add(versioning(head("aws_s3_bucket_versioning")).build());
-    f.add(encryption(head("aws_s3_bucket_server_side_encryption_configuration"), None).build());
-    f.add(public_access(head("aws_s3_bucket_public_access_block")).build());
-    f.add(ownership(head("aws_s3_bucket_ownership_controls")).build());
-    f.add(lifecycle(head("aws_s3_bucket_lifecycle_configuration"), Some(365)).build());
+    f.add(lifecycle(head("aws_s3_bucket_lifecycle_configuration"), expire_days).build());
 }
 
 fn versioning(b: BlockBuilder) -> BlockBuilder {
@@ -224,24 +213,8 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
     let m = tf.m;
     let from = mig.from_region.value.as_str();
     let src = || tf.provider(from);
-    let source = format!("{name}_source");
     let role = format!("{name}_replication");
-    let each_local = || Attribute::new("for_each", r(&format!("local.{name}")));
 
-    f.add(
-        opt(data("aws_s3_bucket", &source), src())
-            .add_attribute(each_local())
-            .add_attribute(("bucket", r("each.value.source")))
-            .build(),
-    );
-    f.add(
-        versioning(
-            opt(resource("aws_s3_bucket_versioning", &source), src())
-                .add_attribute(each_local())
-                .add_attribute(("bucket", r("each.value.source"))),
-        )
-        .build(),
-    );
     f.add(
         data("aws_iam_policy_document", &format!("{role}_assume"))
             .add_block(
@@ -258,8 +231,17 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             .add_attribute(("assume_role_policy", r(&format!("data.aws_iam_policy_document.{role}_assume.json"))))
             .build(),
     );
-    let arns = |coll: &str, suffix: &str| -> Expression {
-        for_list("b", r(coll), tmpl(format!("${{b.arn}}{suffix}")), None)
+    let res = |b: &Bucket| names::id(&b.dest.value);
+    let arns = |kind: &str, suffix: &str, source: bool| -> Expression {
+        list(
+            mig.buckets
+                .iter()
+                .map(|b| {
+                    let id = if source { format!("{}_source", res(b)) } else { res(b) };
+                    tmpl(format!("${{{kind}.{id}.arn}}{suffix}"))
+                })
+                .collect(),
+        )
     };
     let statement = |actions: &[&str], resources: Expression| {
         block("statement")
@@ -267,17 +249,24 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             .add_attribute(("resources", resources))
             .build()
     };
-    let sources = format!("data.aws_s3_bucket.{source}");
-    let dests = format!("aws_s3_bucket.{name}");
     f.add(
         data("aws_iam_policy_document", &role)
-            .add_block(statement(&["s3:GetReplicationConfiguration", "s3:ListBucket"], arns(&sources, "")))
+            .add_block(statement(
+                &["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                arns("data.aws_s3_bucket", "", true),
+            ))
             .add_block(statement(
                 &["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
-                arns(&sources, "/*"),
+                arns("data.aws_s3_bucket", "/*", true),
             ))
-            .add_block(statement(&["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], arns(&dests, "/*")))
-            .add_block(statement(&["kms:Encrypt", "kms:GenerateDataKey"], list(vec![r(&format!("aws_kms_key.{name}.arn"))])))
+            .add_block(statement(
+                &["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                arns("aws_s3_bucket", "/*", false),
+            ))
+            .add_block(statement(
+                &["kms:Encrypt", "kms:GenerateDataKey"],
+                list(vec![r(&format!("aws_kms_key.{name}.arn"))]),
+            ))
             .build(),
     );
     f.add(
@@ -287,42 +276,68 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{role}.json"))))
             .build(),
     );
-    let destination = block("destination")
-        .add_attribute(("bucket", r_idx(&dests, r("each.key"), "arn")))
-        .add_attribute(("storage_class", r("each.value.storage_class")))
-        .add_block(
-            block("encryption_configuration")
-                .add_attribute(("replica_kms_key_id", r(&format!("aws_kms_key.{name}.arn"))))
+
+    for b in &mig.buckets {
+        let id = res(b);
+        let source = format!("{id}_source");
+        f.add(
+            opt(data("aws_s3_bucket", &source), src())
+                .add_attribute(("bucket", s(&b.source.value)))
                 .build(),
-        )
-        .build();
-    f.add(
-        opt(resource("aws_s3_bucket_replication_configuration", name), src())
-            .add_attribute(each_local())
-            .add_attribute(("bucket", r("each.value.source")))
-            .add_attribute(("role", r(&format!("aws_iam_role.{role}.arn"))))
+        );
+        f.add(
+            versioning(
+                opt(resource("aws_s3_bucket_versioning", &source), src())
+                    .add_attribute(("bucket", r(&format!("data.aws_s3_bucket.{source}.id")))),
+            )
+            .build(),
+        );
+        let mut destination = block("destination")
+            .add_attribute(("bucket", r(&format!("aws_s3_bucket.{id}.arn"))));
+        if let Some(class) = &b.storage_class {
+            destination = destination.add_attribute(("storage_class", s(class)));
+        }
+        let destination = destination
             .add_block(
-                block("rule")
-                    .add_attribute(("id", s("migrate")))
-                    .add_attribute(("status", s("Enabled")))
-                    .add_block(block("filter").build())
-                    .add_block(block("delete_marker_replication").add_attribute(("status", s("Enabled"))).build())
-                    .add_block(
-                        block("source_selection_criteria")
-                            .add_block(
-                                block("sse_kms_encrypted_objects")
-                                    .add_attribute(("status", s("Enabled")))
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .add_block(destination)
+                block("encryption_configuration")
+                    .add_attribute(("replica_kms_key_id", r(&format!("aws_kms_key.{name}.arn"))))
                     .build(),
             )
-            .add_attribute((
-                "depends_on",
-                list(vec![r(&format!("aws_s3_bucket_versioning.{source}")), r(&format!("aws_s3_bucket_versioning.{name}"))]),
-            ))
-            .build(),
-    );
+            .build();
+        f.add(
+            opt(resource("aws_s3_bucket_replication_configuration", &id), src())
+                .add_attribute(("bucket", r(&format!("data.aws_s3_bucket.{source}.id"))))
+                .add_attribute(("role", r(&format!("aws_iam_role.{role}.arn"))))
+                .add_block(
+                    block("rule")
+                        .add_attribute(("id", s("migrate")))
+                        .add_attribute(("status", s("Enabled")))
+                        .add_block(block("filter").build())
+                        .add_block(
+                            block("delete_marker_replication")
+                                .add_attribute(("status", s("Enabled")))
+                                .build(),
+                        )
+                        .add_block(
+                            block("source_selection_criteria")
+                                .add_block(
+                                    block("sse_kms_encrypted_objects")
+                                        .add_attribute(("status", s("Enabled")))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .add_block(destination)
+                        .build(),
+                )
+                .add_attribute((
+                    "depends_on",
+                    list(vec![
+                        r(&format!("aws_s3_bucket_versioning.{source}")),
+                        r(&format!("aws_s3_bucket_versioning.{id}")),
+                    ]),
+                ))
+                .build(),
+        );
+    }
 }

@@ -96,7 +96,21 @@ fn rules(
     );
     for (suffix, target) in peers(tf, &rule.peer, n) {
         let res = unique(taken, format!("{base}_{suffix}"));
-        let mut b = opt(resource(kind, &res), tf.provider(tf.region(n)))
+        let mut b = opt(resource(kind, &res), tf.provider(tf.region(n)));
+        if let (Peer::Sg(_), Some((lo, hi))) = (&rule.peer, rule.ports) {
+            // checkov reads a rule without a CIDR as open to the world: it
+            // knows `source_security_group_id`, not this resource's
+            // `referenced_security_group_id`.
+            for (check, port) in [("CKV_AWS_24", 22), ("CKV_AWS_25", 3389), ("CKV_AWS_260", 80)] {
+                if lo <= port && port <= hi {
+                    b = b.add_attribute(fmt_skip(
+                        check,
+                        "false positive: the source is a security group, not 0.0.0.0/0",
+                    ));
+                }
+            }
+        }
+        let mut b = b
             .add_attribute(("security_group_id", r(&format!("aws_security_group.{sg}.id"))))
             .add_attribute(("description", s(&description)));
         b = match rule.proto {
