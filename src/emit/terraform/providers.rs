@@ -31,6 +31,7 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
             ]),
         ));
     }
+    sources(tf, &mut versions);
     versions.add(
         block("terraform")
             .add_attribute(("required_version", s(TERRAFORM)))
@@ -65,9 +66,7 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
                 .build(),
         );
     }
-    for n in &m.networks {
-        providers.source(format!("{} {}", n.cloud.keyword(), n.name), n.span);
-    }
+    sources(tf, &mut providers);
     files.push(providers);
 
     if let Some(b) = &m.project.backend {
@@ -104,4 +103,17 @@ fn aws_provider(tf: &Tf, region: &str, alias: Option<String>) -> hcl::Block {
         );
     }
     p.build()
+}
+
+/// Providers and regions follow from the project, the networks and the
+/// migrations.
+fn sources(tf: &Tf, f: &mut TfFile) {
+    let m = tf.m;
+    f.source(format!("project {}", m.project.name), m.project.span);
+    for n in &m.networks {
+        f.source(format!("{} {}", n.cloud.keyword(), n.name), n.span);
+    }
+    for mig in &m.s3_migrations {
+        f.source(format!("s3-migration {}", mig.name), mig.span);
+    }
 }
