@@ -23,7 +23,10 @@ fn tf_files(artifacts: &[Artifact]) -> Vec<&Artifact> {
 }
 
 fn tf_lines(artifacts: &[Artifact]) -> usize {
-    tf_files(artifacts).iter().map(|a| a.contents.lines().count()).sum()
+    tf_files(artifacts)
+        .iter()
+        .map(|a| a.contents.lines().count())
+        .sum()
 }
 
 fn reference_source() -> String {
@@ -31,7 +34,8 @@ fn reference_source() -> String {
 }
 
 fn reference_lock() -> AddressLock {
-    let text = std::fs::read_to_string(build::examples_dir().join("reference.lock")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(build::examples_dir().join("reference.lock")).unwrap_or_default();
     AddressLock::parse(&text).unwrap_or_default()
 }
 
@@ -41,12 +45,19 @@ fn fmt_check(terraform: &Path, dir: &Path) {
             .args(["fmt", "-check", "-diff", "-recursive", "-no-color"])
             .arg(dir),
     );
-    assert!(out.status.success(), "terraform fmt -check {}\n{}", dir.display(), tools::describe(&out));
+    assert!(
+        out.status.success(),
+        "terraform fmt -check {}\n{}",
+        dir.display(),
+        tools::describe(&out)
+    );
 }
 
 #[test]
 fn every_example_is_terraform_fmt_canonical() {
-    let Some(terraform) = tools::require("terraform") else { return };
+    let Some(terraform) = tools::require("terraform") else {
+        return;
+    };
     for name in build::example_names() {
         let dir = build::build_example(&name);
         let tf = dir.path().join("terraform");
@@ -59,7 +70,16 @@ fn every_example_is_terraform_fmt_canonical() {
 fn checkov(checkov: &Path, dir: &Path) -> (u64, u64, u64) {
     let out = tools::run(
         tools::command(checkov)
-            .args(["--framework", "terraform", "--quiet", "--compact", "--skip-download", "-o", "json", "-d"])
+            .args([
+                "--framework",
+                "terraform",
+                "--quiet",
+                "--compact",
+                "--skip-download",
+                "-o",
+                "json",
+                "-d",
+            ])
             .arg(dir),
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -70,21 +90,30 @@ fn checkov(checkov: &Path, dir: &Path) -> (u64, u64, u64) {
         v => v.clone(),
     };
     let summary = &report["summary"];
-    assert_eq!(summary["parsing_errors"], 0, "checkov could not parse the output: {summary}");
+    assert_eq!(
+        summary["parsing_errors"], 0,
+        "checkov could not parse the output: {summary}"
+    );
     let failed: Vec<String> = report["results"]["failed_checks"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|c| format!("{} {} ({})", c["check_id"], c["resource"], c["check_name"]))
         .collect();
-    assert!(failed.is_empty(), "checkov failures:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "checkov failures:\n{}",
+        failed.join("\n")
+    );
     let n = |k: &str| summary[k].as_u64().unwrap_or(0);
     (n("passed"), n("failed"), n("skipped"))
 }
 
 #[test]
 fn checkov_passes_the_reference() {
-    let Some(bin) = tools::require("checkov") else { return };
+    let Some(bin) = tools::require("checkov") else {
+        return;
+    };
     let dir = build::build_example("reference");
     let (passed, failed, skipped) = checkov(&bin, &dir.path().join("terraform"));
     eprintln!("checkov on reference: passed {passed}, failed {failed}, skipped {skipped}");
@@ -96,14 +125,22 @@ fn checkov_passes_the_reference() {
 #[test]
 fn checkov_passes_replication_migrations() {
     let source = reference_source().replace(r#"method="sync""#, r#"method="replication""#);
-    assert!(source.contains("replication"), "reference no longer has a sync migration");
+    assert!(
+        source.contains("replication"),
+        "reference no longer has a sync migration"
+    );
     let artifacts = build::render("reference", &source, &reference_lock());
-    assert!(artifacts.iter().any(|a| a.contents.contains("aws_s3_bucket_replication_configuration")));
+    assert!(artifacts.iter().any(|a| {
+        a.contents
+            .contains("aws_s3_bucket_replication_configuration")
+    }));
     let dir = build::write(&artifacts);
     if let Some(terraform) = tools::require("terraform") {
         fmt_check(&terraform, &dir.path().join("terraform"));
     }
-    let Some(bin) = tools::require("checkov") else { return };
+    let Some(bin) = tools::require("checkov") else {
+        return;
+    };
     checkov(&bin, &dir.path().join("terraform"));
 }
 
@@ -122,7 +159,11 @@ fn reference_stays_small_and_grows_with_groups_not_hosts() {
 #[test]
 fn output_is_deterministic() {
     for name in build::example_names() {
-        assert_eq!(build::render_example(&name), build::render_example(&name), "{name}");
+        assert_eq!(
+            build::render_example(&name),
+            build::render_example(&name),
+            "{name}"
+        );
     }
 }
 
@@ -130,10 +171,22 @@ fn output_is_deterministic() {
 fn only_what_the_spec_needs() {
     let small = build::render_example("small");
     let paths: BTreeSet<&str> = tf_files(&small).iter().map(|a| a.path.as_str()).collect();
-    assert!(!paths.contains("terraform/azure.tf") && !paths.contains("terraform/s3.tf"), "{paths:?}");
-    assert!(tf_files(&small).iter().all(|a| !a.contents.contains("azurerm")));
+    assert!(
+        !paths.contains("terraform/azure.tf") && !paths.contains("terraform/s3.tf"),
+        "{paths:?}"
+    );
+    assert!(
+        tf_files(&small)
+            .iter()
+            .all(|a| !a.contents.contains("azurerm"))
+    );
     for a in tf_files(&small) {
-        assert!(a.contents.starts_with("# generated by infragen from small.kdl"), "{}", a.path);
+        assert!(
+            a.contents
+                .starts_with("# generated by infragen from small.kdl"),
+            "{}",
+            a.path
+        );
         assert!(!a.sources.is_empty(), "{} has no manifest sources", a.path);
     }
 }
@@ -146,14 +199,18 @@ fn every_reference_resolves() {
         check_references(&name, &build::render_example(&name));
     }
     let source = reference_source().replace(r#"method="sync""#, r#"method="replication""#);
-    check_references("reference (replication)", &build::render("reference", &source, &reference_lock()));
+    check_references(
+        "reference (replication)",
+        &build::render("reference", &source, &reference_lock()),
+    );
 }
 
 fn check_references(name: &str, artifacts: &[Artifact]) {
     let mut defined = BTreeSet::new();
     let mut refs = Vec::new();
     for a in tf_files(artifacts) {
-        let body: Body = hcl::parse(&a.contents).unwrap_or_else(|e| panic!("{name} {}: {e}", a.path));
+        let body: Body =
+            hcl::parse(&a.contents).unwrap_or_else(|e| panic!("{name} {}: {e}", a.path));
         for s in body.iter() {
             if let Structure::Block(b) = s {
                 let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
@@ -181,7 +238,11 @@ fn check_references(name: &str, artifacts: &[Artifact]) {
         .filter(|(_, r)| !defined.contains(r))
         .map(|(p, r)| format!("{p}: {r}"))
         .collect();
-    assert!(missing.is_empty(), "{name}: undefined references:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "{name}: undefined references:\n{}",
+        missing.join("\n")
+    );
 }
 
 fn walk_body(body: &Body, f: &mut dyn FnMut(String)) {

@@ -69,7 +69,10 @@ fn rg_of(m: &Model, n: NetworkId) -> Option<&str> {
 /// `resource_group_name = data.azurerm_resource_group.<rg>.name`
 fn rg_attr(m: &Model, n: NetworkId) -> Attribute {
     let value = match rg_of(m, n) {
-        Some(rg) => r(&format!("data.azurerm_resource_group.{}.name", names::id(rg))),
+        Some(rg) => r(&format!(
+            "data.azurerm_resource_group.{}.name",
+            names::id(rg)
+        )),
         None => s(names::cloud_name(m, &m.network(n).name)),
     };
     Attribute::new("resource_group_name", value)
@@ -131,36 +134,53 @@ fn nsg_sets(m: &Model, units: &[Unit]) -> Vec<NsgSet> {
     };
     for u in units {
         let h = m.host(u.hosts[0]);
-        push(h.settings.security_groups.clone(), m.host_network(u.hosts[0]), &mut out);
+        push(
+            h.settings.security_groups.clone(),
+            m.host_network(u.hosts[0]),
+            &mut out,
+        );
     }
     // Groups no host uses still exist, on their own.
     for (i, g) in m.security_groups.iter().enumerate() {
         let id = SgId::from_index(i);
-        if let Some(n) = g.network.filter(|n| m.network(*n).cloud == Cloud::Azure) {
-            if !out.iter().any(|s| s.groups.contains(&id)) {
-                push(vec![id], n, &mut out);
-            }
+        let network = g.network.filter(|n| m.network(*n).cloud == Cloud::Azure);
+        if let Some(n) = network
+            && !out.iter().any(|s| s.groups.contains(&id))
+        {
+            push(vec![id], n, &mut out);
         }
     }
     out
 }
 
 fn nsg_name(m: &Model, groups: &[SgId]) -> String {
-    groups.iter().map(|g| names::sg(m, *g)).collect::<Vec<_>>().join("_")
+    groups
+        .iter()
+        .map(|g| names::sg(m, *g))
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
     let m = tf.m;
     let n = set.network;
     let name = nsg_name(m, &set.groups);
-    let spec_name = set.groups.iter().map(|g| m.sg(*g).name.as_str()).collect::<Vec<_>>().join("+");
+    let spec_name = set
+        .groups
+        .iter()
+        .map(|g| m.sg(*g).name.as_str())
+        .collect::<Vec<_>>()
+        .join("+");
     for g in &set.groups {
         f.source(format!("security-group {}", m.sg(*g).name), m.sg(*g).span);
     }
     f.add(
         opt(
             resource("azurerm_network_security_group", &name)
-                .add_attribute(("name", s(names::cloud_name(m, &spec_name.replace('+', "-")))))
+                .add_attribute((
+                    "name",
+                    s(names::cloud_name(m, &spec_name.replace('+', "-"))),
+                ))
                 .add_attribute(location(m, n))
                 .add_attribute(rg_attr(m, n)),
             tf.azure_tags(),
@@ -182,23 +202,26 @@ fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
     // leave (Azure's defaults would let it).
     if set.groups.iter().any(|g| m.sg(*g).egress_declared) {
         f.add(
-            resource("azurerm_network_security_rule", &format!("{name}_deny_other_egress"))
-                .add_attribute(("name", s("deny-other-egress")))
-                .add_attribute(rg_attr(m, n))
-                .add_attribute((
-                    "network_security_group_name",
-                    r(&format!("azurerm_network_security_group.{name}.name")),
-                ))
-                .add_attribute(("priority", 4000))
-                .add_attribute(("direction", s("Outbound")))
-                .add_attribute(("access", s("Deny")))
-                .add_attribute(("protocol", s("*")))
-                .add_attribute(("source_port_range", s("*")))
-                .add_attribute(("destination_port_range", s("*")))
-                .add_attribute(("source_address_prefix", s("*")))
-                .add_attribute(("destination_address_prefix", s("*")))
-                .add_attribute(("description", s("Egress not declared in the spec")))
-                .build(),
+            resource(
+                "azurerm_network_security_rule",
+                &format!("{name}_deny_other_egress"),
+            )
+            .add_attribute(("name", s("deny-other-egress")))
+            .add_attribute(rg_attr(m, n))
+            .add_attribute((
+                "network_security_group_name",
+                r(&format!("azurerm_network_security_group.{name}.name")),
+            ))
+            .add_attribute(("priority", 4000))
+            .add_attribute(("direction", s("Outbound")))
+            .add_attribute(("access", s("Deny")))
+            .add_attribute(("protocol", s("*")))
+            .add_attribute(("source_port_range", s("*")))
+            .add_attribute(("destination_port_range", s("*")))
+            .add_attribute(("source_address_prefix", s("*")))
+            .add_attribute(("destination_address_prefix", s("*")))
+            .add_attribute(("description", s("Egress not declared in the spec")))
+            .build(),
         );
     }
 }
@@ -214,7 +237,11 @@ fn nsg_rule(
 ) {
     let m = tf.m;
     let inbound = rule.direction == Direction::Ingress;
-    let (dir, way) = if inbound { ("in", "from") } else { ("out", "to") };
+    let (dir, way) = if inbound {
+        ("in", "from")
+    } else {
+        ("out", "to")
+    };
     let ports = match rule.ports {
         Some((lo, hi)) if lo == hi => lo.to_string(),
         Some((lo, hi)) => format!("{lo}-{hi}"),
@@ -228,12 +255,21 @@ fn nsg_rule(
         Proto::All => "*",
     };
     let peer_name = m.peer_name(&rule.peer);
-    let port_part = if ports == "*" { String::new() } else { format!("-{}", ports) };
-    let rule_name = format!("{dir}-{}{port_part}-{}", rule.proto.as_str(), peer_name.replace([':', '/', '.'], "-"));
+    let port_part = if ports == "*" {
+        String::new()
+    } else {
+        format!("-{}", ports)
+    };
+    let rule_name = format!(
+        "{dir}-{}{port_part}-{}",
+        rule.proto.as_str(),
+        peer_name.replace([':', '/', '.'], "-")
+    );
     let res = super::security::unique(taken, format!("{nsg}_{}", names::id(&rule_name)));
-    let description = rule.description.clone().unwrap_or_else(|| {
-        format!("{} {ports} {way} {peer_name}", rule.proto.as_str())
-    });
+    let description = rule
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("{} {ports} {way} {peer_name}", rule.proto.as_str()));
     let prefixes: Vec<String> = match &rule.peer {
         // Members of a group, by private address (Azure has no group
         // references across NICs without application security groups).
@@ -243,9 +279,17 @@ fn nsg_rule(
             .filter(|h| h.settings.security_groups.contains(g))
             .filter_map(|h| h.address.map(|a| ipnet::IpNet::from(a).to_string()))
             .collect(),
-        peer => m.peer_cidrs(peer, Some(n)).iter().map(|c| c.to_string()).collect(),
+        peer => m
+            .peer_cidrs(peer, Some(n))
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
     };
-    let (remote, local) = if inbound { ("source", "destination") } else { ("destination", "source") };
+    let (remote, local) = if inbound {
+        ("source", "destination")
+    } else {
+        ("destination", "source")
+    };
     let mut b = resource("azurerm_network_security_rule", &res)
         .add_attribute(("name", s(&rule_name)))
         .add_attribute(rg_attr(m, n))
@@ -281,7 +325,11 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     let grouped = u.group.is_some();
     let gateway = u.hosts.iter().any(|h| is_gateway(m, *h));
     let for_each = || Attribute::new("for_each", r(&format!("local.hosts.{name}")));
-    let host_name = if grouped { tmpl("${each.key}") } else { s(&u.name) };
+    let host_name = if grouped {
+        tmpl("${each.key}")
+    } else {
+        s(&u.name)
+    };
     match u.group {
         Some(g) => f.source(format!("group {}", u.name), m.group(g).span),
         None => f.source(format!("host {}", u.name), first.span),
@@ -319,13 +367,20 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
                 "one",
                 vec![for_list(
                     "ip",
-                    r(&format!("data.azurerm_public_ips.{}.public_ips", names::id(rg))),
+                    r(&format!(
+                        "data.azurerm_public_ips.{}.public_ips",
+                        names::id(rg)
+                    )),
                     r("ip.id"),
                     Some(eq(r("ip.ip_address"), s(ip.value.to_string()))),
                 )],
             )
         }),
-        (_, true) if grouped => Some(r_idx(&format!("azurerm_public_ip.{name}"), r("each.key"), "id")),
+        (_, true) if grouped => Some(r_idx(
+            &format!("azurerm_public_ip.{name}"),
+            r("each.key"),
+            "id",
+        )),
         (_, true) => Some(r(&format!("azurerm_public_ip.{name}.id"))),
         _ => None,
     };
@@ -339,7 +394,14 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         nic = nic.add_attribute(for_each());
     }
     nic = nic
-        .add_attribute(("name", if grouped { tmpl(format!("{}-${{each.key}}", m.project.name)) } else { s(names::cloud_name(m, &u.name)) }))
+        .add_attribute((
+            "name",
+            if grouped {
+                tmpl(format!("{}-${{each.key}}", m.project.name))
+            } else {
+                s(names::cloud_name(m, &u.name))
+            },
+        ))
         .add_attribute(location(m, n))
         .add_attribute(rg_attr(m, n));
     if gateway {
@@ -350,7 +412,10 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         (r("each.value.subnet_id"), Some(r("each.value.private_ip")))
     } else {
         (
-            r(&format!("azurerm_subnet.{}.id", names::subnet(m, first.subnet))),
+            r(&format!(
+                "azurerm_subnet.{}.id",
+                names::subnet(m, first.subnet)
+            )),
             first.address.map(|a| s(a.to_string())),
         )
     };
@@ -367,13 +432,20 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     f.add(nic.add_block(ipc.build()).build());
 
     let nic_id = if grouped {
-        r_idx(&format!("azurerm_network_interface.{name}"), r("each.key"), "id")
+        r_idx(
+            &format!("azurerm_network_interface.{name}"),
+            r("each.key"),
+            "id",
+        )
     } else {
         r(&format!("azurerm_network_interface.{name}.id"))
     };
     if !st.security_groups.is_empty() {
         let nsg = nsg_name(m, &st.security_groups);
-        let mut b = resource("azurerm_network_interface_security_group_association", &name);
+        let mut b = resource(
+            "azurerm_network_interface_security_group_association",
+            &name,
+        );
         if grouped {
             b = b.add_attribute(for_each());
         }
@@ -387,8 +459,15 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         );
     }
 
-    let admins = m.baseline.as_ref().map(|b| b.admins.as_slice()).unwrap_or(&[]);
-    let admin = admins.first().map(|a| a.name.as_str()).unwrap_or("azureuser");
+    let admins = m
+        .baseline
+        .as_ref()
+        .map(|b| b.admins.as_slice())
+        .unwrap_or(&[]);
+    let admin = admins
+        .first()
+        .map(|a| a.name.as_str())
+        .unwrap_or("azureuser");
     let mut vm = resource("azurerm_linux_virtual_machine", &name);
     if grouped {
         vm = vm.add_attribute(for_each());
@@ -405,7 +484,10 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         .add_attribute(("disable_password_authentication", true))
         .add_attribute(("network_interface_ids", list(vec![nic_id])))
         .add_attribute(("allow_extension_operations", false))
-        .add_attribute(("custom_data", call("base64encode", vec![cloud_init(&u.name)])))
+        .add_attribute((
+            "custom_data",
+            call("base64encode", vec![cloud_init(&u.name)]),
+        ))
         .add_attribute(vm_tags(tf, u));
     // Azure installs only the admin user's keys; the other admins come
     // from cloud-init.

@@ -39,10 +39,8 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     }
     for (i, h) in m.hosts.iter().enumerate() {
         let hid = HostId::from_index(i);
-        if m.host_cloud(hid) == Cloud::Aws {
-            if let Some(ip) = &h.public_address {
-                elastic_ip(tf, &mut f, hid, ip.value);
-            }
+        if let (Cloud::Aws, Some(ip)) = (m.host_cloud(hid), &h.public_address) {
+            elastic_ip(tf, &mut f, hid, ip.value);
         }
     }
     files.push(f);
@@ -102,7 +100,9 @@ fn hosts(tf: &Tf, f: &mut TfFile) {
     if groups.is_empty() {
         return;
     }
-    f.comment("Hosts of each group: compile-time private address and subnet (from the address lock).");
+    f.comment(
+        "Hosts of each group: compile-time private address and subnet (from the address lock).",
+    );
     f.add(
         block("locals")
             .add_attribute(("hosts", obj(groups)))
@@ -130,11 +130,20 @@ fn region_of(tf: &Tf, h: &Host) -> String {
 /// Graviton families carry a `g` after the generation digit (`t4g`,
 /// `m7gd`, `c6gn`); `g4dn` (GPU) does not.
 fn arch(h: &Host) -> &'static str {
-    let t = h.settings.instance_type.as_ref().map(|t| t.value.as_str()).unwrap_or("");
+    let t = h
+        .settings
+        .instance_type
+        .as_ref()
+        .map(|t| t.value.as_str())
+        .unwrap_or("");
     let family = t.split('.').next().unwrap_or("");
     let suffix = family.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = suffix.trim_start_matches(|c: char| c.is_ascii_digit());
-    if suffix.contains('g') { "arm64" } else { "amd64" }
+    if suffix.contains('g') {
+        "arm64"
+    } else {
+        "amd64"
+    }
 }
 
 fn ami_name(tf: &Tf, region: &str, os: &str, arch: &str) -> String {
@@ -160,15 +169,18 @@ fn ami(tf: &Tf, region: &str, os: &str, arch: &str) -> hcl::Block {
         "22.04" => ("jammy", "hvm-ssd"),
         _ => ("noble", "hvm-ssd-gp3"),
     };
-    opt(data("aws_ami", &ami_name(tf, region, os, arch)), tf.provider(region))
-        .add_attribute(("most_recent", true))
-        .add_attribute(("owners", strings([CANONICAL])))
-        .add_block(filter(
-            "name",
-            &format!("ubuntu/images/{store}/ubuntu-{code}-{release}-{arch}-server-*"),
-        ))
-        .add_block(filter("virtualization-type", "hvm"))
-        .build()
+    opt(
+        data("aws_ami", &ami_name(tf, region, os, arch)),
+        tf.provider(region),
+    )
+    .add_attribute(("most_recent", true))
+    .add_attribute(("owners", strings([CANONICAL])))
+    .add_block(filter(
+        "name",
+        &format!("ubuntu/images/{store}/ubuntu-{code}-{release}-{arch}-server-*"),
+    ))
+    .add_block(filter("virtualization-type", "hvm"))
+    .build()
 }
 
 pub fn filter(name: &str, value: &str) -> hcl::Block {
@@ -195,7 +207,10 @@ fn fleet_role(tf: &Tf, f: &mut TfFile) {
     f.add(
         resource("aws_iam_role", "fleet")
             .add_attribute(("name", s(names::cloud_name(m, "fleet"))))
-            .add_attribute(("assume_role_policy", r("data.aws_iam_policy_document.fleet_assume.json")))
+            .add_attribute((
+                "assume_role_policy",
+                r("data.aws_iam_policy_document.fleet_assume.json"),
+            ))
             .build(),
     );
     f.add(
@@ -227,7 +242,10 @@ fn fleet_role(tf: &Tf, f: &mut TfFile) {
             resource("aws_iam_role_policy", "ec2_discovery")
                 .add_attribute(("name", s("prometheus-ec2-discovery")))
                 .add_attribute(("role", r("aws_iam_role.fleet.id")))
-                .add_attribute(("policy", r("data.aws_iam_policy_document.ec2_discovery.json")))
+                .add_attribute((
+                    "policy",
+                    r("data.aws_iam_policy_document.ec2_discovery.json"),
+                ))
                 .build(),
         );
     }
@@ -263,7 +281,10 @@ fn instance(tf: &Tf, f: &mut TfFile, u: &Unit) {
     };
     b = b.add_attribute((
         "ami",
-        r(&format!("data.aws_ami.{}.id", ami_name(tf, &region, first.os(), arch(first)))),
+        r(&format!(
+            "data.aws_ami.{}.id",
+            ami_name(tf, &region, first.os(), arch(first))
+        )),
     ));
     if let Some(t) = &st.instance_type {
         b = b.add_attribute(("instance_type", s(&t.value)));
@@ -282,7 +303,10 @@ fn instance(tf: &Tf, f: &mut TfFile, u: &Unit) {
         .collect();
     b = b
         .add_attribute(("vpc_security_group_ids", list(sgs)))
-        .add_attribute(("iam_instance_profile", r("aws_iam_instance_profile.fleet.name")))
+        .add_attribute((
+            "iam_instance_profile",
+            r("aws_iam_instance_profile.fleet.name"),
+        ))
         .add_attribute(("ebs_optimized", true))
         .add_attribute(("monitoring", true));
     if st.public_ip {
@@ -307,7 +331,9 @@ fn instance(tf: &Tf, f: &mut TfFile, u: &Unit) {
     b = b.add_attribute(instance_tags(m, u));
     b = b.add_block(
         block("lifecycle")
-            .add_attribute(fmt_comment("A newer Ubuntu image must not replace running hosts."))
+            .add_attribute(fmt_comment(
+                "A newer Ubuntu image must not replace running hosts.",
+            ))
             .add_attribute(("ignore_changes", list(vec![r("ami")])))
             .build(),
     );
@@ -342,22 +368,18 @@ pub fn instance_tags(m: &Model, u: &Unit) -> Attribute {
     if u.group.is_some() {
         pairs.push(("group".into(), s(&u.name)));
     }
-    let monitored = if first.settings.monitored { "true" } else { "false" };
+    let monitored = if first.settings.monitored {
+        "true"
+    } else {
+        "false"
+    };
     pairs.push(("Monitored".into(), s(monitored)));
     for (k, v) in &first.settings.tags {
         pairs.retain(|(key, _)| key != k);
         pairs.push((k.clone(), s(v)));
     }
-    let object = Expression::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| match hcl::Identifier::new(k.as_str()) {
-                Ok(id) if !k.contains('-') => (hcl::expr::ObjectKey::Identifier(id), v),
-                _ => (hcl::expr::ObjectKey::Expression(s(k)), v),
-            })
-            .collect(),
-    );
-    Attribute::new("tags", object)
+    let object = pairs.into_iter().map(|(k, v)| (tag_key(&k), v)).collect();
+    Attribute::new("tags", Expression::Object(object))
 }
 
 fn elastic_ip(tf: &Tf, f: &mut TfFile, h: HostId, ip: std::net::IpAddr) {
@@ -370,7 +392,10 @@ fn elastic_ip(tf: &Tf, f: &mut TfFile, h: HostId, ip: std::net::IpAddr) {
         Some(k) => r_key(&format!("aws_instance.{res}"), &k, "id"),
         None => r(&format!("aws_instance.{res}.id")),
     };
-    f.comment(&format!("{}: the Elastic IP the estate already holds.", host.name));
+    f.comment(&format!(
+        "{}: the Elastic IP the estate already holds.",
+        host.name
+    ));
     f.add(
         opt(data("aws_eip", &name), tf.provider(&region))
             .add_attribute(("public_ip", s(ip.to_string())))

@@ -40,7 +40,9 @@ pub fn r_key(base: &str, key: &str, attrs: &str) -> Expression {
     let mut ops: Vec<TraversalOperator> = parts
         .map(|p| TraversalOperator::GetAttr(Identifier::sanitized(p)))
         .collect();
-    ops.push(TraversalOperator::Index(Expression::String(key.to_string())));
+    ops.push(TraversalOperator::Index(Expression::String(
+        key.to_string(),
+    )));
     ops.extend(
         attrs
             .split('.')
@@ -111,6 +113,7 @@ pub fn tags(pairs: &[(String, String)]) -> Expression {
     )
 }
 
+/// A tag key: bare when it is a plain identifier, quoted otherwise.
 pub fn tag_key(k: &str) -> ObjectKey {
     match Identifier::new(k) {
         Ok(id) if !k.contains('-') => ObjectKey::Identifier(id),

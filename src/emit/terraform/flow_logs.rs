@@ -96,7 +96,10 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
             .add_attribute(("description", s(format!("Flow logs of VPC {}", net.name))))
             .add_attribute(("enable_key_rotation", true))
             .add_attribute(("deletion_window_in_days", 30))
-            .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{name}_key.json"))))
+            .add_attribute((
+                "policy",
+                r(&format!("data.aws_iam_policy_document.{name}_key.json")),
+            ))
             .build(),
     );
     f.add(
@@ -108,8 +111,14 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
     );
     f.add(
         resource("aws_iam_role", &name)
-            .add_attribute(("name", s(names::cloud_name(m, &format!("{}-flow-logs", net.name)))))
-            .add_attribute(("assume_role_policy", r("data.aws_iam_policy_document.flow_logs_assume.json")))
+            .add_attribute((
+                "name",
+                s(names::cloud_name(m, &format!("{}-flow-logs", net.name))),
+            ))
+            .add_attribute((
+                "assume_role_policy",
+                r("data.aws_iam_policy_document.flow_logs_assume.json"),
+            ))
             .build(),
     );
     f.add(
@@ -118,11 +127,17 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
                 block("statement")
                     .add_attribute((
                         "actions",
-                        strings(["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]),
+                        strings([
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ]),
                     ))
                     .add_attribute((
                         "resources",
-                        list(vec![tmpl(format!("${{aws_cloudwatch_log_group.{name}.arn}}:*"))]),
+                        list(vec![tmpl(format!(
+                            "${{aws_cloudwatch_log_group.{name}.arn}}:*"
+                        ))]),
                     ))
                     .build(),
             )
@@ -132,14 +147,20 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         resource("aws_iam_role_policy", &name)
             .add_attribute(("name", s("write-flow-logs")))
             .add_attribute(("role", r(&format!("aws_iam_role.{name}.id"))))
-            .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{name}.json"))))
+            .add_attribute((
+                "policy",
+                r(&format!("data.aws_iam_policy_document.{name}.json")),
+            ))
             .build(),
     );
     f.add(
         opt(resource("aws_flow_log", &names::network(m, n)), provider())
             .add_attribute(("vpc_id", r(&format!("aws_vpc.{}.id", names::network(m, n)))))
             .add_attribute(("traffic_type", s("ALL")))
-            .add_attribute(("log_destination", r(&format!("aws_cloudwatch_log_group.{name}.arn"))))
+            .add_attribute((
+                "log_destination",
+                r(&format!("aws_cloudwatch_log_group.{name}.arn")),
+            ))
             .add_attribute(("iam_role_arn", r(&format!("aws_iam_role.{name}.arn"))))
             .build(),
     );

@@ -212,6 +212,9 @@ impl Lexer {
                 self.escaped = true;
             } else if b == b'"' {
                 self.stack.pop();
+            } else if matches!(b, b'$' | b'%') && bytes.get(i + 1) == Some(&b) {
+                // `$${` and `%%{` are literal text: skip the second marker.
+                self.escaped = true;
             } else if b == b'$' && bytes.get(i + 1) == Some(&b'{') {
                 self.interp_next = true;
             }
@@ -254,6 +257,7 @@ mod tests {
             "  }".to_string(),
             "  a = x == 1 ? \"${y}\" : \"}\"".to_string(),
             "  bb = 2".to_string(),
+            "  c = \"$${x\"".to_string(),
         ];
         let out = align(lines);
         assert_eq!(out[0], "  ami      = 1");
@@ -261,6 +265,7 @@ mod tests {
         assert_eq!(out[3], "    Name      = \"a = b\"");
         assert_eq!(out[6], "  a  = x == 1 ? \"${y}\" : \"}\"");
         assert_eq!(out[7], "  bb = 2");
+        assert_eq!(out[8], "  c  = \"$${x\"");
     }
 
     #[test]
@@ -272,6 +277,9 @@ mod tests {
             String::new(),
             "  block {".to_string(),
         ]);
-        assert_eq!(lines, vec!["  #checkov:skip=CKV_X:why \"not\"", "  block {"]);
+        assert_eq!(
+            lines,
+            vec!["  #checkov:skip=CKV_X:why \"not\"", "  block {"]
+        );
     }
 }

@@ -99,7 +99,10 @@ fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         f.add(
             opt(resource("aws_nat_gateway", &vpc), provider())
                 .add_attribute(("allocation_id", r(&format!("aws_eip.{nat}.id"))))
-                .add_attribute(("subnet_id", r(&format!("aws_subnet.{}.id", names::subnet(m, public)))))
+                .add_attribute((
+                    "subnet_id",
+                    r(&format!("aws_subnet.{}.id", names::subnet(m, public))),
+                ))
                 .add_attribute(tf.name_tag(&net.name))
                 .add_attribute((
                     "depends_on",

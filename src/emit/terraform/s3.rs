@@ -31,10 +31,16 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     f.add(kms_key_policy(&format!("{name}_key"), None));
     f.add(
         opt(resource("aws_kms_key", &name), dest())
-            .add_attribute(("description", s(format!("Buckets of S3 migration {}", mig.name))))
+            .add_attribute((
+                "description",
+                s(format!("Buckets of S3 migration {}", mig.name)),
+            ))
             .add_attribute(("enable_key_rotation", true))
             .add_attribute(("deletion_window_in_days", 30))
-            .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{name}_key.json"))))
+            .add_attribute((
+                "policy",
+                r(&format!("data.aws_iam_policy_document.{name}_key.json")),
+            ))
             .build(),
     );
 
@@ -43,10 +49,22 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     let log_name = format!("{}-access-logs", names::cloud_name(m, &mig.name));
     f.add(
         opt(resource("aws_s3_bucket", &logs), dest())
-            .add_attribute(checkov_skip("CKV_AWS_18", "this is the access-log bucket; logging it to itself would loop"))
-            .add_attribute(checkov_skip("CKV_AWS_144", "access logs need no second region"))
-            .add_attribute(checkov_skip("CKV2_AWS_62", "nothing consumes access-log object events"))
-            .add_attribute(checkov_skip("CKV_AWS_145", "S3 server access logging delivers only to SSE-S3 (AES256) buckets"))
+            .add_attribute(checkov_skip(
+                "CKV_AWS_18",
+                "this is the access-log bucket; logging it to itself would loop",
+            ))
+            .add_attribute(checkov_skip(
+                "CKV_AWS_144",
+                "access logs need no second region",
+            ))
+            .add_attribute(checkov_skip(
+                "CKV2_AWS_62",
+                "nothing consumes access-log object events",
+            ))
+            .add_attribute(checkov_skip(
+                "CKV_AWS_145",
+                "S3 server access logging delivers only to SSE-S3 (AES256) buckets",
+            ))
             .add_attribute(("bucket", s(log_name)))
             .build(),
     );
@@ -56,13 +74,19 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
                 block("statement")
                     .add_attribute(("sid", s("S3ServerAccessLogs")))
                     .add_attribute(("actions", strings(["s3:PutObject"])))
-                    .add_attribute(("resources", list(vec![tmpl(format!("${{aws_s3_bucket.{logs}.arn}}/*"))])))
+                    .add_attribute((
+                        "resources",
+                        list(vec![tmpl(format!("${{aws_s3_bucket.{logs}.arn}}/*"))]),
+                    ))
                     .add_block(principals("Service", "logging.s3.amazonaws.com"))
                     .add_block(
                         block("condition")
                             .add_attribute(("test", s("StringEquals")))
                             .add_attribute(("variable", s("aws:SourceAccount")))
-                            .add_attribute(("values", list(vec![r("data.aws_caller_identity.current.account_id")])))
+                            .add_attribute((
+                                "values",
+                                list(vec![r("data.aws_caller_identity.current.account_id")]),
+                            ))
                             .build(),
                     )
                     .build(),
@@ -72,7 +96,10 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     f.add(
         opt(resource("aws_s3_bucket_policy", &logs), dest())
             .add_attribute(("bucket", r(&format!("aws_s3_bucket.{logs}.id"))))
-            .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{logs}.json"))))
+            .add_attribute((
+                "policy",
+                r(&format!("data.aws_iam_policy_document.{logs}.json")),
+            ))
             .build(),
     );
     hardening(f, &logs, dest(), None, Some(365));
@@ -81,7 +108,10 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     // links between a bucket and its settings only between plain resources).
     for b in &mig.buckets {
         let res = names::id(&b.dest.value);
-        f.source(format!("s3-migration {} bucket {}", mig.name, b.source.value), b.span);
+        f.source(
+            format!("s3-migration {} bucket {}", mig.name, b.source.value),
+            b.span,
+        );
         f.comment(&format!("{} → {}", b.source.value, b.dest.value));
         f.add(
             opt(resource("aws_s3_bucket", &res), dest())
@@ -120,7 +150,7 @@ pub fn kms_key_policy(name: &str, service: Option<(&str, Option<hcl::Block>)>) -
     let skips = ["CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"]
         .map(|c| hcl::Structure::Attribute(checkov_skip(c, reason)));
     let mut body: Vec<hcl::Structure> = skips.to_vec();
-    body.extend(doc.body.into_iter());
+    body.extend(doc.body);
     doc.body = hcl::Body::from(body);
     doc
 }
@@ -139,7 +169,13 @@ fn hardening(
             .add_attribute(("bucket", r(&format!("aws_s3_bucket.{name}.id"))))
     };
     f.add(versioning(head("aws_s3_bucket_versioning")).build());
-    f.add(encryption(head("aws_s3_bucket_server_side_encryption_configuration"), kms).build());
+    f.add(
+        encryption(
+            head("aws_s3_bucket_server_side_encryption_configuration"),
+            kms,
+        )
+        .build(),
+    );
     f.add(public_access(head("aws_s3_bucket_public_access_block")).build());
     f.add(ownership(head("aws_s3_bucket_ownership_controls")).build());
     f.add(lifecycle(head("aws_s3_bucket_lifecycle_configuration"), expire_days).build());
@@ -227,8 +263,14 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
     );
     f.add(
         resource("aws_iam_role", &role)
-            .add_attribute(("name", s(names::cloud_name(m, &format!("{}-replication", mig.name)))))
-            .add_attribute(("assume_role_policy", r(&format!("data.aws_iam_policy_document.{role}_assume.json"))))
+            .add_attribute((
+                "name",
+                s(names::cloud_name(m, &format!("{}-replication", mig.name))),
+            ))
+            .add_attribute((
+                "assume_role_policy",
+                r(&format!("data.aws_iam_policy_document.{role}_assume.json")),
+            ))
             .build(),
     );
     let res = |b: &Bucket| names::id(&b.dest.value);
@@ -237,7 +279,11 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             mig.buckets
                 .iter()
                 .map(|b| {
-                    let id = if source { format!("{}_source", res(b)) } else { res(b) };
+                    let id = if source {
+                        format!("{}_source", res(b))
+                    } else {
+                        res(b)
+                    };
                     tmpl(format!("${{{kind}.{id}.arn}}{suffix}"))
                 })
                 .collect(),
@@ -256,11 +302,19 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
                 arns("data.aws_s3_bucket", "", true),
             ))
             .add_block(statement(
-                &["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+                &[
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
                 arns("data.aws_s3_bucket", "/*", true),
             ))
             .add_block(statement(
-                &["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                &[
+                    "s3:ReplicateObject",
+                    "s3:ReplicateDelete",
+                    "s3:ReplicateTags",
+                ],
                 arns("aws_s3_bucket", "/*", false),
             ))
             .add_block(statement(
@@ -273,7 +327,10 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
         resource("aws_iam_role_policy", &role)
             .add_attribute(("name", s("replicate")))
             .add_attribute(("role", r(&format!("aws_iam_role.{role}.id"))))
-            .add_attribute(("policy", r(&format!("data.aws_iam_policy_document.{role}.json"))))
+            .add_attribute((
+                "policy",
+                r(&format!("data.aws_iam_policy_document.{role}.json")),
+            ))
             .build(),
     );
 
@@ -292,8 +349,8 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             )
             .build(),
         );
-        let mut destination = block("destination")
-            .add_attribute(("bucket", r(&format!("aws_s3_bucket.{id}.arn"))));
+        let mut destination =
+            block("destination").add_attribute(("bucket", r(&format!("aws_s3_bucket.{id}.arn"))));
         if let Some(class) = &b.storage_class {
             destination = destination.add_attribute(("storage_class", s(class)));
         }
@@ -305,39 +362,42 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             )
             .build();
         f.add(
-            opt(resource("aws_s3_bucket_replication_configuration", &id), src())
-                .add_attribute(("bucket", r(&format!("data.aws_s3_bucket.{source}.id"))))
-                .add_attribute(("role", r(&format!("aws_iam_role.{role}.arn"))))
-                .add_block(
-                    block("rule")
-                        .add_attribute(("id", s("migrate")))
-                        .add_attribute(("status", s("Enabled")))
-                        .add_block(block("filter").build())
-                        .add_block(
-                            block("delete_marker_replication")
-                                .add_attribute(("status", s("Enabled")))
-                                .build(),
-                        )
-                        .add_block(
-                            block("source_selection_criteria")
-                                .add_block(
-                                    block("sse_kms_encrypted_objects")
-                                        .add_attribute(("status", s("Enabled")))
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .add_block(destination)
-                        .build(),
-                )
-                .add_attribute((
-                    "depends_on",
-                    list(vec![
-                        r(&format!("aws_s3_bucket_versioning.{source}")),
-                        r(&format!("aws_s3_bucket_versioning.{id}")),
-                    ]),
-                ))
-                .build(),
+            opt(
+                resource("aws_s3_bucket_replication_configuration", &id),
+                src(),
+            )
+            .add_attribute(("bucket", r(&format!("data.aws_s3_bucket.{source}.id"))))
+            .add_attribute(("role", r(&format!("aws_iam_role.{role}.arn"))))
+            .add_block(
+                block("rule")
+                    .add_attribute(("id", s("migrate")))
+                    .add_attribute(("status", s("Enabled")))
+                    .add_block(block("filter").build())
+                    .add_block(
+                        block("delete_marker_replication")
+                            .add_attribute(("status", s("Enabled")))
+                            .build(),
+                    )
+                    .add_block(
+                        block("source_selection_criteria")
+                            .add_block(
+                                block("sse_kms_encrypted_objects")
+                                    .add_attribute(("status", s("Enabled")))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .add_block(destination)
+                    .build(),
+            )
+            .add_attribute((
+                "depends_on",
+                list(vec![
+                    r(&format!("aws_s3_bucket_versioning.{source}")),
+                    r(&format!("aws_s3_bucket_versioning.{id}")),
+                ]),
+            ))
+            .build(),
         );
     }
 }

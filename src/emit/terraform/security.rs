@@ -32,7 +32,10 @@ fn group(tf: &Tf, f: &mut TfFile, id: SgId, n: NetworkId, taken: &mut BTreeSet<S
     f.add(
         opt(resource("aws_security_group", &name), tf.provider(region))
             .add_attribute(("name", s(names::cloud_name(m, &g.name))))
-            .add_attribute(("description", s(format!("infragen security group {}", g.name))))
+            .add_attribute((
+                "description",
+                s(format!("infragen security group {}", g.name)),
+            ))
             .add_attribute(("vpc_id", r(&format!("aws_vpc.{}.id", names::network(m, n)))))
             .add_attribute(tf.name_tag(&g.name))
             .build(),
@@ -82,8 +85,13 @@ fn rules(
     };
     let description = rule.description.clone().unwrap_or_else(|| {
         let way = if dir == "in" { "from" } else { "to" };
-        format!("{} {} {way} {}", rule.proto.as_str(), ports_text(rule), m.peer_name(&rule.peer))
-            .replace("  ", " ")
+        format!(
+            "{} {} {way} {}",
+            rule.proto.as_str(),
+            ports_text(rule),
+            m.peer_name(&rule.peer)
+        )
+        .replace("  ", " ")
     });
     let base = format!(
         "{sg}_{dir}_{}{}",
@@ -101,17 +109,24 @@ fn rules(
             // checkov reads a rule without a CIDR as open to the world: it
             // knows `source_security_group_id`, not this resource's
             // `referenced_security_group_id`.
-            for (check, port) in [("CKV_AWS_24", 22), ("CKV_AWS_25", 3389), ("CKV_AWS_260", 80)] {
+            for (check, port) in [
+                ("CKV_AWS_24", 22),
+                ("CKV_AWS_25", 3389),
+                ("CKV_AWS_260", 80),
+            ] {
                 if lo <= port && port <= hi {
                     b = b.add_attribute(fmt_skip(
                         check,
-                        "false positive: the source is a security group, not 0.0.0.0/0",
+                        "false positive (bridgecrewio/checkov#6624): the source is a security group, not 0.0.0.0/0",
                     ));
                 }
             }
         }
         let mut b = b
-            .add_attribute(("security_group_id", r(&format!("aws_security_group.{sg}.id"))))
+            .add_attribute((
+                "security_group_id",
+                r(&format!("aws_security_group.{sg}.id")),
+            ))
             .add_attribute(("description", s(&description)));
         b = match rule.proto {
             Proto::Tcp | Proto::Udp => {
@@ -146,37 +161,67 @@ fn ports_text(rule: &SgRule) -> String {
 fn peers(tf: &Tf, peer: &Peer, n: NetworkId) -> Vec<(String, (&'static str, Expression))> {
     let m = tf.m;
     let cidr = |c: ipnet::IpNet| {
-        let key = if c.addr().is_ipv4() { "cidr_ipv4" } else { "cidr_ipv6" };
+        let key = if c.addr().is_ipv4() {
+            "cidr_ipv4"
+        } else {
+            "cidr_ipv6"
+        };
         (key, s(c.to_string()))
     };
     match peer {
         Peer::Sg(g) => vec![(
             format!("sg_{}", names::sg(m, *g)),
-            ("referenced_security_group_id", r(&format!("aws_security_group.{}.id", names::sg(m, *g)))),
+            (
+                "referenced_security_group_id",
+                r(&format!("aws_security_group.{}.id", names::sg(m, *g))),
+            ),
         )],
         Peer::Network(id) if m.network(*id).cloud == Cloud::Aws => vec![(
             format!("vpc_{}", names::network(m, *id)),
-            ("cidr_ipv4", r(&format!("aws_vpc.{}.cidr_block", names::network(m, *id)))),
+            (
+                "cidr_ipv4",
+                r(&format!("aws_vpc.{}.cidr_block", names::network(m, *id))),
+            ),
         )],
         Peer::Subnet(id) if m.network(m.subnet(*id).network).cloud == Cloud::Aws => vec![(
             format!("subnet_{}", names::subnet(m, *id)),
-            ("cidr_ipv4", r(&format!("aws_subnet.{}.cidr_block", names::subnet(m, *id)))),
+            (
+                "cidr_ipv4",
+                r(&format!("aws_subnet.{}.cidr_block", names::subnet(m, *id))),
+            ),
         )],
         Peer::Network(id) => vec![(
-            format!("{}_{}", m.network(*id).cloud.keyword(), names::network(m, *id)),
+            format!(
+                "{}_{}",
+                m.network(*id).cloud.keyword(),
+                names::network(m, *id)
+            ),
             cidr(m.network(*id).cidr.value),
         )],
-        Peer::Subnet(id) => vec![(format!("subnet_{}", names::subnet(m, *id)), cidr(m.subnet(*id).cidr.value))],
+        Peer::Subnet(id) => vec![(
+            format!("subnet_{}", names::subnet(m, *id)),
+            cidr(m.subnet(*id).cidr.value),
+        )],
         Peer::Host(h) => m
             .host_seen_address(*h, Some(n))
-            .map(|a| (format!("host_{}", names::id(&m.host(*h).name)), cidr(ipnet::IpNet::from(a))))
+            .map(|a| {
+                (
+                    format!("host_{}", names::id(&m.host(*h).name)),
+                    cidr(ipnet::IpNet::from(a)),
+                )
+            })
             .into_iter()
             .collect(),
         Peer::Set(id) => {
             let set = &m.address_sets[id.index()];
             set.cidrs
                 .iter()
-                .map(|c| (format!("{}_{}", names::id(&set.name), cidr_name(&c.value)), cidr(c.value)))
+                .map(|c| {
+                    (
+                        format!("{}_{}", names::id(&set.name), cidr_name(&c.value)),
+                        cidr(c.value),
+                    )
+                })
                 .collect()
         }
         Peer::Cidr(c) => vec![(format!("cidr_{}", cidr_name(c)), cidr(*c))],

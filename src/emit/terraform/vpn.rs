@@ -32,7 +32,11 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
 
 /// Subnets of the gateway's network that this end of the tunnel covers.
 fn covered(m: &Model, end: &VpnEnd) -> Vec<SubnetId> {
-    let local: Vec<IpNet> = end.subnets.iter().flat_map(|p| m.peer_cidrs(p, None)).collect();
+    let local: Vec<IpNet> = end
+        .subnets
+        .iter()
+        .flat_map(|p| m.peer_cidrs(p, None))
+        .collect();
     let net = m.network(m.host_network(end.host));
     net.subnets
         .iter()
@@ -84,12 +88,23 @@ fn azure(tf: &Tf, f: &mut TfFile, v: &Vpn, end: &VpnEnd, remote: &[IpNet]) {
     let net = m.network(n);
     let name = format!("{}_{}", names::network(m, n), names::id(&v.name));
     let rg = match &net.resource_group {
-        Some(rg) => r(&format!("data.azurerm_resource_group.{}.name", names::id(rg))),
+        Some(rg) => r(&format!(
+            "data.azurerm_resource_group.{}.name",
+            names::id(rg)
+        )),
         None => s(names::cloud_name(m, &net.name)),
     };
-    let next_hop = gateway_ref(m, end.host, "azurerm_network_interface", "private_ip_address");
+    let next_hop = gateway_ref(
+        m,
+        end.host,
+        "azurerm_network_interface",
+        "private_ip_address",
+    );
     let mut b = resource("azurerm_route_table", &name)
-        .add_attribute(("name", s(names::cloud_name(m, &format!("{}-{}", net.name, v.name)))))
+        .add_attribute((
+            "name",
+            s(names::cloud_name(m, &format!("{}-{}", net.name, v.name))),
+        ))
         .add_attribute(("location", s(&net.region.value)))
         .add_attribute(("resource_group_name", rg));
     b = opt(b, tf.azure_tags());
@@ -107,10 +122,16 @@ fn azure(tf: &Tf, f: &mut TfFile, v: &Vpn, end: &VpnEnd, remote: &[IpNet]) {
     for sid in covered(m, end) {
         let sub = names::subnet(m, sid);
         f.add(
-            resource("azurerm_subnet_route_table_association", &format!("{sub}_{}", names::id(&v.name)))
-                .add_attribute(("subnet_id", r(&format!("azurerm_subnet.{sub}.id"))))
-                .add_attribute(("route_table_id", r(&format!("azurerm_route_table.{name}.id"))))
-                .build(),
+            resource(
+                "azurerm_subnet_route_table_association",
+                &format!("{sub}_{}", names::id(&v.name)),
+            )
+            .add_attribute(("subnet_id", r(&format!("azurerm_subnet.{sub}.id"))))
+            .add_attribute((
+                "route_table_id",
+                r(&format!("azurerm_route_table.{name}.id")),
+            ))
+            .build(),
         );
     }
 }
