@@ -28,6 +28,20 @@ pub fn checkov_skip(check: &str, reason: &str) -> Attribute {
     )
 }
 
+/// Moves a block's `#checkov:skip` markers to the top of its body, where a
+/// reviewer looks for them (builders add `provider` first).
+pub fn hoist_skips(block: &mut hcl::Block) {
+    let is_skip = |s: &hcl::Structure| {
+        matches!(s, hcl::Structure::Attribute(a)
+            if a.key.as_str() == COMMENT_KEY
+                && matches!(&a.expr, Expression::String(t) if t.starts_with("checkov:skip=")))
+    };
+    let items: Vec<hcl::Structure> = std::mem::take(&mut block.body).into_inner();
+    let (mut skips, rest): (Vec<_>, Vec<_>) = items.into_iter().partition(is_skip);
+    skips.extend(rest);
+    block.body = Body::from(skips);
+}
+
 /// `expr` on one line (`{ a = 1, b = { c = 2 } }`). hcl-rs makes objects
 /// compact only for a whole document, so the one-line text goes back in as
 /// a verbatim expression (an unchecked variable name, printed as is).

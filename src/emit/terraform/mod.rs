@@ -61,7 +61,8 @@ impl TfFile {
         }
     }
 
-    fn add(&mut self, block: Block) {
+    fn add(&mut self, mut block: Block) {
+        fmt::hoist_skips(&mut block);
         self.body.push(Structure::Block(block));
     }
 

@@ -284,7 +284,11 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
                     } else {
                         res(b)
                     };
-                    tmpl(format!("${{{kind}.{id}.arn}}{suffix}"))
+                    if suffix.is_empty() {
+                        r(&format!("{kind}.{id}.arn"))
+                    } else {
+                        tmpl(format!("${{{kind}.{id}.arn}}{suffix}"))
+                    }
                 })
                 .collect(),
         )
