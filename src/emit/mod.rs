@@ -16,6 +16,7 @@ pub mod node_exporter;
 pub mod patroni;
 pub mod prometheus;
 pub mod s3;
+pub mod terraform;
 pub mod yaml;
 
 pub use artifact::{Artifact, SourceRef};
@@ -41,6 +42,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(elasticsearch::Elasticsearch),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),
+        Box::new(terraform::Terraform),
     ]
 }
 

@@ -171,6 +171,7 @@ impl Lowerer<'_> {
     }
 
     fn project(&mut self, n: &Node) {
+        self.model.project.span = n.span;
         if let Some(name) = Self::name_of(n) {
             self.model.project.name = name.value;
         }

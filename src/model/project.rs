@@ -12,6 +12,8 @@ pub struct Backend {
 pub struct Project {
     /// Naming prefix; "infragen" when the spec has no `project`.
     pub name: String,
+    /// The `project` node (default when the spec has none).
+    pub span: crate::span::Span,
     pub owner: Option<String>,
     pub tags: Vec<(String, String)>,
     pub backend: Option<Backend>,
