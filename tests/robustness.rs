@@ -7,7 +7,8 @@
 //! 2. `examples/reference.kdl` cut at ~200 evenly spaced offsets is checked
 //!    in-process: no panic, and an error whenever the cut is not valid KDL
 //!    closed at the top level.
-//! 3. proptest: arbitrary bytes and random edits of the reference never make
+//! 3. The benchmark generator (`examples/gen.rs`) prints specs with no error.
+//! 4. proptest: arbitrary bytes and random edits of the reference never make
 //!    `pipeline::check` panic.
 
 use infragen::diagnostic::Severity;
@@ -17,6 +18,10 @@ use proptest::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "../examples/gen.rs"]
+#[allow(dead_code)] // its `main`
+mod synth;
 
 const REFERENCE: &str = include_str!("../examples/reference.kdl");
 
@@ -224,6 +229,27 @@ fn braces_in_strings_and_comments_do_not_count_as_nesting() {
         "braces inside strings or comments were counted: {:#?}",
         checked.diagnostics
     );
+}
+
+/// The benchmark's synthetic specs must stay valid as rules land, or the
+/// benchmark would time error paths.
+#[test]
+fn generated_specs_lint_clean() {
+    for (hosts, seed) in [(synth::MIN_HOSTS, 1), (1_000, 1), (1_000, 2)] {
+        let src = synth::generate(hosts, seed);
+        let checked = check_caught(&src).expect("no panic");
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "gen --hosts {hosts} --seed {seed} has errors: {errors:#?}"
+        );
+        let model = checked.model.expect("a model");
+        assert_eq!(model.hosts.len(), hosts, "gen --hosts {hosts}");
+    }
 }
 
 /// One edit of a source text, applied at a random offset.
