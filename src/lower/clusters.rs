@@ -6,6 +6,15 @@ use crate::model::*;
 use crate::span::Spanned;
 use crate::syntax::{Node, Value};
 
+/// Most hosts in a cluster's `members`, `etcd` or `master-eligible`. Service
+/// flows are derived between every pair of members (and from every client to
+/// every member), so the count is bounded to keep that quadratic in check:
+/// a 65 536-member cluster used to ask for 4 billion flows and abort.
+const MAX_MEMBERS: usize = 100;
+/// Most client × member host pairs of one cluster (flows from every client to
+/// every member), for the same reason.
+const MAX_CLIENT_PAIRS: usize = 1_000_000;
+
 impl Lowerer<'_> {
     /// `members group="db"` or `members "h1" "h2"`.
     fn members(&mut self, cluster: &Node, key: &str, required: bool) -> Members {
@@ -75,9 +84,47 @@ impl Lowerer<'_> {
                 }
             }
         }
+        if key != "clients" && hosts.len() > MAX_MEMBERS {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "`{key}` has {} hosts; a cluster has at most {MAX_MEMBERS}",
+                        hosts.len()
+                    ),
+                )
+                .label(c.span, "too many hosts")
+                .help(format!(
+                    "split the cluster; only the first {MAX_MEMBERS} are checked"
+                )),
+            );
+            hosts.truncate(MAX_MEMBERS);
+        }
         Members {
             hosts,
             span: c.span,
+        }
+    }
+
+    /// Keeps `clients × members` within MAX_CLIENT_PAIRS.
+    fn bound_clients(&mut self, members: &Members, clients: &mut Members) {
+        let m = members.hosts.len().max(1);
+        if clients.hosts.len() * m > MAX_CLIENT_PAIRS {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "{} clients × {m} members is too many host pairs to check (at most {MAX_CLIENT_PAIRS})",
+                        clients.hosts.len()
+                    ),
+                )
+                .label(clients.span, "too many clients")
+                .help(format!(
+                    "only the first {} clients are checked",
+                    MAX_CLIENT_PAIRS / m
+                )),
+            );
+            clients.hosts.truncate(MAX_CLIENT_PAIRS / m);
         }
     }
 
@@ -114,7 +161,8 @@ impl Lowerer<'_> {
         };
         let members = self.members(n, "members", true);
         let etcd = self.members(n, "etcd", true);
-        let clients = self.members(n, "clients", false);
+        let mut clients = self.members(n, "clients", false);
+        self.bound_clients(&members, &mut clients);
         let haproxy = n.child("haproxy").and_then(|h| {
             let (host, host_span) = self.host_ref(h, "host")?;
             Some(Haproxy {
@@ -214,7 +262,8 @@ impl Lowerer<'_> {
                 }
             }
         }
-        let clients = self.members(n, "clients", false);
+        let mut clients = self.members(n, "clients", false);
+        self.bound_clients(&members, &mut clients);
         let heap = n.child("heap").and_then(|h| {
             let a = h.arg(0)?;
             Some(Spanned::new(

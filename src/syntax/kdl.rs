@@ -10,6 +10,16 @@ use kdl::{KdlDocument, KdlNode, KdlValue};
 /// Parses a spec. On a syntax error, every error the KDL parser found is
 /// returned as a `kdl-syntax` diagnostic.
 pub fn parse(src: &str) -> Result<Document, Vec<Diagnostic>> {
+    if let Some(span) = too_deep(src) {
+        return Err(vec![
+            Diagnostic::error(
+                "kdl-syntax",
+                format!("invalid KDL: nested deeper than {MAX_NESTING} levels"),
+            )
+            .label(span, "too deep here")
+            .help("a spec nests a few levels; check for unbalanced braces or comments"),
+        ]);
+    }
     match KdlDocument::parse(src) {
         Ok(doc) => Ok(Document {
             nodes: doc
@@ -92,4 +102,90 @@ fn convert_value(v: &KdlValue) -> Value {
         KdlValue::Bool(b) => Value::Bool(*b),
         KdlValue::Null => Value::Null,
     }
+}
+
+/// Deepest `{…}` block (or nested `/* */` comment) accepted. The KDL parser and
+/// the tree walkers recurse once per level, so a document nested thousands of
+/// levels deep would overflow the stack; real specs nest about 4 levels.
+pub const MAX_NESTING: usize = 64;
+
+/// The first `{` or `/*` that opens a level beyond `MAX_NESTING`, skipping
+/// strings and comments. A cheap lexical scan run before the parser.
+fn too_deep(src: &str) -> Option<Span> {
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(Span::new(i, 1));
+                }
+                i += 1;
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut comments = 0usize;
+                while i < b.len() {
+                    if b[i..].starts_with(b"/*") {
+                        comments += 1;
+                        if comments > MAX_NESTING {
+                            return Some(Span::new(i, 2));
+                        }
+                        i += 2;
+                    } else if b[i..].starts_with(b"*/") {
+                        comments -= 1;
+                        i += 2;
+                        if comments == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                let close: &[u8] = if b[i..].starts_with(b"\"\"\"") {
+                    b"\"\"\""
+                } else {
+                    b"\""
+                };
+                i += close.len();
+                while i < b.len() && !b[i..].starts_with(close) {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += close.len();
+            }
+            b'#' => {
+                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+                i += hashes;
+                if b.get(i) == Some(&b'"') {
+                    i += 1;
+                    while i < b.len()
+                        && !(b[i] == b'"'
+                            && b[i + 1..]
+                                .iter()
+                                .take(hashes)
+                                .filter(|&&c| c == b'#')
+                                .count()
+                                == hashes)
+                    {
+                        i += 1;
+                    }
+                    i += 1 + hashes;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
