@@ -5,6 +5,8 @@
 //! end; they are registered here for their docs and for `infragen rules`.
 
 pub mod apply;
+
+pub use security::required_flow_blocked::suggestion as flow_fix;
 mod ha;
 mod network;
 mod other;

@@ -195,6 +195,27 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The fix for a single blocked flow, worded as this rule's help. The
+/// Prometheus emitter uses it to say which rule would enable a scrape job.
+pub fn suggestion(model: &Model, flow: &Flow, block: &Block) -> String {
+    let blocked = [(flow, block.clone())];
+    let chooser = SgChooser::new(model, &blocked);
+    let (fix, at) = fix_for(model, flow, block, &chooser);
+    let finding = Finding {
+        key: Key {
+            purpose: flow.purpose,
+            proto: flow.proto,
+            port: flow.port,
+            fix,
+        },
+        origin: flow.origin,
+        sources: vec![flow.from],
+        dests: vec![flow.to],
+        at: vec![at],
+    };
+    help_text(model, &finding)
+}
+
 /// The fix for one blocked flow, and the host the block is at.
 fn fix_for(model: &Model, flow: &Flow, block: &Block, chooser: &SgChooser) -> (Fix, HostId) {
     match *block {
@@ -260,8 +281,8 @@ fn fix_peer(model: &Model, flow: &Flow, at: HostId, other: HostId) -> FixPeer {
 /// Picks the security group a missing rule belongs in: the one shared by
 /// most of the hosts a purpose is blocked at (so `node-exporter`, not
 /// `app`, for the scrape of every host), then one that already has a rule
-/// for the port (from the wrong peer), then one that already names the
-/// peer, then the most specific (attached to the fewest hosts).
+/// for the port (from the wrong peer), then the most specific (attached to
+/// the fewest hosts), then one that already names the peer.
 struct SgChooser {
     shared: HashMap<(Purpose, Direction, SgId), u32>,
     attached: Vec<u32>,
@@ -321,11 +342,13 @@ impl SgChooser {
             .max_by_key(|sg| {
                 let shared = self.shared.get(&(flow.purpose, dir, *sg)).copied();
                 let attached = self.attached.get(sg.index()).copied().unwrap_or(0);
+                // Least privilege before convenience: a group on fewer
+                // hosts opens the port on fewer hosts.
                 (
                     shared.unwrap_or(0),
                     has_port(*sg),
-                    names_peer(*sg),
                     std::cmp::Reverse(attached),
+                    names_peer(*sg),
                     std::cmp::Reverse(*sg),
                 )
             })
