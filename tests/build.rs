@@ -123,6 +123,22 @@ fn check_detects_changed_added_and_removed_files() {
     assert!(String::from_utf8_lossy(&added.stdout).contains("removed: stray.txt"));
     fs::remove_file(ws.path().join("out/stray.txt")).unwrap();
 
+    // A script that lost its executable bit is drift; a secret at 0644 is
+    // not (git keeps only the executable bit, so golden trees have them so).
+    use std::os::unix::fs::PermissionsExt;
+    let script = ws.path().join("out/s3-migration/virginia-to-mumbai.sh");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
+    let mode = build(&["--check"]);
+    assert_eq!(mode.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&mode.stdout)
+            .contains("mode: s3-migration/virginia-to-mumbai.sh is 644, a build writes 755")
+    );
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let secrets = ws.path().join("out/ipsec/vpn-aws/ipsec.secrets");
+    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(build(&["--check"]).status.code(), Some(0));
+
     fs::remove_file(&manifest).unwrap();
     let removed = build(&["--check"]);
     assert_eq!(removed.status.code(), Some(1));

@@ -171,12 +171,16 @@ fn check(dir: &Path, artifacts: &[emit::Artifact]) -> Result<i32, Failure> {
     for p in &drift.removed {
         println!("removed: {p}");
     }
+    for (p, have, want) in &drift.modes {
+        println!("mode: {p} is {have:o}, a build writes {want:o}");
+    }
     eprintln!(
-        "infragen build --check: {} is stale: {} changed, {} added, {} removed",
+        "infragen build --check: {} is stale: {} changed, {} added, {} removed, {} with another mode",
         dir.display(),
         drift.changed.len(),
         drift.added.len(),
-        drift.removed.len()
+        drift.removed.len(),
+        drift.modes.len()
     );
     Ok(EXIT_FAILED)
 }

@@ -10,8 +10,9 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Every regular file under `dir`, by relative path with `/` separators.
-pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
+/// Every regular file under `dir` with its permission bits, by relative
+/// path with `/` separators.
+pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, (Vec<u8>, u32)>> {
     let mut out = BTreeMap::new();
     if dir.exists() {
         walk(dir, "", &mut out)?;
@@ -19,7 +20,7 @@ pub fn read_tree(dir: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, (Vec<u8>, u32)>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -32,7 +33,8 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Vec<u8>>) -> io::Re
         if ty.is_dir() {
             walk(&entry.path(), &rel, out)?;
         } else {
-            out.insert(rel, fs::read(entry.path())?);
+            let mode = entry.metadata()?.permissions().mode() & 0o777;
+            out.insert(rel, (fs::read(entry.path())?, mode));
         }
     }
     Ok(())
@@ -189,14 +191,25 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 pub struct Drift {
     /// (path, unified diff)
     pub changed: Vec<(String, String)>,
+    /// (path, mode on disk, mode a build writes) where the executable bit
+    /// differs. Only that bit is compared: it is all git keeps, so a golden
+    /// tree checked out from git has its 0600 secrets at 0644.
+    pub modes: Vec<(String, u32, u32)>,
     pub added: Vec<String>,
     pub removed: Vec<String>,
 }
 
 impl Drift {
     pub fn is_clean(&self) -> bool {
-        self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty()
+        self.changed.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
+            && self.modes.is_empty()
     }
+}
+
+fn exec_differs(a: u32, b: u32) -> bool {
+    (a & 0o100 != 0) != (b & 0o100 != 0)
 }
 
 pub fn compare(dir: &Path, artifacts: &[Artifact]) -> io::Result<Drift> {
@@ -205,7 +218,7 @@ pub fn compare(dir: &Path, artifacts: &[Artifact]) -> io::Result<Drift> {
     for a in artifacts {
         match existing.remove(&a.path) {
             None => drift.added.push(a.path.clone()),
-            Some(old) if old != a.contents.as_bytes() => {
+            Some((old, mode)) if old != a.contents.as_bytes() => {
                 let old = String::from_utf8_lossy(&old);
                 let diff = similar::TextDiff::from_lines(old.as_ref(), a.contents.as_str())
                     .unified_diff()
@@ -213,6 +226,12 @@ pub fn compare(dir: &Path, artifacts: &[Artifact]) -> io::Result<Drift> {
                     .header(&format!("a/{}", a.path), &format!("b/{}", a.path))
                     .to_string();
                 drift.changed.push((a.path.clone(), diff));
+                if exec_differs(mode, a.mode()) {
+                    drift.modes.push((a.path.clone(), mode, a.mode()));
+                }
+            }
+            Some((_, mode)) if exec_differs(mode, a.mode()) => {
+                drift.modes.push((a.path.clone(), mode, a.mode()))
             }
             Some(_) => {}
         }
