@@ -356,7 +356,7 @@ fn patroni_failover_from_generated_configs() {
             return;
         }
     }
-    if !tools::tool("/usr/lib/postgresql/15/bin/postgres").is_some() {
+    if tools::tool("/usr/lib/postgresql/15/bin/postgres").is_none() {
         tools::missing("PostgreSQL 15 (/usr/lib/postgresql/15/bin)");
         return;
     }
@@ -587,10 +587,10 @@ fn patroni_failover_from_generated_configs() {
         "a write through HAProxy after killing the leader",
         Duration::from_millis(200),
         || {
-            if promoted.is_none() {
-                if let Some(p) = c.primary() {
-                    promoted = Some((p, t0.elapsed()));
-                }
+            if promoted.is_none()
+                && let Some(p) = c.primary()
+            {
+                promoted = Some((p, t0.elapsed()));
             }
             match c.sql_via_haproxy(
                 "INSERT INTO live_proof VALUES (2, 'after failover') ON CONFLICT DO NOTHING",
@@ -640,11 +640,18 @@ fn patroni_failover_from_generated_configs() {
     );
     let rejoin = t_restart.elapsed();
     let log = live::tail(&c.live.path(&format!("logs/{leader}.log")), 400);
-    let rewound = log.contains("pg_rewind");
+    let rewind = if log.contains("running pg_rewind") {
+        assert!(
+            log.contains("pg_rewind exit code=0"),
+            "{leader}: pg_rewind ran and failed"
+        );
+        "ran, exit 0"
+    } else {
+        "not needed (no divergence)"
+    };
     eprintln!(
-        "REJOIN: {leader} is a replica {:.1}s after its Patroni restarted (pg_rewind {})",
-        rejoin.as_secs_f64(),
-        if rewound { "ran" } else { "not needed" }
+        "REJOIN: {leader} is a replica {:.1}s after its Patroni restarted (pg_rewind: {rewind})",
+        rejoin.as_secs_f64()
     );
     assert!(
         c.sql_local(&leader, "SELECT pg_is_in_recovery()")
