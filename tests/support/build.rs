@@ -26,6 +26,17 @@ pub fn example_names() -> Vec<String> {
 
 /// Renders a spec text; panics with the diagnostics when it has errors.
 pub fn render(name: &str, source: &str, lock: &AddressLock) -> Vec<Artifact> {
+    render_with(name, source, lock, &Secrets::Placeholders)
+}
+
+/// Like [`render`], with the given secrets (`Secrets::Values` fills them, as
+/// `infragen build --secrets-from-env` does).
+pub fn render_with(
+    name: &str,
+    source: &str,
+    lock: &AddressLock,
+    secrets: &Secrets,
+) -> Vec<Artifact> {
     let checked = infragen::pipeline::check(source, lock);
     assert_eq!(
         checked.errors(),
@@ -35,21 +46,31 @@ pub fn render(name: &str, source: &str, lock: &AddressLock) -> Vec<Artifact> {
     );
     let model = checked.model.as_ref().expect("model");
     let graph = checked.graph.as_ref().expect("graph");
-    let secrets = Secrets::Placeholders;
     let spec_name = format!("{name}.kdl");
-    let ctx = EmitContext::new(model, graph, &spec_name, source, &secrets);
+    let ctx = EmitContext::new(model, graph, &spec_name, source, secrets);
     emit::emit_all(&ctx)
 }
 
 /// Renders `examples/<name>.kdl` with its lock.
 pub fn render_example(name: &str) -> Vec<Artifact> {
+    render_example_with(name, &Secrets::Placeholders)
+}
+
+/// The text of `examples/<name>.kdl` and its lock (empty when there is none).
+pub fn example_source(name: &str) -> (String, AddressLock) {
     let source =
         std::fs::read_to_string(examples_dir().join(format!("{name}.kdl"))).expect("example spec");
     let lock = std::fs::read_to_string(examples_dir().join(format!("{name}.lock")))
         .ok()
         .and_then(|t| AddressLock::parse(&t).ok())
         .unwrap_or_default();
-    render(name, &source, &lock)
+    (source, lock)
+}
+
+/// Renders `examples/<name>.kdl` with its lock and the given secrets.
+pub fn render_example_with(name: &str, secrets: &Secrets) -> Vec<Artifact> {
+    let (source, lock) = example_source(name);
+    render_with(name, &source, &lock, secrets)
 }
 
 /// Writes artifacts under a fresh temporary directory.

@@ -134,5 +134,14 @@ fn render(
         "# `new` only matters on first start; a member that already has data ignores it.",
     );
     t.line(0, "initial-cluster-state: new");
+    // Patroni's `etcd3` DCS speaks JSON to the gRPC gateway (`/v3/...`).
+    // etcd 3.4 turns the gateway off when it reads a config file that does
+    // not name it (etcd-io/etcd#12093): Patroni then only logs "404 page not
+    // found" and waits on etcd forever (found by tests/live_patroni.rs).
+    t.line(
+        0,
+        "# Patroni's etcd3 client uses the gRPC gateway (/v3); etcd 3.4 leaves it off in config files unless set.",
+    );
+    t.line(0, "enable-grpc-gateway: true");
     Some(t.finish())
 }

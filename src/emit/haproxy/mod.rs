@@ -139,6 +139,12 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
         );
         t.line(0, format!("listen {}", pg.name));
         t.line(4, format!("bind {}", host_port(addr, hx.port)));
+        // Connect to the members (and check them) from this host's address:
+        // pg_hba admits applications only from `<haproxy>/32`, so the source
+        // must not be left to the kernel, which picks another address on a
+        // host that has several (a VIP, a second interface, loopback aliases
+        // in tests/live_patroni.rs, where this was found).
+        t.line(4, format!("source {addr}"));
         t.line(4, "option tcplog");
         t.line(4, "option httpchk");
         t.line(4, "http-check send meth OPTIONS uri /primary");
