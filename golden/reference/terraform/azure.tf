@@ -101,6 +101,21 @@ resource "azurerm_network_security_rule" "vpn_azure_in_all_vpc_core" {
   description                 = "Traffic from AWS through the tunnel"
 }
 
+resource "azurerm_network_security_rule" "vpn_azure_deny_other_ingress" {
+  name                        = "deny-other-ingress"
+  resource_group_name         = data.azurerm_resource_group.acme_dr.name
+  network_security_group_name = azurerm_network_security_group.vpn_azure.name
+  priority                    = 4010
+  direction                   = "Inbound"
+  access                      = "Deny"
+  protocol                    = "*"
+  source_port_range           = "*"
+  destination_port_range      = "*"
+  source_address_prefix       = "*"
+  destination_address_prefix  = "*"
+  description                 = "Ingress not declared in the spec"
+}
+
 resource "azurerm_network_interface" "vpn_azure" {
   #checkov:skip=CKV_AZURE_118:VPN gateway: it forwards the tunnel's traffic
   #checkov:skip=CKV_AZURE_119:the spec gives this host a public address (VPN gateways need one)

@@ -198,32 +198,73 @@ fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
         nsg_rule(tf, f, &name, n, rule, priority, &mut taken);
         priority += 10;
     }
-    // Security-group semantics: once egress is declared, nothing else may
-    // leave (Azure's defaults would let it).
+    // Security-group semantics: nothing enters unless a rule says so. Azure's
+    // default AllowVnetInBound would admit the VNet and every prefix of a
+    // user-defined route (the other side of the tunnel), which lint treats
+    // as blocked; this rule makes the NSG behave as lint checks it.
+    deny_rest(
+        tf,
+        f,
+        &name,
+        n,
+        "Inbound",
+        4010,
+        "Ingress not declared in the spec",
+    );
+    // Once egress is declared, nothing else may leave (Azure's defaults
+    // would let it).
     if set.groups.iter().any(|g| m.sg(*g).egress_declared) {
-        f.add(
-            resource(
-                "azurerm_network_security_rule",
-                &format!("{name}_deny_other_egress"),
-            )
-            .add_attribute(("name", s("deny-other-egress")))
-            .add_attribute(rg_attr(m, n))
-            .add_attribute((
-                "network_security_group_name",
-                r(&format!("azurerm_network_security_group.{name}.name")),
-            ))
-            .add_attribute(("priority", 4000))
-            .add_attribute(("direction", s("Outbound")))
-            .add_attribute(("access", s("Deny")))
-            .add_attribute(("protocol", s("*")))
-            .add_attribute(("source_port_range", s("*")))
-            .add_attribute(("destination_port_range", s("*")))
-            .add_attribute(("source_address_prefix", s("*")))
-            .add_attribute(("destination_address_prefix", s("*")))
-            .add_attribute(("description", s("Egress not declared in the spec")))
-            .build(),
+        deny_rest(
+            tf,
+            f,
+            &name,
+            n,
+            "Outbound",
+            4000,
+            "Egress not declared in the spec",
         );
     }
+}
+
+/// A lowest-precedence rule that denies what the allow rules above do not
+/// admit, in one direction.
+fn deny_rest(
+    tf: &Tf,
+    f: &mut TfFile,
+    nsg: &str,
+    n: NetworkId,
+    direction: &str,
+    priority: u32,
+    why: &str,
+) {
+    let m = tf.m;
+    let short = if direction == "Inbound" {
+        "ingress"
+    } else {
+        "egress"
+    };
+    f.add(
+        resource(
+            "azurerm_network_security_rule",
+            &format!("{nsg}_deny_other_{short}"),
+        )
+        .add_attribute(("name", s(format!("deny-other-{short}"))))
+        .add_attribute(rg_attr(m, n))
+        .add_attribute((
+            "network_security_group_name",
+            r(&format!("azurerm_network_security_group.{nsg}.name")),
+        ))
+        .add_attribute(("priority", priority))
+        .add_attribute(("direction", s(direction)))
+        .add_attribute(("access", s("Deny")))
+        .add_attribute(("protocol", s("*")))
+        .add_attribute(("source_port_range", s("*")))
+        .add_attribute(("destination_port_range", s("*")))
+        .add_attribute(("source_address_prefix", s("*")))
+        .add_attribute(("destination_address_prefix", s("*")))
+        .add_attribute(("description", s(why)))
+        .build(),
+    );
 }
 
 fn nsg_rule(
