@@ -10,7 +10,7 @@
 //! VNet, and an address-set. The same `--hosts`/`--seed` always print the
 //! same text (a small LCG, no `rand`).
 //!
-//! `benches/lint.rs` and `tests/robustness.rs` include this file as a module
+//! `tests/benches/lint.rs` and `tests/robustness.rs` include this file as a module
 //! and call [`generate`].
 
 use std::fmt::Write;

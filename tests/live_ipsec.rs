@@ -2,7 +2,7 @@
 //! infragen writes for a site-to-site tunnel bring up a real IKEv2 tunnel
 //! between two real charon daemons, traffic between the two tunnelled
 //! networks crosses it, and a wrong PSK fails with AUTHENTICATION_FAILED.
-//! Gated by `INFRAGEN_LIVE=1` (scripts/test.sh sets it); see
+//! Gated by `INFRAGEN_LIVE=1` (tests/scripts/test.sh sets it); see
 //! docs/live-tests.md.
 //!
 //! Two network namespaces play the gateways, joined by a veth pair that

@@ -1,7 +1,7 @@
 //! Live proof, part 1 (issue 6): `examples/local-ha.kdl` built by infragen
 //! runs as a real HA cluster — 3 etcd, 3 Patroni/PostgreSQL 15, HAProxy —
 //! and survives `kill -9` of the leader within the failover bound infragen
-//! reports. Gated by `INFRAGEN_LIVE=1` (scripts/test.sh sets it); see
+//! reports. Gated by `INFRAGEN_LIVE=1` (tests/scripts/test.sh sets it); see
 //! docs/live-tests.md.
 //!
 //! Everything runs in a private network namespace whose `lo` carries each

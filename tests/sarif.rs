@@ -1,6 +1,6 @@
 //! `--format sarif`: the log the real binary prints validates against the
 //! official SARIF 2.1.0 schema (vendored in tests/fixtures, checked with the
-//! jsonschema that scripts/install-test-tools.sh installs), and meets what
+//! jsonschema that tests/scripts/install-test-tools.sh installs), and meets what
 //! GitHub code scanning needs on top of the schema: every ruleId among the
 //! driver's rules (with a matching ruleIndex), lines and columns ≥ 1,
 //! relative forward-slash URIs against %SRCROOT%, a partial fingerprint.

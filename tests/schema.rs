@@ -6,7 +6,7 @@
 //!   document reaches it (through the parents' `children`);
 //! - every node and property of `examples/reference.kdl` is in it, and the
 //!   reference spec, converted to the document tree, validates against it
-//!   (with the jsonschema of `scripts/install-test-tools.sh`).
+//!   (with the jsonschema of `tests/scripts/install-test-tools.sh`).
 
 #[path = "support/tools.rs"]
 mod tools;

@@ -213,7 +213,7 @@ fn missing_tool_skips_outside_ci_and_fails_in_ci() {
         let panic = std::panic::catch_unwind(|| tools::require(name))
             .expect_err("require must panic in CI when the tool is missing");
         let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
-        assert!(msg.contains("scripts/install-test-tools.sh"), "{msg}");
+        assert!(msg.contains("tests/scripts/install-test-tools.sh"), "{msg}");
     } else {
         assert_eq!(tools::require(name), None);
     }

@@ -1,6 +1,6 @@
 //! Finding and running the real tools that check infragen's outputs (promtool,
 //! patroni, haproxy, terraform, checkov, strongSwan, ...), for integration tests.
-//! `scripts/install-test-tools.sh` installs them; `scripts/test.sh` runs it first.
+//! `tests/scripts/install-test-tools.sh` installs them; `tests/scripts/test.sh` runs it first.
 //!
 //! # Use
 //!
@@ -42,8 +42,8 @@
 //! # Missing tools ([`require`])
 //!
 //! In CI (env `CI` set to a non-empty value other than `false`) a missing tool is a
-//! failure: the test panics and names `scripts/install-test-tools.sh`. Elsewhere the
-//! test prints `skipping: <name> not installed (run scripts/install-test-tools.sh)`
+//! failure: the test panics and names `tests/scripts/install-test-tools.sh`. Elsewhere the
+//! test prints `skipping: <name> not installed (run tests/scripts/install-test-tools.sh)`
 //! to stderr and should return early, which is what `let Some(..) = require(..) else
 //! { return };` does.
 #![allow(dead_code)]
@@ -62,7 +62,7 @@ const EXTRA_DIRS: &[&str] = &[
 ];
 
 /// The installer to name in skip and failure messages.
-pub const INSTALLER: &str = "scripts/install-test-tools.sh";
+pub const INSTALLER: &str = "tests/scripts/install-test-tools.sh";
 
 /// The repository root (`CARGO_MANIFEST_DIR`).
 pub fn repo_root() -> PathBuf {
@@ -124,13 +124,13 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 }
 
 /// Reports that `what` is not installed: panics in CI (see [`in_ci`]), otherwise
-/// prints `skipping: <what> not installed (run scripts/install-test-tools.sh)` to
+/// prints `skipping: <what> not installed (run tests/scripts/install-test-tools.sh)` to
 /// stderr and returns, so the caller can return early.
 pub fn missing(what: &str) {
     if in_ci() {
         panic!(
             "{what} not installed, and CI is set: run {INSTALLER} \
-             (scripts/test.sh does) so the tests can use it"
+             (tests/scripts/test.sh does) so the tests can use it"
         );
     }
     eprintln!("skipping: {what} not installed (run {INSTALLER})");
@@ -217,14 +217,14 @@ pub fn require_grafana_tscheck() -> Option<PathBuf> {
 }
 
 /// Type-checks one Grafana dashboard JSON file against `@grafana/schema`'s
-/// `Dashboard` type with `scripts/grafana-tscheck.sh` (`tsc --strict`).
+/// `Dashboard` type with `tests/scripts/grafana-tscheck.sh` (`tsc --strict`).
 /// `Err` holds tsc's output. When the type-checker is not installed: panics in CI,
 /// otherwise prints a skip line and returns `Ok(())`.
 pub fn grafana_tscheck(path: &Path) -> Result<(), String> {
     if require_grafana_tscheck().is_none() {
         return Ok(());
     }
-    let script = repo_root().join("scripts/grafana-tscheck.sh");
+    let script = repo_root().join("tests/scripts/grafana-tscheck.sh");
     let out = run(Command::new("bash")
         .arg(&script)
         .arg(path)
@@ -259,14 +259,14 @@ pub fn require_sarif_validator() -> Option<PathBuf> {
 }
 
 /// Validates a SARIF log against the official SARIF 2.1.0 JSON schema
-/// (`tests/fixtures/sarif-schema-2.1.0.json`) with `scripts/validate-sarif.py`.
+/// (`tests/fixtures/sarif-schema-2.1.0.json`) with `tests/scripts/validate-sarif.py`.
 /// `Err` lists the schema errors. When the validator is not installed: panics in
 /// CI, otherwise prints a skip line and returns `Ok(())`.
 pub fn validate_sarif(path: &Path) -> Result<(), String> {
     let Some(python) = require_sarif_validator() else {
         return Ok(());
     };
-    let script = repo_root().join("scripts/validate-sarif.py");
+    let script = repo_root().join("tests/scripts/validate-sarif.py");
     let out = run(Command::new(python)
         .arg(&script)
         .arg(path)

@@ -16,13 +16,13 @@ if [ "$#" -ne 1 ]; then
   echo "usage: $0 DASHBOARD.json" >&2
   exit 2
 fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TSDIR=${INFRAGEN_TOOLS:-$ROOT/.tools}/grafana
 TSC=$TSDIR/node_modules/.bin/tsc
 FILE=$1
 
 if [ ! -x "$TSC" ] || [ ! -d "$TSDIR/node_modules/@grafana/schema" ]; then
-  echo "grafana-tscheck: $TSC or @grafana/schema not installed (run scripts/install-test-tools.sh)" >&2
+  echo "grafana-tscheck: $TSC or @grafana/schema not installed (run tests/scripts/install-test-tools.sh)" >&2
   exit 3
 fi
 if [ ! -r "$FILE" ]; then

@@ -7,7 +7,7 @@ offline. The validator class is the one for the draft the schema declares in
 "$schema" (draft-04 for the OASIS file), with format checking (uri, uri-reference,
 date-time, ...) as far as the installed jsonschema extras support it.
 
-jsonschema comes from the venv that scripts/install-test-tools.sh makes at
+jsonschema comes from the venv that tests/scripts/install-test-tools.sh makes at
 $INFRAGEN_TOOLS/py-venv (default <repo>/.tools/py-venv); when this script is started
 with another interpreter it re-executes itself with that venv's python (falling back to the current interpreter's jsonschema
 only when the venv does not exist).
@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 TOOLS = Path(os.environ.get("INFRAGEN_TOOLS") or ROOT / ".tools")
 VENV_PYTHON = TOOLS / "py-venv" / "bin" / "python"
 DEFAULT_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
@@ -39,7 +39,7 @@ def import_jsonschema():
     except ImportError:
         print(
             f"validate-sarif: jsonschema not installed ({VENV_PYTHON} missing; "
-            "run scripts/install-test-tools.sh)",
+            "run tests/scripts/install-test-tools.sh)",
             file=sys.stderr,
         )
         sys.exit(3)

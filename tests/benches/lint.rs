@@ -10,11 +10,11 @@ use infragen::lock::AddressLock;
 use infragen::pipeline;
 use std::hint::black_box;
 
-#[path = "../examples/gen.rs"]
+#[path = "../../examples/gen.rs"]
 #[allow(dead_code)] // its `main` and constants
 mod synth;
 
-const REFERENCE: &str = include_str!("../examples/reference.kdl");
+const REFERENCE: &str = include_str!("../../examples/reference.kdl");
 
 fn lint(c: &mut Criterion) {
     let lock = AddressLock::default();

