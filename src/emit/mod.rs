@@ -17,6 +17,7 @@ pub mod patroni;
 pub mod prometheus;
 pub mod s3;
 pub mod terraform;
+pub mod text;
 pub mod yaml;
 
 pub use artifact::{Artifact, SourceRef};

@@ -1,7 +1,8 @@
-//! A small YAML writer for files read by PyYAML (cloud-init, Patroni): it
-//! quotes every string YAML 1.1 would read as something else (`yes`, `on`,
-//! `0644`, `1:30`), writes multi-line strings as literal blocks, and keeps
-//! keys in the order given, so output is deterministic and reviewable.
+//! YAML for files read by PyYAML (cloud-init, Patroni, etcd, Elasticsearch):
+//! `scalar` writes a string plain only when no YAML 1.1 or 1.2 reader can
+//! take it for something else (`yes`, `on`, `0644`, `1:30`), else quoted; the
+//! `Yaml` writer uses it, writes multi-line strings as literal blocks, and
+//! keeps keys in the order given, so output is deterministic and reviewable.
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Yaml {
@@ -60,7 +61,7 @@ fn is_nested(v: &Yaml) -> bool {
 fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize) {
     for (k, v) in entries {
         out.push_str(&" ".repeat(indent));
-        out.push_str(&quote(k));
+        out.push_str(&scalar(k));
         out.push(':');
         write_value_after_key(out, v, indent);
     }
@@ -103,7 +104,7 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize) {
                     } else {
                         out.push_str(&" ".repeat(indent + 2));
                     }
-                    out.push_str(&quote(k));
+                    out.push_str(&scalar(k));
                     out.push(':');
                     write_value_after_key(out, v, indent + 2);
                 }
@@ -143,7 +144,7 @@ fn scalar_text(v: &Yaml, indent: usize) -> String {
             }
             out
         }
-        Yaml::Str(s) => quote(s),
+        Yaml::Str(s) => scalar(s),
         Yaml::Int(i) => i.to_string(),
         Yaml::Bool(b) => b.to_string(),
         Yaml::Seq(_) => "[]".into(),
@@ -151,38 +152,58 @@ fn scalar_text(v: &Yaml, indent: usize) -> String {
     }
 }
 
+/// Words YAML 1.1 readers (PyYAML, used by Patroni) turn into booleans or null.
 const YAML11_WORDS: &[&str] = &[
     "y", "n", "yes", "no", "on", "off", "true", "false", "null", "~",
 ];
 
-/// Quotes a plain string when any YAML 1.1 or 1.2 reader could take it for
-/// something else.
-pub fn quote(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let needs = s.is_empty()
-        || YAML11_WORDS.contains(&lower.as_str())
-        || looks_numeric(s)
-        || s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` \t".contains(c))
-        || s.ends_with([' ', '\t', ':'])
-        || s.contains(": ")
-        || s.contains(" #")
-        || s.contains('\t')
-        || s.chars().any(|c| c.is_control());
-    if needs {
-        format!("'{}'", s.replace('\'', "''"))
-    } else {
+/// A YAML scalar for `s`: plain when that cannot be misread, else a
+/// double-quoted string (JSON string syntax is valid YAML).
+pub fn scalar(s: &str) -> String {
+    if is_plain_safe(s) {
         s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
     }
 }
 
-/// Numbers in any YAML 1.1 form: 10, 0644, 0x1f, 1.5, 1e3, 1:30, 1_000.
-fn looks_numeric(s: &str) -> bool {
-    let body = s.trim_start_matches(['+', '-']);
-    !body.is_empty()
-        && body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        && body
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || "._:xXoO+-".contains(c))
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let chars_ok = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._/:@=,+- ".contains(c));
+    // Something that is not a number in any YAML version: a letter, a path,
+    // or a dotted quad.
+    let not_numeric =
+        s.chars().any(|c| c.is_ascii_alphabetic() || c == '/') || s.matches('.').count() >= 2;
+    let lower = s.to_ascii_lowercase();
+    chars_ok
+        && not_numeric
+        && (first.is_ascii_alphanumeric() || first == '/')
+        && !s.ends_with(' ')
+        && !s.contains(": ")
+        && !s.ends_with(':')
+        && !YAML11_WORDS.contains(&lower.as_str())
+        // Numbers such as 1e5 or 0x1f contain letters too.
+        && !looks_numeric(&lower)
+}
+
+fn looks_numeric(lower: &str) -> bool {
+    lower.parse::<f64>().is_ok()
+        || lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || matches!(lower.trim_start_matches(['+', '-']), ".inf" | ".nan")
+}
+
+/// A `parameter` value for a YAML map: a bare integer when it is one (so
+/// `max_connections: 500` reads as written), else a safe scalar.
+pub fn param_value(v: &str) -> String {
+    match v.parse::<u64>() {
+        Ok(n) if v.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
+        _ => scalar(v),
+    }
 }
 
 #[cfg(test)]
@@ -191,15 +212,10 @@ mod tests {
 
     #[test]
     fn quotes_what_yaml11_would_misread() {
-        assert_eq!(quote("yes"), "'yes'");
-        assert_eq!(quote("On"), "'On'");
-        assert_eq!(quote("0644"), "'0644'");
-        assert_eq!(quote("1:30"), "'1:30'");
-        assert_eq!(quote("10.0.0.1:2379"), "'10.0.0.1:2379'");
-        assert_eq!(quote("ALL=(ALL) NOPASSWD:ALL"), "ALL=(ALL) NOPASSWD:ALL");
-        assert_eq!(quote("it's"), "it's");
-        assert_eq!(quote("#cloud"), "'#cloud'");
-        assert_eq!(quote("/var/log"), "/var/log");
+        for s in ["yes", "On", "0644", "1:30", "#cloud", "${hostname}"] {
+            assert!(scalar(s).starts_with('"'), "{s} should be quoted");
+        }
+        assert_eq!(scalar("/var/log"), "/var/log");
     }
 
     #[test]
@@ -225,7 +241,53 @@ mod tests {
             .with("n", Yaml::Int(3));
         assert_eq!(
             doc.render(),
-            "users:\n  - name: alice\n    groups:\n      - sudo\nwrite_files:\n  - path: /etc/x\n    content: |\n      a = 1\n      b = 2\nempty: []\n'n': 3\n"
+            "users:\n  - name: alice\n    groups:\n      - sudo\nwrite_files:\n  - path: /etc/x\n    content: |\n      a = 1\n      b = 2\nempty: []\n\"n\": 3\n"
         );
+    }
+
+    #[test]
+    fn ambiguous_scalars_are_quoted() {
+        for s in [
+            "on",
+            "Off",
+            "yes",
+            "500",
+            "1.5",
+            "1e5",
+            "0x1f",
+            "",
+            "${PG_PASSWORD}",
+            "a: b",
+            "#x",
+        ] {
+            assert!(scalar(s).starts_with('"'), "{s} should be quoted");
+        }
+        for s in [
+            "16GB",
+            "10.10.16.38:8008",
+            "/var/lib/postgresql/15/main",
+            "host replication replicator 10.0.0.1/32 scram-sha-256",
+            "etcd-1=http://10.0.0.1:2380,etcd-2=http://10.0.0.2:2380",
+        ] {
+            assert_eq!(scalar(s), s);
+        }
+    }
+
+    #[test]
+    fn scalars_read_back_as_the_same_string() {
+        for s in ["on", "x\"y", "a\\b", "${X}", "16GB", "é", "line\nbreak"] {
+            let doc = format!("k: {}\n", scalar(s));
+            let v: serde_yaml::Value = serde_yaml::from_str(&doc).unwrap();
+            assert_eq!(v["k"].as_str(), Some(s), "{doc}");
+        }
+    }
+
+    #[test]
+    fn integer_parameters_stay_integers() {
+        assert_eq!(param_value("500"), "500");
+        assert_eq!(param_value("007"), "7");
+        assert_eq!(param_value("0"), "0");
+        assert_eq!(param_value("16GB"), "16GB");
+        assert_eq!(param_value("on"), "\"on\"");
     }
 }

@@ -10,7 +10,8 @@
 //! after. The package's `path.data`/`path.logs` are repeated because this
 //! file replaces the one the package ships.
 
-use super::patroni::util::{Text, host_port, scalar};
+use super::text::{Text, host_port};
+use super::yaml::scalar;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{EsCluster, HostId, ports};
 

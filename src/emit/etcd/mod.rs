@@ -2,7 +2,8 @@
 //! every member of a Patroni DCS (`etcd --config-file FILE`). Clusters whose
 //! `etcd` lists the same hosts share one etcd.
 
-use super::patroni::util::{Text, scalar};
+use super::text::Text;
+use super::yaml::scalar;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{HostId, PostgresCluster, ports};
 use std::collections::BTreeSet;
@@ -58,7 +59,7 @@ fn etcd_clusters(pgs: &[PostgresCluster]) -> Vec<(&PostgresCluster, Vec<&Postgre
 
 /// `http://addr:port` (brackets for IPv6 come from `host_port`).
 fn url(ip: std::net::IpAddr, port: u16) -> String {
-    format!("http://{}", super::patroni::util::host_port(ip, port))
+    format!("http://{}", super::text::host_port(ip, port))
 }
 
 fn render(

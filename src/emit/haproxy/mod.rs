@@ -5,7 +5,7 @@
 //! `haproxy/<host>/haproxy.cfg`. Checked by `haproxy -dW -c -f` in
 //! tests/oracle_haproxy.rs.
 
-use super::patroni::util::{Text, host_port};
+use super::text::{Text, host_port};
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{HostId, PostgresCluster, ports};
 use std::collections::BTreeSet;

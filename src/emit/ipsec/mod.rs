@@ -14,7 +14,7 @@
 //! Everything else is the same on both sides with left and right swapped
 //! (tests/consistency_services.rs checks the mirror).
 
-use super::patroni::util::Text;
+use super::text::Text;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{Model, Vpn, VpnEnd};
 use std::fmt::Write as _;

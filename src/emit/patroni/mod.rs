@@ -3,11 +3,11 @@
 //! (tests/oracle_patroni.rs).
 
 mod hba;
-pub mod util;
 
+use super::text::{Text, host_port};
+use super::yaml::{param_value, scalar};
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{PostgresCluster, ports};
-use util::{Text, host_port, param_value, scalar};
 
 pub struct Patroni;
 
