@@ -34,10 +34,8 @@ fn usage(msg: impl Into<String>) -> Failure {
 }
 
 fn build(args: &BuildArgs) -> Result<i32, Failure> {
-    let source = std::fs::read_to_string(&args.spec)
-        .map_err(|e| usage(format!("cannot read {}: {e}", args.spec.display())))?;
+    let (source, old_lock) = super::load_spec(&args.spec).map_err(usage)?;
     let lock_path = super::lock_path(&args.spec);
-    let old_lock = super::read_lock(&args.spec).map_err(usage)?;
     if args.locked && !lock_path.exists() {
         return Err((
             EXIT_FAILED,

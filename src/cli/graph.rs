@@ -11,15 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub fn run(spec: &Path, format: GraphFormat) -> i32 {
-    let source = match std::fs::read_to_string(spec) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("infragen graph: cannot read {}: {e}", spec.display());
-            return EXIT_USAGE;
-        }
-    };
-    let lock = match super::read_lock(spec) {
-        Ok(l) => l,
+    let (source, lock) = match super::load_spec(spec) {
+        Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("infragen graph: {e}");
             return EXIT_USAGE;

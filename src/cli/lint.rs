@@ -8,21 +8,8 @@ use std::path::PathBuf;
 pub fn run(specs: &[PathBuf], format: Format, deny_warnings: bool) -> i32 {
     let mut sources = Vec::new();
     for spec in specs {
-        let text = match std::fs::read(spec) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    eprintln!("infragen: {} is not UTF-8 text", spec.display());
-                    return EXIT_USAGE;
-                }
-            },
-            Err(e) => {
-                eprintln!("infragen: cannot read {}: {e}", spec.display());
-                return EXIT_USAGE;
-            }
-        };
-        let lock = match super::read_lock(spec) {
-            Ok(l) => l,
+        let (text, lock) = match super::load_spec(spec) {
+            Ok(loaded) => loaded,
             Err(e) => {
                 eprintln!("infragen: {e}");
                 return EXIT_USAGE;

@@ -149,6 +149,15 @@ pub fn lock_path(spec: &Path) -> PathBuf {
     spec.with_extension("lock")
 }
 
+/// Reads a spec as UTF-8 text, and its lock if it has one. Every command
+/// that takes a spec loads it here, so they fail alike (exit 2).
+pub fn load_spec(spec: &Path) -> Result<(String, crate::lock::AddressLock), String> {
+    let bytes = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", spec.display()))?;
+    Ok((text, read_lock(spec)?))
+}
+
 /// Reads a spec's lock, if it has one.
 pub fn read_lock(spec: &Path) -> Result<crate::lock::AddressLock, String> {
     let path = lock_path(spec);

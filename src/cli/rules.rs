@@ -78,14 +78,13 @@ pub fn explain_cluster(name: Option<&str>, spec: Option<&std::path::Path>) -> i3
         eprintln!("infragen: usage: infragen explain cluster NAME --spec SPEC");
         return EXIT_USAGE;
     };
-    let source = match std::fs::read_to_string(spec) {
-        Ok(s) => s,
+    let (source, lock) = match super::load_spec(spec) {
+        Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("infragen: cannot read {}: {e}", spec.display());
+            eprintln!("infragen: {e}");
             return EXIT_USAGE;
         }
     };
-    let lock = super::read_lock(spec).unwrap_or_default();
     let checked = crate::pipeline::check(&source, &lock);
     let Some(model) = &checked.model else {
         eprintln!(
