@@ -18,14 +18,10 @@ impl Lowerer<'_> {
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
         };
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
-        let grafana = n.child("grafana").and_then(|g| self.grafana(g));
-        let mut contacts = Namespace::new("contact point");
-        let mut scratch = crate::diagnostic::Diagnostics::default();
-        if let Some(g) = &grafana {
-            for (i, c) in g.contact_points.iter().enumerate() {
-                contacts.declare(&c.name, i, c.span, &mut scratch);
-            }
-        }
+        let (grafana, contacts) = match n.child("grafana").and_then(|g| self.grafana(g)) {
+            Some((g, contacts)) => (Some(g), contacts),
+            None => (None, Namespace::new("contact point")),
+        };
         let alerts = n
             .children_named("alert")
             .filter_map(|a| self.alert(a, &contacts, grafana.is_some()))
@@ -80,7 +76,9 @@ impl Lowerer<'_> {
         })
     }
 
-    fn grafana(&mut self, g: &Node) -> Option<Grafana> {
+    /// Grafana, and the namespace of its contact points (alerts resolve
+    /// `notify=` in it).
+    fn grafana(&mut self, g: &Node) -> Option<(Grafana, Namespace<usize>)> {
         let host_prop = Self::str_prop(g, "host")?;
         let host = self
             .hosts
@@ -140,7 +138,7 @@ impl Lowerer<'_> {
             .filter_map(|d| d.arg_str(0).map(str::to_string))
             .collect();
         dashboards.dedup();
-        Some(Grafana {
+        let grafana = Grafana {
             host,
             host_span: host_prop.span,
             port: Self::port_prop(g, "port").unwrap_or(3000),
@@ -148,7 +146,8 @@ impl Lowerer<'_> {
             contact_points,
             default_contact_point,
             span: g.span,
-        })
+        };
+        Some((grafana, contacts))
     }
 
     fn alert(&mut self, a: &Node, contacts: &Namespace<usize>, has_grafana: bool) -> Option<Alert> {
