@@ -155,8 +155,8 @@ impl Lowerer<'_> {
             .filter(|p| *p > 0)
     }
 
-    /// `u32` property clamped to a sane range; out-of-range values were
-    /// reported by the validator or are reported by the rules.
+    /// A `u32` property, or None when it does not fit (negative or too
+    /// large: the validator has reported it).
     fn u32_prop(node: &Node, name: &str) -> Option<u32> {
         node.prop_int(name).and_then(|i| u32::try_from(i).ok())
     }
