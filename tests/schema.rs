@@ -1,4 +1,4 @@
-//! The JSON Schema export (`src/schema/json_schema.rs`):
+//! The JSON Schema export (`src/emit/json_schema.rs`):
 //! - the committed `schema/infragen.schema.json` is what the grammar generates
 //!   (refresh with `INFRAGEN_BLESS=1 cargo test --test schema`), and
 //!   `infragen schema` prints the same;
@@ -11,8 +11,8 @@
 #[path = "support/tools.rs"]
 mod tools;
 
+use infragen::emit::json_schema::{self, document_to_json};
 use infragen::schema::grammar::{ALLOW, ROOT};
-use infragen::schema::json_schema::{self, document_to_json};
 use infragen::schema::{NodeSpec, Ty};
 use infragen::syntax::{Node, kdl};
 use serde_json::Value;

@@ -133,7 +133,7 @@ pub fn main() -> i32 {
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Schema => {
-            print!("{}", crate::schema::json_schema::render());
+            print!("{}", crate::emit::json_schema::render());
             EXIT_OK
         }
     }

@@ -11,6 +11,7 @@ pub mod etcd;
 pub mod grafana;
 pub mod haproxy;
 pub mod ipsec;
+pub mod json_schema;
 mod manifest;
 pub mod node_exporter;
 pub mod patroni;

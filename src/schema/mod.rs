@@ -1,9 +1,8 @@
 //! The spec language's grammar as data. The shape validator (`validate`) and
-//! the JSON Schema export (`json_schema`) both read these tables, so the
+//! the JSON Schema export (`emit::json_schema`) both read these tables, so the
 //! schema in `schema/` cannot drift from what the parser accepts.
 
 pub mod grammar;
-pub mod json_schema;
 pub mod validate;
 
 /// The type of one argument or property value.

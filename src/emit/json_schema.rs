@@ -34,8 +34,8 @@
 //!
 //! [`document_to_json`] converts a parsed spec to this representation.
 
-use super::grammar::{ALLOW, ROOT};
-use super::{Args, NodeSpec, PropSpec, Ty};
+use crate::schema::grammar::{ALLOW, ROOT};
+use crate::schema::{Args, NodeSpec, PropSpec, Ty};
 use crate::syntax::{Document, Node, Value as KdlValue};
 use serde_json::{Map, Value, json};
 
