@@ -24,7 +24,7 @@ pub enum Block {
     NoRoute { from: NetworkId, to: NetworkId },
     /// The tunnel's subnets (of the end on `host`'s side) do not include
     /// `host`'s address.
-    NotInTunnel { vpn: usize, host: HostId },
+    NotInTunnel { vpn: VpnId, host: HostId },
     /// A VPN gateway without `public-address=`: its peer cannot name it.
     NoPublicAddress { host: HostId },
 }
@@ -46,7 +46,7 @@ pub enum Path {
 /// The path a flow takes between two networks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tunnel {
-    pub vpn: usize,
+    pub vpn: VpnId,
     /// Gateway on the source side, then on the destination side.
     pub gateways: [HostId; 2],
     /// True when the source side is the vpn's `left` end.
@@ -56,7 +56,7 @@ pub struct Tunnel {
 impl Tunnel {
     /// The vpn end on the source side, then on the destination side.
     pub fn ends<'m>(&self, model: &'m Model) -> [&'m VpnEnd; 2] {
-        let v = &model.vpns[self.vpn];
+        let v = &model.vpns[self.vpn.index()];
         if self.source_is_left {
             [&v.left, &v.right]
         } else {
@@ -85,7 +85,7 @@ pub fn tunnels_between(model: &Model, a: NetworkId, b: NetworkId) -> impl Iterat
             [v.right.host, v.left.host]
         };
         Some(Tunnel {
-            vpn: i,
+            vpn: VpnId::from_index(i),
             gateways,
             source_is_left,
         })

@@ -6,7 +6,7 @@
 
 pub mod apply;
 
-pub use security::required_flow_blocked::suggestion as flow_fix;
+pub use security::flow_text::suggestion as flow_fix;
 mod ha;
 mod network;
 mod other;

@@ -1,3 +1,4 @@
+pub mod flow_text;
 pub mod ikev1;
 pub mod open_to_world;
 pub mod required_flow_blocked;
