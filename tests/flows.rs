@@ -101,7 +101,7 @@ fn missing_node_exporter_ingress_is_one_aggregated_finding() {
         d.message
     );
     assert!(d.message.contains("app-01…app-52"), "{}", d.message);
-    assert!(d.message.contains("legacy-1…legacy-8"), "{}", d.message);
+    assert!(d.message.contains("legacy-01…legacy-08"), "{}", d.message);
     assert!(d.message.contains("tcp/9100"), "{}", d.message);
     assert_eq!(
         help(&d),
@@ -206,7 +206,7 @@ fn cluster_flow_goes_into_the_cluster_group() {
     );
     let d = only_one(&src);
     assert!(
-        d.message.contains("db-1…db-3 → etcd-1…etcd-3"),
+        d.message.contains("db-01…db-03 → etcd-01…etcd-03"),
         "{}",
         d.message
     );

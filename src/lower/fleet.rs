@@ -11,6 +11,11 @@ use crate::syntax::Node;
 /// stage allocate for nothing.
 const MAX_GROUP_COUNT: i128 = 100_000;
 
+/// Group host numbers are zero-padded to at least this many digits.
+const MIN_DIGITS: usize = 2;
+/// The most `digits=` may ask for.
+const MAX_DIGITS: usize = 6;
+
 impl Lowerer<'_> {
     pub(super) fn fleet(&mut self, fleet: &Node) {
         let mut base = HostSettings {
@@ -268,7 +273,7 @@ impl Lowerer<'_> {
         }
         let gid = GroupId::from_index(self.model.groups.len());
         self.groups.declare(&name.value, gid, name.span, self.diags);
-        let width = count.value.to_string().len();
+        let Some(width) = self.digits(n) else { return };
         let mut hosts = Vec::with_capacity(count.value as usize);
         for i in 0..count.value as usize {
             let host_name = format!("{}-{:0width$}", name.value, i + 1);
@@ -300,6 +305,32 @@ impl Lowerer<'_> {
             settings,
             hosts,
         });
+    }
+
+    /// The minimum width of a group's host numbers: two digits, or
+    /// `digits=`. Never derived from `count`, so a resize renames no host
+    /// (`app-09` stays `app-09` when the group grows to 10 or 100).
+    fn digits(&mut self, n: &Node) -> Option<usize> {
+        let Some(d) = Self::int_prop(n, "digits") else {
+            return Some(MIN_DIGITS);
+        };
+        if !(MIN_DIGITS as i128..=MAX_DIGITS as i128).contains(&d.value) {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`digits={}` is out of range", d.value),
+                )
+                .label(
+                    d.span,
+                    format!("host numbers have {MIN_DIGITS} to {MAX_DIGITS} digits"),
+                )
+                .help(format!(
+                    "numbers are always padded to at least {MIN_DIGITS} digits; `digits=` only raises the minimum (at most {MAX_DIGITS})"
+                )),
+            );
+            return None;
+        }
+        Some(d.value as usize)
     }
 
     fn single_host(&mut self, n: &Node, base: &HostSettings) {

@@ -323,7 +323,14 @@ static DEFAULTS: NodeSpec = NodeSpec {
 static GROUP: NodeSpec = NodeSpec {
     name: "group",
     args: one!(Ty::Name, "the group name"),
-    props: host_props!(req("count", Ty::Int, "number of hosts (NAME-01 … NAME-N)")),
+    props: host_props!(
+        req("count", Ty::Int, "number of hosts (NAME-01 … NAME-N)"),
+        opt(
+            "digits",
+            Ty::Int,
+            "minimum width of the host numbers (default 2; never derived from count)"
+        ),
+    ),
     children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
     repeat: true,
     required: false,
