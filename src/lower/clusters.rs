@@ -224,6 +224,7 @@ impl Lowerer<'_> {
             replication_user: user("replication-user"),
             superuser: user("superuser"),
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
+            exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
             parameters,
         });
     }
@@ -288,6 +289,7 @@ impl Lowerer<'_> {
             heap,
             minimum_master_nodes,
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
+            exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
         });
     }
 }

@@ -16,6 +16,7 @@ impl Lowerer<'_> {
                 .unwrap_or("1.8.1")
                 .to_string(),
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
+            span: ne.map_or(n.name_span, |c| c.span),
         };
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
         let (grafana, contacts) = match n.child("grafana").and_then(|g| self.grafana(g)) {

@@ -79,6 +79,7 @@ pub static REGISTRY: &[&Rule] = &[
     &network::vpc_prefix_length::RULE,
     &network::zone_region_mismatch::RULE,
     &network::subnet_capacity::RULE,
+    &network::port_conflict::RULE,
     &security::open_to_world::RULE,
     &security::secret_literal::RULE,
     &security::required_flow_blocked::RULE,
