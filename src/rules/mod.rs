@@ -86,6 +86,7 @@ pub static REGISTRY: &[&Rule] = &[
     &security::weak_ike_proposal::RULE,
     &security::ikev1::RULE,
     &ha::etcd_quorum::RULE,
+    &ha::etcd_cluster_overlap::RULE,
     &ha::patroni_timing::RULE,
     &ha::cluster_too_small::RULE,
     &ha::es_minimum_master_nodes::RULE,

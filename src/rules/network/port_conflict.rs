@@ -29,8 +29,9 @@ overlap are reported by `etcd-cluster-overlap`.
 Only one process can own a listening socket, and the second one fails to
 start — or worse, both start: HAProxy sets `SO_REUSEPORT`, so two
 `haproxy` processes (or two `bind`s of one) on `10.0.0.5:5000` both accept,
-and the kernel splits one cluster's clients between two databases. Measured:
-clients of `orders` reached `billing`'s leader on every other connection.
+and the kernel splits one cluster's clients between two databases (reproduced
+with two clusters' `haproxy host="lb" port=5000`: the clients of one reached
+the other's leader).
 
 ## Example
 ```kdl
