@@ -74,3 +74,11 @@ fn port_conflict_names_both_users_and_goes_away_with_distinct_ports() {
     };
     assert_eq!(errors(&fixed), []);
 }
+
+#[test]
+fn a_host_peer_with_a_fixed_public_address_renders() {
+    let src = fixture("host-peer-without-address.kdl");
+    assert_eq!(rules(&src), ["host-peer-without-address"]);
+    let fixed = edit(&src, "public-ip=#true", "public-address=\"203.0.113.10\"");
+    assert_eq!(errors(&fixed), []);
+}

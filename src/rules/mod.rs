@@ -83,6 +83,7 @@ pub static REGISTRY: &[&Rule] = &[
     &security::open_to_world::RULE,
     &security::secret_literal::RULE,
     &security::required_flow_blocked::RULE,
+    &security::host_peer_without_address::RULE,
     &security::weak_ike_proposal::RULE,
     &security::ikev1::RULE,
     &ha::etcd_quorum::RULE,
