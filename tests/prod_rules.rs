@@ -82,3 +82,60 @@ fn a_host_peer_with_a_fixed_public_address_renders() {
     let fixed = edit(&src, "public-ip=#true", "public-address=\"203.0.113.10\"");
     assert_eq!(errors(&fixed), []);
 }
+
+fn example(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{name}.kdl"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Dedicated masters (master-eligible hosts outside `members`) need only
+/// transport (9300) from the other nodes: clients query the data nodes.
+#[test]
+fn clients_need_not_reach_dedicated_es_masters() {
+    let src = example("search7");
+    let own_sg = edit(
+        &src,
+        "group \"es-master\" count=3 type=\"r5.xlarge\" {\n        subnets \"data/a\" \"data/b\" \"data/c\"\n        security-groups \"search\" \"node-exporter\"",
+        "group \"es-master\" count=3 type=\"r5.xlarge\" {\n        subnets \"data/a\" \"data/b\" \"data/c\"\n        security-groups \"es-master\" \"node-exporter\"",
+    );
+    let own_sg = edit(
+        &own_sg,
+        "security-group \"ingest\" vpc=\"data\" {",
+        "security-group \"es-master\" vpc=\"data\" {\n    ingress \"tcp\" 9300 from=\"sg:search\" description=\"Elasticsearch transport from the data nodes\"\n    ingress \"tcp\" 9300 from=\"sg:es-master\" description=\"Elasticsearch transport between masters\"\n}\nsecurity-group \"ingest\" vpc=\"data\" {",
+    );
+    let own_sg = edit(
+        &own_sg,
+        "    ingress \"tcp\" 9300 from=\"sg:search\" description=\"Elasticsearch transport\"\n",
+        "    ingress \"tcp\" 9300 from=\"sg:search\" description=\"Elasticsearch transport\"\n    ingress \"tcp\" 9300 from=\"sg:es-master\" description=\"Elasticsearch transport from the masters\"\n",
+    );
+    assert_eq!(errors(&own_sg), [], "masters without 9200 from the clients");
+
+    let checked = check(&own_sg, &AddressLock::default());
+    let model = checked.model.as_ref().unwrap();
+    let graph = checked.graph.as_ref().unwrap();
+    let es = &model.elasticsearch[0];
+    assert_eq!(es.dedicated_masters.len(), 3);
+    use infragen::graph::flows::Purpose;
+    for f in &graph.flows {
+        if f.purpose == Purpose::ClientsToEs {
+            assert!(!es.dedicated_masters.contains(&f.to), "clients → master");
+        }
+    }
+    let transport_to_masters = graph
+        .flows
+        .iter()
+        .filter(|f| f.purpose == Purpose::EsTransport && es.dedicated_masters.contains(&f.to))
+        .count();
+    // Every other node (6 data + 2 other masters) reaches each master.
+    assert_eq!(transport_to_masters, 3 * 8);
+
+    // Without transport from the data nodes, the masters are cut off.
+    let cut = edit(
+        &own_sg,
+        "    ingress \"tcp\" 9300 from=\"sg:search\" description=\"Elasticsearch transport from the data nodes\"\n",
+        "",
+    );
+    assert!(rules(&cut).contains(&"required-flow-blocked"));
+}
