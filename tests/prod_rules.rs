@@ -139,3 +139,18 @@ fn clients_need_not_reach_dedicated_es_masters() {
     );
     assert!(rules(&cut).contains(&"required-flow-blocked"));
 }
+
+#[test]
+fn postgres_role_names_are_identifiers() {
+    let src = fixture("invalid-value.role-name.kdl");
+    assert_eq!(rules(&src), ["invalid-value", "invalid-value"]);
+    let fixed = edit(&src, "\"repl-billing\"", "\"repl_billing\"");
+    let fixed = edit(&fixed, "\"Postgres\"", "\"postgres\"");
+    assert_eq!(errors(&fixed), []);
+    let long = edit(
+        &fixed,
+        "\"repl_billing\"",
+        &format!("\"{}\"", "r".repeat(64)),
+    );
+    assert_eq!(rules(&long), ["invalid-value"]);
+}

@@ -749,7 +749,10 @@ static PATRONI: NodeSpec = leaf(
 );
 static REPLICATION_USER: NodeSpec = leaf(
     "replication-user",
-    one!(Ty::Name, "the user name"),
+    one!(
+        Ty::Str,
+        "the PostgreSQL role name ([a-z_][a-z0-9_]*, at most 63 bytes)"
+    ),
     &[req(
         "password-env",
         Ty::EnvVar,
@@ -760,7 +763,10 @@ static REPLICATION_USER: NodeSpec = leaf(
 );
 static SUPERUSER: NodeSpec = leaf(
     "superuser",
-    one!(Ty::Name, "the user name"),
+    one!(
+        Ty::Str,
+        "the PostgreSQL role name ([a-z_][a-z0-9_]*, at most 63 bytes)"
+    ),
     &[req(
         "password-env",
         Ty::EnvVar,
