@@ -146,10 +146,28 @@ fn azure_nsg_without_the_aws_vpc_blocks_the_cross_tunnel_scrape() {
 fn host_peer_across_networks_means_the_public_address() {
     // Packets through the tunnel keep the private source, so `host:monitor`
     // (its public address, which it has none of) does not admit them.
-    let d = only_one(&with_azure_host(
-        "ingress \"tcp\" 9100 from=\"host:monitor\"",
-    ));
-    assert!(d.message.contains("monitor → dr-app"), "{}", d.message);
+    // The rule itself cannot be rendered either, which
+    // `host-peer-without-address` reports.
+    let src = with_azure_host("ingress \"tcp\" 9100 from=\"host:monitor\"");
+    let checked = check(&src, &AddressLock::default());
+    let others: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule != RULE && d.severity == infragen::diagnostic::Severity::Error)
+        .map(|d| d.rule)
+        .collect();
+    assert_eq!(others, ["host-peer-without-address"]);
+    let found: Vec<&Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == RULE)
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("monitor → dr-app"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]

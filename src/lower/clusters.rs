@@ -157,6 +157,33 @@ impl Lowerer<'_> {
         })
     }
 
+    /// `parameter "max_connections" N`: a whole number above the
+    /// connections HAProxy keeps free on each member for Patroni, replication
+    /// and admin sessions (10), or HAProxy would get `maxconn 1`.
+    fn check_max_connections(&mut self, v: &crate::syntax::Arg) {
+        let n = match &v.value {
+            Value::Int(i) => Some(*i),
+            Value::Str(s) => s.trim().parse::<i128>().ok(),
+            _ => None,
+        };
+        let problem = match n {
+            None => "not a whole number",
+            Some(n) if n < MIN_MAX_CONNECTIONS => "too few connections",
+            Some(n) if n > MAX_MAX_CONNECTIONS => "more than PostgreSQL allows",
+            Some(_) => return,
+        };
+        self.push(
+            Diagnostic::error(
+                "invalid-value",
+                "`max_connections` must be a whole number of connections from 11 to 262143",
+            )
+            .label(v.span, problem)
+            .help(
+                "HAProxy keeps 10 connections of each member free (Patroni, replication, admin) and routes the rest: write e.g. \"200\"",
+            ),
+        );
+    }
+
     pub(super) fn postgres(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = PgClusterId::from_index(self.model.postgres.len());
@@ -221,6 +248,13 @@ impl Lowerer<'_> {
         }
         let replication_user = self.db_user(n, "replication-user");
         let superuser = self.db_user(n, "superuser");
+        for p in n.children_named("parameter") {
+            if p.arg_str(0) == Some("max_connections")
+                && let Some(v) = p.arg(1)
+            {
+                self.check_max_connections(v);
+            }
+        }
         let parameters = n
             .children_named("parameter")
             .filter_map(|p| {
@@ -312,6 +346,12 @@ impl Lowerer<'_> {
         });
     }
 }
+
+/// The fewest `max_connections` that leave HAProxy more than one connection
+/// per member after the 10 it reserves (emit/haproxy `RESERVED_CONNECTIONS`).
+const MIN_MAX_CONNECTIONS: i128 = 11;
+/// PostgreSQL's upper bound for `max_connections` (guc.c: MAX_BACKENDS).
+const MAX_MAX_CONNECTIONS: i128 = 262_143;
 
 /// PostgreSQL's longest identifier (NAMEDATALEN − 1) in bytes.
 const MAX_ROLE_NAME: usize = 63;

@@ -243,6 +243,41 @@ impl Lowerer<'_> {
                 }
             },
         };
+        // A property the alert ignores is an error, not a silent no-op:
+        // `instance-down above=5` reads like a threshold nobody applies.
+        let takes: &[&str] = match &kind {
+            AlertKind::DiskUsage { .. }
+            | AlertKind::CpuUsage { .. }
+            | AlertKind::MemoryUsage { .. } => &["above"],
+            AlertKind::InstanceDown => &[],
+            AlertKind::ReplicationLag { .. } => &["above", "cluster"],
+            AlertKind::Custom { .. } => &["expr"],
+        };
+        let mut ignored = false;
+        for key in ["above", "cluster", "expr"] {
+            if let Some(p) = a.prop(key)
+                && !takes.contains(&key)
+            {
+                let uses = if takes.is_empty() {
+                    "takes only for=, severity= and notify=".to_string()
+                } else {
+                    let list: Vec<String> = takes.iter().map(|k| format!("{k}=")).collect();
+                    format!("takes {}, for=, severity= and notify=", list.join(", "))
+                };
+                self.push(
+                    Diagnostic::error(
+                        "unknown-property",
+                        format!("alert `{}` ignores `{key}=`", name.value),
+                    )
+                    .label(p.span, "has no effect on this alert")
+                    .help(format!("remove it: alert `{}` {uses}", name.value)),
+                );
+                ignored = true;
+            }
+        }
+        if ignored {
+            return None;
+        }
         let notify = match Self::str_prop(a, "notify") {
             Some(n) if has_grafana => Some(contacts.resolve(&n.value, n.span, self.diags)?),
             Some(n) => {
