@@ -356,7 +356,9 @@ fleet {{
         )
         .unwrap();
     };
-    let mut previous: Option<(usize, Vec<(String, String)>, BTreeMap<String, String>)> = None;
+    // (count, hosts.tf entries, lock entries) of the previous build.
+    type Build = (usize, Vec<(String, String)>, BTreeMap<String, String>);
+    let mut previous: Option<Build> = None;
     for count in [9, 10, 9, 10, 99, 100, 101, 99, 100, 9] {
         write(count);
         let r = infragen(dir.path(), &["build", "resize.kdl", "--out", "out"]);
