@@ -269,7 +269,7 @@ fn resizing_or_adding_groups_keeps_every_address() {
     );
     let after = lock_entries(&lock);
     for (host, addr) in &before {
-        if host.starts_with("legacy-7") || host.starts_with("legacy-8") {
+        if host == "legacy-07" || host == "legacy-08" {
             assert!(
                 !after.contains_key(host),
                 "{host} was removed from the spec"
@@ -278,7 +278,7 @@ fn resizing_or_adding_groups_keeps_every_address() {
         }
         assert_eq!(after.get(host), Some(addr), "{host} moved");
     }
-    assert!(after.contains_key("worker-1") && after.contains_key("app-60"));
+    assert!(after.contains_key("worker-01") && after.contains_key("app-60"));
     let r = infragen(
         ws.path(),
         &["build", "reference.kdl", "--out", "out", "--locked"],
@@ -312,4 +312,124 @@ fn graph_renders_for_graphviz_and_mermaid() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+}
+
+/// `(name, private_ip)` of every host of group `group` in hosts.tf, in the
+/// order Terraform's `for_each` map lists them (its keys are the names).
+fn hosts_tf_entries(out: &Path, group: &str) -> Vec<(String, String)> {
+    let text = fs::read_to_string(out.join("terraform/hosts.tf")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{group} = {{")))
+        .unwrap_or_else(|| panic!("no `{group}` in hosts.tf:\n{text}"));
+    line.split("\" = { subnet_id")
+        .zip(line.split("private_ip = \"").skip(1))
+        .map(|(key, ip)| {
+            let name = key.rsplit('"').next().unwrap().to_string();
+            (name, ip.split('"').next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn resizing_across_digit_boundaries_renames_no_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("resize.kdl");
+    let write = |count: usize| {
+        fs::write(
+            &spec,
+            format!(
+                r#"project "resize" {{
+    owner "ops@example.com"
+}}
+vpc "core" region="eu-west-1" cidr="10.0.0.0/16" {{
+    subnet "a" zone="eu-west-1a" cidr="10.0.0.0/24"
+    subnet "b" zone="eu-west-1b" cidr="10.0.1.0/24"
+}}
+fleet {{
+    group "app" count={count} type="t3.small" os="ubuntu-24.04" monitored=#false {{
+        subnets "core/a" "core/b"
+    }}
+}}
+"#
+            ),
+        )
+        .unwrap();
+    };
+    // (count, hosts.tf entries, lock entries) of the previous build.
+    type Build = (usize, Vec<(String, String)>, BTreeMap<String, String>);
+    let mut previous: Option<Build> = None;
+    for count in [9, 10, 9, 10, 99, 100, 101, 99, 100, 9] {
+        write(count);
+        let r = infragen(dir.path(), &["build", "resize.kdl", "--out", "out"]);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "count={count}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let hosts = hosts_tf_entries(&dir.path().join("out"), "app");
+        assert_eq!(hosts.len(), count);
+        for (i, (name, _)) in hosts.iter().enumerate() {
+            assert_eq!(name, &format!("app-{:02}", i + 1), "count={count}");
+        }
+        let lock = lock_entries(&dir.path().join("resize.lock"));
+        assert_eq!(lock.len(), count, "the lock lists exactly the hosts");
+        for (name, ip) in &hosts {
+            assert!(
+                lock[name].ends_with(&format!(" {ip}")),
+                "{name}: hosts.tf says {ip}, the lock says {}",
+                lock[name]
+            );
+        }
+        if let Some((before, old_hosts, old_lock)) = &previous {
+            let kept = (*before).min(count);
+            assert_eq!(
+                old_hosts[..kept],
+                hosts[..kept],
+                "{before} → {count}: a surviving host changed its name (Terraform key) or address"
+            );
+            for (name, _) in &hosts[..kept] {
+                assert_eq!(
+                    old_lock.get(name),
+                    lock.get(name),
+                    "{before} → {count}: {name}"
+                );
+            }
+        }
+        previous = Some((count, hosts, lock));
+    }
+}
+
+#[test]
+fn digits_raises_the_minimum_width() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("digits.kdl"),
+        r#"project "digits" {
+    owner "ops@example.com"
+}
+vpc "core" region="eu-west-1" cidr="10.0.0.0/16" {
+    subnet "a" zone="eu-west-1a" cidr="10.0.0.0/24"
+}
+fleet {
+    group "app" count=3 digits=3 type="t3.small" os="ubuntu-24.04" monitored=#false {
+        subnets "core/a"
+    }
+}
+"#,
+    )
+    .unwrap();
+    let r = infragen(dir.path(), &["build", "digits.kdl", "--out", "out"]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let names: Vec<String> = hosts_tf_entries(&dir.path().join("out"), "app")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["app-001", "app-002", "app-003"]);
 }

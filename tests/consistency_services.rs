@@ -504,11 +504,19 @@ fn elasticsearch_discovery_and_quorum_match_the_members() {
     }
 }
 
-/// The `conn` section of an ipsec.conf as key → value.
-fn conn(conf: &str) -> BTreeMap<String, String> {
+/// The `conn NAME` section of an ipsec.conf as key → value (a gateway in
+/// several tunnels has one section per tunnel).
+fn conn(conf: &str, name: &str) -> BTreeMap<String, String> {
+    let header = format!("conn {name}");
+    assert_eq!(
+        conf.lines().filter(|l| *l == header).count(),
+        1,
+        "one `{header}` in\n{conf}"
+    );
     conf.lines()
-        .skip_while(|l| !l.starts_with("conn "))
+        .skip_while(|l| *l != header)
         .skip(1)
+        .take_while(|l| !l.starts_with("conn "))
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
@@ -535,10 +543,12 @@ fn ipsec_sides_mirror_each_other_and_name_the_model_addresses() {
             let lc = conn(
                 &ex.file(&format!("ipsec/{}/ipsec.conf", ex.name_of(l)))
                     .contents,
+                &vpn.name,
             );
             let rc = conn(
                 &ex.file(&format!("ipsec/{}/ipsec.conf", ex.name_of(r)))
                     .contents,
+                &vpn.name,
             );
             let ctx = format!("{}: vpn {}", ex.name, vpn.name);
             // Mirror: every key of one side is the other side's swapped key,
@@ -618,23 +628,53 @@ fn ipsec_sides_mirror_each_other_and_name_the_model_addresses() {
                 // The secrets: this side's id, the peer's id, one PSK, mode 0600.
                 let s = ex.file(&format!("ipsec/{}/ipsec.secrets", me.name));
                 assert!(s.secret, "{ctx}: ipsec.secrets must be 0600");
-                let line = s
-                    .contents
-                    .lines()
-                    .find(|l| l.contains(": PSK "))
-                    .expect("PSK line");
-                let want = format!(
-                    "{} {} : PSK \"${{{}}}\"",
-                    public(me),
-                    public(peer),
-                    vpn.psk_env.as_deref().unwrap_or("")
-                );
-                assert_eq!(line, want, "{ctx}");
+                let ids = format!("{} {} : PSK ", public(me), public(peer));
+                let lines: Vec<&str> = s.contents.lines().filter(|l| l.starts_with(&ids)).collect();
+                let want = format!("{ids}\"${{{}}}\"", vpn.psk_env.as_deref().unwrap_or(""));
+                assert_eq!(lines, [want.as_str()], "{ctx}: one PSK entry for this peer");
             }
             checked += 1;
         }
     }
     assert!(checked > 0, "no example has a VPN");
+}
+
+/// A gateway in several tunnels (examples/hub.kdl): one ipsec.conf with a
+/// `conn` per tunnel, one ipsec.secrets with an entry per peer, and no other
+/// `conn` or PSK entry.
+#[test]
+fn a_hub_gateway_has_a_conn_and_a_psk_entry_per_tunnel() {
+    let mut hubs = 0;
+    for ex in examples() {
+        let mut tunnels: BTreeMap<HostId, Vec<&str>> = BTreeMap::new();
+        for vpn in &ex.model.vpns {
+            for end in [&vpn.left, &vpn.right] {
+                tunnels.entry(end.host).or_default().push(&vpn.name);
+            }
+        }
+        for (gw, names) in &tunnels {
+            let dir = format!("ipsec/{}", ex.name_of(*gw));
+            let conf = &ex.file(&format!("{dir}/ipsec.conf")).contents;
+            let conns: Vec<&str> = conf
+                .lines()
+                .filter_map(|l| l.strip_prefix("conn "))
+                .collect();
+            assert_eq!(&conns, names, "{}: {dir}", ex.name);
+            assert_eq!(
+                conf.matches("config setup").count(),
+                1,
+                "{}: {dir}",
+                ex.name
+            );
+            let secrets = &ex.file(&format!("{dir}/ipsec.secrets")).contents;
+            let entries = secrets.lines().filter(|l| l.contains(" : PSK ")).count();
+            assert_eq!(entries, names.len(), "{}: {dir}", ex.name);
+            if names.len() > 1 {
+                hubs += 1;
+            }
+        }
+    }
+    assert!(hubs > 0, "no example has a gateway in two tunnels");
 }
 
 #[test]

@@ -289,3 +289,50 @@ fn rate_windows_cover_four_scrapes() {
         }
     }
 }
+
+/// Prometheus outside AWS (an Azure VM) has no EC2 instance role, so EC2
+/// discovery cannot work there: every monitored host, AWS ones included, is
+/// a static target at its compile-time address, and promtool accepts it.
+#[test]
+fn prometheus_outside_aws_scrapes_aws_hosts_statically() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/prometheus-on-azure.kdl");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let checked = infragen::pipeline::check(&src, &AddressLock::default());
+    let model = checked.model.clone().expect("model");
+    let artifacts = build::render("prometheus-on-azure", &src, &AddressLock::default());
+    let text = prometheus_yml(&artifacts).unwrap();
+    assert!(!text.contains("ec2_sd_configs"), "{text}");
+    assert!(text.contains("`ec2-discovery` is not used"), "{text}");
+    let cfg: Value = serde_yaml::from_str(&text).unwrap();
+    let node = job(&cfg, "node").expect("node job");
+    let listed: BTreeSet<String> = node["static_configs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["targets"].as_sequence().unwrap().clone())
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = model
+        .hosts
+        .iter()
+        .filter(|h| h.settings.monitored)
+        .map(|h| format!("{}:9100", h.address.unwrap()))
+        .collect();
+    assert_eq!(listed, want);
+    assert!(
+        model.hosts.iter().any(|h| h.name == "app-01"),
+        "the fixture has AWS hosts"
+    );
+
+    let Some(promtool) = tools::require("promtool") else {
+        return;
+    };
+    let dir = build::write(&artifacts);
+    let out = tools::run(
+        Command::new(&promtool)
+            .args(["check", "config"])
+            .arg(dir.path().join("prometheus/prometheus.yml")),
+    );
+    assert!(out.status.success(), "{}", tools::describe(&out));
+}

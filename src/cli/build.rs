@@ -99,6 +99,14 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
         .unwrap_or_default();
     let ctx = EmitContext::new(model, graph, &spec_name, &source, &secrets);
     let artifacts = emit::emit_all(&ctx);
+    if let Some(path) = colliding_path(&artifacts) {
+        return Err((
+            EXIT_FAILED,
+            format!(
+                "two outputs of the build want the same path {path} (an infragen bug: please report it); nothing was written"
+            ),
+        ));
+    }
 
     if args.check {
         return check(&args.out, &artifacts);
@@ -119,6 +127,31 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
         args.out.display()
     );
     Ok(EXIT_OK)
+}
+
+/// A path two artifacts both write, or one writes as a file and another
+/// needs as a directory: named, so the failure never just says "DIR: File
+/// exists".
+fn colliding_path(artifacts: &[emit::Artifact]) -> Option<String> {
+    let mut files = std::collections::HashSet::new();
+    for a in artifacts {
+        if !files.insert(a.path.as_str()) {
+            return Some(a.path.clone());
+        }
+    }
+    artifacts.iter().find_map(|a| {
+        let mut dir = a.path.as_str();
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            if files.contains(parent) {
+                return Some(format!(
+                    "{parent} (a file, and the directory of {})",
+                    a.path
+                ));
+            }
+            dir = parent;
+        }
+        None
+    })
 }
 
 fn read_secrets(vars: &[String]) -> Result<BTreeMap<String, String>, Failure> {
@@ -181,4 +214,24 @@ fn check(dir: &Path, artifacts: &[emit::Artifact]) -> Result<i32, Failure> {
         drift.modes.len()
     );
     Ok(EXIT_FAILED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colliding_path;
+    use crate::emit::Artifact;
+
+    #[test]
+    fn a_path_collision_names_the_file() {
+        let a = |p: &str| Artifact::new(p, "");
+        assert_eq!(colliding_path(&[a("ipsec/gw/ipsec.conf"), a("x")]), None);
+        assert_eq!(
+            colliding_path(&[a("ipsec/gw/ipsec.conf"), a("ipsec/gw/ipsec.conf")]).as_deref(),
+            Some("ipsec/gw/ipsec.conf")
+        );
+        assert_eq!(
+            colliding_path(&[a("ipsec/gw"), a("ipsec/gw/ipsec.conf")]).as_deref(),
+            Some("ipsec/gw (a file, and the directory of ipsec/gw/ipsec.conf)")
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
 
 mod build;
+mod fill;
 mod graph;
 mod lint;
 mod output_dir;
@@ -51,6 +52,20 @@ pub enum Command {
         /// Fill secrets from the environment instead of `${VAR}` placeholders.
         #[arg(long)]
         secrets_from_env: bool,
+    },
+    /// Fill a built tree's `${VAR}` secret placeholders from the environment
+    /// (only the spec's own, escaped for each file); stdin → stdout without --out.
+    Fill {
+        spec: PathBuf,
+        /// The directory `infragen build` wrote.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the spec's variables as `${A} ${B}` (for `envsubst`) and exit.
+        #[arg(long)]
+        vars: bool,
+        /// With stdin: the file name the text stands for (e.g. ipsec.secrets).
+        #[arg(long = "as")]
+        as_name: Option<String>,
     },
     /// Print the dependency graph with service flows.
     Graph {
@@ -125,6 +140,17 @@ pub fn main() -> i32 {
             check,
             locked,
             secrets_from_env,
+        }),
+        Command::Fill {
+            spec,
+            out,
+            vars,
+            as_name,
+        } => fill::run(&fill::FillArgs {
+            spec,
+            out,
+            vars,
+            as_name,
         }),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Rules { json } => rules::list(json),

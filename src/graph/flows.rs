@@ -123,10 +123,15 @@ pub fn derive(model: &Model) -> Vec<Flow> {
     for es in &model.elasticsearch {
         let m = &es.members.hosts;
         b.all_to_all(Purpose::EsTransport, m, m, 9300, es.members.span);
+        // Clients talk to the data (and coordinating) nodes; dedicated
+        // masters hold no data and need only transport from the others.
+        let masters: std::collections::HashSet<HostId> =
+            es.dedicated_masters.iter().copied().collect();
+        let data: Vec<HostId> = m.iter().copied().filter(|h| !masters.contains(h)).collect();
         b.all_to_all(
             Purpose::ClientsToEs,
             &es.clients.hosts,
-            m,
+            &data,
             9200,
             es.clients.span,
         );

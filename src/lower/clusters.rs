@@ -133,6 +133,57 @@ impl Lowerer<'_> {
         Some((self.hosts.resolve(&p.value, p.span, self.diags)?, p.span))
     }
 
+    /// `replication-user NAME password-env=…` / `superuser …`: NAME must be
+    /// a PostgreSQL identifier that needs no quoting, since Patroni and
+    /// pg_hba.conf write it bare.
+    fn db_user(&mut self, n: &Node, key: &str) -> Option<DbUser> {
+        let c = n.child(key)?;
+        let arg = c.arg(0)?;
+        let name = arg.value.as_str()?;
+        if let Some((problem, help)) = role_name_problem(name) {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{name}` is not a PostgreSQL role name infragen can use"),
+                )
+                .label(arg.span, problem)
+                .help(help),
+            );
+            return None;
+        }
+        Some(DbUser {
+            name: name.to_string(),
+            password_env: c.prop_str("password-env")?.to_string(),
+        })
+    }
+
+    /// `parameter "max_connections" N`: a whole number above the
+    /// connections HAProxy keeps free on each member for Patroni, replication
+    /// and admin sessions (10), or HAProxy would get `maxconn 1`.
+    fn check_max_connections(&mut self, v: &crate::syntax::Arg) {
+        let n = match &v.value {
+            Value::Int(i) => Some(*i),
+            Value::Str(s) => s.trim().parse::<i128>().ok(),
+            _ => None,
+        };
+        let problem = match n {
+            None => "not a whole number",
+            Some(n) if n < MIN_MAX_CONNECTIONS => "too few connections",
+            Some(n) if n > MAX_MAX_CONNECTIONS => "more than PostgreSQL allows",
+            Some(_) => return,
+        };
+        self.push(
+            Diagnostic::error(
+                "invalid-value",
+                "`max_connections` must be a whole number of connections from 11 to 262143",
+            )
+            .label(v.span, problem)
+            .help(
+                "HAProxy keeps 10 connections of each member free (Patroni, replication, admin) and routes the rest: write e.g. \"200\"",
+            ),
+        );
+    }
+
     pub(super) fn postgres(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = PgClusterId::from_index(self.model.postgres.len());
@@ -195,13 +246,15 @@ impl Lowerer<'_> {
                 span: Some(p.span),
             };
         }
-        let user = |key: &str| {
-            let c = n.child(key)?;
-            Some(DbUser {
-                name: c.arg_str(0)?.to_string(),
-                password_env: c.prop_str("password-env")?.to_string(),
-            })
-        };
+        let replication_user = self.db_user(n, "replication-user");
+        let superuser = self.db_user(n, "superuser");
+        for p in n.children_named("parameter") {
+            if p.arg_str(0) == Some("max_connections")
+                && let Some(v) = p.arg(1)
+            {
+                self.check_max_connections(v);
+            }
+        }
         let parameters = n
             .children_named("parameter")
             .filter_map(|p| {
@@ -221,9 +274,10 @@ impl Lowerer<'_> {
             clients,
             haproxy,
             patroni,
-            replication_user: user("replication-user"),
-            superuser: user("superuser"),
+            replication_user,
+            superuser,
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
+            exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
             parameters,
         });
     }
@@ -288,6 +342,92 @@ impl Lowerer<'_> {
             heap,
             minimum_master_nodes,
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
+            exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
         });
+    }
+}
+
+/// The fewest `max_connections` that leave HAProxy more than one connection
+/// per member after the 10 it reserves (emit/haproxy `RESERVED_CONNECTIONS`).
+const MIN_MAX_CONNECTIONS: i128 = 11;
+/// PostgreSQL's upper bound for `max_connections` (guc.c: MAX_BACKENDS).
+const MAX_MAX_CONNECTIONS: i128 = 262_143;
+
+/// PostgreSQL's longest identifier (NAMEDATALEN − 1) in bytes.
+const MAX_ROLE_NAME: usize = 63;
+
+/// Why `name` is not an unquoted PostgreSQL identifier (`[a-z_][a-z0-9_]*`,
+/// at most 63 bytes, not reserved), with a hint; `None` when it is one.
+fn role_name_problem(name: &str) -> Option<(String, String)> {
+    let suggestion: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let first_ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let rest_ok = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if name.is_empty() {
+        return Some((
+            "empty role name".into(),
+            "write a name such as \"replicator\"".into(),
+        ));
+    }
+    if !first_ok || !rest_ok {
+        let hint = if suggestion.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+            format!("did you mean `{suggestion}`? ")
+        } else {
+            String::new()
+        };
+        return Some((
+            "not [a-z_][a-z0-9_]*".into(),
+            format!(
+                "{hint}role names are lowercase letters, digits and `_`, starting with a letter or `_` (anything else would need quoting in SQL)"
+            ),
+        ));
+    }
+    if name.len() > MAX_ROLE_NAME {
+        return Some((
+            format!("{} bytes", name.len()),
+            format!(
+                "PostgreSQL truncates identifiers to {MAX_ROLE_NAME} bytes; use a shorter name"
+            ),
+        ));
+    }
+    if name.starts_with("pg_") {
+        return Some((
+            "reserved prefix `pg_`".into(),
+            "PostgreSQL reserves role names starting with `pg_`; pick another name".into(),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_name_problem;
+
+    #[test]
+    fn role_names_are_postgres_identifiers() {
+        for ok in ["repl_billing", "replicator", "_x", "a1", &"a".repeat(63)] {
+            assert_eq!(role_name_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "repl-billing",
+            "Repl",
+            "1repl",
+            "",
+            "a b",
+            "pg_repl",
+            &"a".repeat(64),
+        ] {
+            assert!(role_name_problem(bad).is_some(), "{bad}");
+        }
+        let (_, help) = role_name_problem("repl-billing").unwrap();
+        assert!(help.contains("`repl_billing`"), "{help}");
     }
 }

@@ -11,6 +11,24 @@ use crate::syntax::Node;
 /// stage allocate for nothing.
 const MAX_GROUP_COUNT: i128 = 100_000;
 
+/// The size of the Ubuntu images infragen boots from: Canonical's AMIs
+/// carry an 8 GiB root snapshot, its Azure marketplace images a 30 GiB OS
+/// disk; a root volume cannot be smaller than its image.
+fn min_root_volume_gib(cloud: Cloud) -> u32 {
+    match cloud {
+        Cloud::Aws => 8,
+        Cloud::Azure => 30,
+    }
+}
+
+/// Longest host name: a DNS label (RFC 1035), also the Linux hostname limit.
+const MAX_HOST_NAME: usize = 63;
+
+/// Group host numbers are zero-padded to at least this many digits.
+const MIN_DIGITS: usize = 2;
+/// The most `digits=` may ask for.
+const MAX_DIGITS: usize = 6;
+
 impl Lowerer<'_> {
     pub(super) fn fleet(&mut self, fleet: &Node) {
         let mut base = HostSettings {
@@ -41,8 +59,21 @@ impl Lowerer<'_> {
         if let Some(k) = n.prop_str("key-pair") {
             s.key_pair = Some(k.to_string());
         }
-        if let Some(v) = Self::u32_prop(n, "volume-size") {
-            s.volume_size = Some(v);
+        if let Some(v) = Self::int_prop(n, "volume-size") {
+            match u32::try_from(v.value) {
+                Ok(size) => {
+                    s.volume_size = Some(size);
+                    s.volume_size_span = Some(v.span);
+                }
+                Err(_) => self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("volume-size {} is out of range", v.value),
+                    )
+                    .label(v.span, "not a size in GiB")
+                    .help("give the root volume size in GiB, e.g. volume-size=50"),
+                ),
+            }
         }
         if let Some(b) = n.prop_bool("public-ip") {
             s.public_ip = b;
@@ -181,6 +212,28 @@ impl Lowerer<'_> {
                 ok = false;
             }
         }
+        if let (Some(size), Some(span)) = (s.volume_size, s.volume_size_span) {
+            let min = min_root_volume_gib(cloud);
+            if size < min {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!(
+                            "volume-size {size} GiB is smaller than the {} Ubuntu image ({min} GiB)",
+                            match cloud {
+                                Cloud::Aws => "AWS",
+                                Cloud::Azure => "Azure",
+                            }
+                        ),
+                    )
+                    .label(span, format!("below the image's {min} GiB"))
+                    .help(format!(
+                        "a root volume cannot be smaller than the image it is made from: use volume-size={min} or more"
+                    )),
+                );
+                ok = false;
+            }
+        }
         match &s.instance_type {
             None => {
                 self.push(
@@ -266,9 +319,30 @@ impl Lowerer<'_> {
         if !self.check_settings(n, name.span, &mut settings) {
             return;
         }
+        let Some(width) = self.digits(n) else { return };
+        let longest = format!("{}-{:0width$}", name.value, count.value);
+        if longest.len() > MAX_HOST_NAME {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "group `{}` names its hosts up to `{longest}`, {} characters",
+                        name.value,
+                        longest.len()
+                    ),
+                )
+                .label(name.span, format!("host names are at most {MAX_HOST_NAME} characters"))
+                .help(format!(
+                    "host names are DNS labels (RFC 1035) and Linux hostnames: shorten the group name to at most {} characters",
+                    MAX_HOST_NAME.saturating_sub(longest.len() - name.value.len())
+                )),
+            );
+            return;
+        }
+        // Declared only once it is sure to be pushed: a reference to it
+        // indexes `model.groups`.
         let gid = GroupId::from_index(self.model.groups.len());
         self.groups.declare(&name.value, gid, name.span, self.diags);
-        let width = count.value.to_string().len();
         let mut hosts = Vec::with_capacity(count.value as usize);
         for i in 0..count.value as usize {
             let host_name = format!("{}-{:0width$}", name.value, i + 1);
@@ -300,6 +374,32 @@ impl Lowerer<'_> {
             settings,
             hosts,
         });
+    }
+
+    /// The minimum width of a group's host numbers: two digits, or
+    /// `digits=`. Never derived from `count`, so a resize renames no host
+    /// (`app-09` stays `app-09` when the group grows to 10 or 100).
+    fn digits(&mut self, n: &Node) -> Option<usize> {
+        let Some(d) = Self::int_prop(n, "digits") else {
+            return Some(MIN_DIGITS);
+        };
+        if !(MIN_DIGITS as i128..=MAX_DIGITS as i128).contains(&d.value) {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`digits={}` is out of range", d.value),
+                )
+                .label(
+                    d.span,
+                    format!("host numbers have {MIN_DIGITS} to {MAX_DIGITS} digits"),
+                )
+                .help(format!(
+                    "numbers are always padded to at least {MIN_DIGITS} digits; `digits=` only raises the minimum (at most {MAX_DIGITS})"
+                )),
+            );
+            return None;
+        }
+        Some(d.value as usize)
     }
 
     fn single_host(&mut self, n: &Node, base: &HostSettings) {

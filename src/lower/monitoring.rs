@@ -16,6 +16,7 @@ impl Lowerer<'_> {
                 .unwrap_or("1.8.1")
                 .to_string(),
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
+            span: ne.map_or(n.name_span, |c| c.span),
         };
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
         let (grafana, contacts) = match n.child("grafana").and_then(|g| self.grafana(g)) {
@@ -242,6 +243,41 @@ impl Lowerer<'_> {
                 }
             },
         };
+        // A property the alert ignores is an error, not a silent no-op:
+        // `instance-down above=5` reads like a threshold nobody applies.
+        let takes: &[&str] = match &kind {
+            AlertKind::DiskUsage { .. }
+            | AlertKind::CpuUsage { .. }
+            | AlertKind::MemoryUsage { .. } => &["above"],
+            AlertKind::InstanceDown => &[],
+            AlertKind::ReplicationLag { .. } => &["above", "cluster"],
+            AlertKind::Custom { .. } => &["expr"],
+        };
+        let mut ignored = false;
+        for key in ["above", "cluster", "expr"] {
+            if let Some(p) = a.prop(key)
+                && !takes.contains(&key)
+            {
+                let uses = if takes.is_empty() {
+                    "takes only for=, severity= and notify=".to_string()
+                } else {
+                    let list: Vec<String> = takes.iter().map(|k| format!("{k}=")).collect();
+                    format!("takes {}, for=, severity= and notify=", list.join(", "))
+                };
+                self.push(
+                    Diagnostic::error(
+                        "unknown-property",
+                        format!("alert `{}` ignores `{key}=`", name.value),
+                    )
+                    .label(p.span, "has no effect on this alert")
+                    .help(format!("remove it: alert `{}` {uses}", name.value)),
+                );
+                ignored = true;
+            }
+        }
+        if ignored {
+            return None;
+        }
         let notify = match Self::str_prop(a, "notify") {
             Some(n) if has_grafana => Some(contacts.resolve(&n.value, n.span, self.diags)?),
             Some(n) => {

@@ -12,6 +12,8 @@ pub struct HostSettings {
     pub os: Option<Spanned<String>>,
     pub key_pair: Option<String>,
     pub volume_size: Option<u32>,
+    /// Where `volume-size=` was given, for diagnostics.
+    pub volume_size_span: Option<Span>,
     pub public_ip: bool,
     pub memory: Option<Spanned<u64>>,
     pub monitored: bool,

@@ -135,6 +135,8 @@ pub struct Alert {
 pub struct NodeExporter {
     pub version: String,
     pub port: u16,
+    /// The `node-exporter` line, or the `monitoring` name when it is implicit.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +244,8 @@ pub struct PostgresCluster {
     pub replication_user: Option<DbUser>,
     pub superuser: Option<DbUser>,
     pub exporter_port: Option<u16>,
+    /// The `exporter` line (the cluster name without one).
+    pub exporter_span: Span,
     pub parameters: Vec<(String, String)>,
 }
 
@@ -262,6 +266,8 @@ pub struct EsCluster {
     pub heap: Option<Spanned<u64>>,
     pub minimum_master_nodes: Option<Spanned<u32>>,
     pub exporter_port: Option<u16>,
+    /// The `exporter` line (the cluster name without one).
+    pub exporter_span: Span,
 }
 
 impl EsCluster {

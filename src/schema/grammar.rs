@@ -323,7 +323,14 @@ static DEFAULTS: NodeSpec = NodeSpec {
 static GROUP: NodeSpec = NodeSpec {
     name: "group",
     args: one!(Ty::Name, "the group name"),
-    props: host_props!(req("count", Ty::Int, "number of hosts (NAME-01 … NAME-N)")),
+    props: host_props!(
+        req("count", Ty::Int, "number of hosts (NAME-01 … NAME-N)"),
+        opt(
+            "digits",
+            Ty::Int,
+            "minimum width of the host numbers (default 2; never derived from count)"
+        ),
+    ),
     children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
     repeat: true,
     required: false,
@@ -742,7 +749,10 @@ static PATRONI: NodeSpec = leaf(
 );
 static REPLICATION_USER: NodeSpec = leaf(
     "replication-user",
-    one!(Ty::Name, "the user name"),
+    one!(
+        Ty::Str,
+        "the PostgreSQL role name ([a-z_][a-z0-9_]*, at most 63 bytes)"
+    ),
     &[req(
         "password-env",
         Ty::EnvVar,
@@ -753,7 +763,10 @@ static REPLICATION_USER: NodeSpec = leaf(
 );
 static SUPERUSER: NodeSpec = leaf(
     "superuser",
-    one!(Ty::Name, "the user name"),
+    one!(
+        Ty::Str,
+        "the PostgreSQL role name ([a-z_][a-z0-9_]*, at most 63 bytes)"
+    ),
     &[req(
         "password-env",
         Ty::EnvVar,

@@ -3,6 +3,6 @@
 # Hosts of each group: compile-time private address and subnet (from the address lock).
 locals {
   hosts = {
-    web = { "web-1" = { subnet_id = aws_subnet.main_private_a.id, private_ip = "10.30.10.4" }, "web-2" = { subnet_id = aws_subnet.main_private_b.id, private_ip = "10.30.11.4" }, "web-3" = { subnet_id = aws_subnet.main_private_a.id, private_ip = "10.30.10.5" }, "web-4" = { subnet_id = aws_subnet.main_private_b.id, private_ip = "10.30.11.5" } }
+    web = { "web-01" = { subnet_id = aws_subnet.main_private_a.id, private_ip = "10.30.10.4" }, "web-02" = { subnet_id = aws_subnet.main_private_b.id, private_ip = "10.30.11.4" }, "web-03" = { subnet_id = aws_subnet.main_private_a.id, private_ip = "10.30.10.5" }, "web-04" = { subnet_id = aws_subnet.main_private_b.id, private_ip = "10.30.11.5" } }
   }
 }

@@ -1,5 +1,6 @@
 //! `ipsec/<gateway>/ipsec.conf` and `ipsec/<gateway>/ipsec.secrets` for
-//! every `vpn`: a strongSwan (starter/stroke) site-to-site tunnel, PSK auth.
+//! every VPN gateway: a strongSwan (starter/stroke) site-to-site tunnel per
+//! `vpn` it ends (one `conn` each, one PSK entry per peer), PSK auth.
 //!
 //! Both gateways sit behind 1:1 NAT of their public address (an AWS Elastic
 //! IP, an Azure static public IP): the host only sees its private address.
@@ -16,7 +17,7 @@
 
 use super::text::Text;
 use super::{Artifact, EmitContext, Emitter};
-use crate::model::{Model, Vpn, VpnEnd};
+use crate::model::{HostId, Model, Vpn, VpnEnd};
 use std::fmt::Write as _;
 
 pub struct Ipsec;
@@ -32,35 +33,60 @@ impl Emitter for Ipsec {
     }
 
     fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
+        // A gateway may end several tunnels (hub and spoke): it gets one
+        // ipsec.conf with a `conn` per tunnel and one ipsec.secrets with an
+        // entry per peer. Gateways in order of their first tunnel.
+        let mut gateways: Vec<(HostId, Vec<Tunnel>)> = Vec::new();
         for vpn in &ctx.model.vpns {
             for (local, remote, initiator) in [
                 (&vpn.left, &vpn.right, true),
                 (&vpn.right, &vpn.left, false),
             ] {
-                let gw = ctx.model.host(local.host);
                 let Some(side) = Side::new(ctx.model, local, remote) else {
                     continue;
                 };
-                let src = |a: Artifact| {
-                    a.source(format!("vpn {}", vpn.name), ctx.line(vpn.span))
-                        .source(format!("host {}", gw.name), ctx.line(gw.span))
+                let t = Tunnel {
+                    vpn,
+                    side,
+                    initiator,
                 };
-                out.push(src(Artifact::new(
-                    format!("ipsec/{}/ipsec.conf", gw.name),
-                    conf(ctx, vpn, &side, initiator),
-                )));
-                if let Some(env) = &vpn.psk_env {
-                    out.push(
-                        src(Artifact::new(
-                            format!("ipsec/{}/ipsec.secrets", gw.name),
-                            secrets(ctx, vpn, &side, env),
-                        ))
-                        .secret(),
-                    );
+                match gateways.iter_mut().find(|(h, _)| *h == local.host) {
+                    Some((_, tunnels)) => tunnels.push(t),
+                    None => gateways.push((local.host, vec![t])),
                 }
             }
         }
+        for (host, tunnels) in &gateways {
+            let gw = ctx.model.host(*host);
+            let src = |mut a: Artifact| {
+                for t in tunnels {
+                    a = a.source(format!("vpn {}", t.vpn.name), ctx.line(t.vpn.span));
+                }
+                a.source(format!("host {}", gw.name), ctx.line(gw.span))
+            };
+            out.push(src(Artifact::new(
+                format!("ipsec/{}/ipsec.conf", gw.name),
+                conf(ctx, tunnels),
+            )));
+            if tunnels.iter().any(|t| t.vpn.psk_env.is_some()) {
+                out.push(
+                    src(Artifact::new(
+                        format!("ipsec/{}/ipsec.secrets", gw.name),
+                        secrets(ctx, tunnels),
+                    ))
+                    .secret(),
+                );
+            }
+        }
     }
+}
+
+/// One tunnel as one of its gateways sees it.
+struct Tunnel<'m> {
+    vpn: &'m Vpn,
+    side: Side,
+    /// This gateway is the spec's `left` end.
+    initiator: bool,
 }
 
 /// One gateway's view of the tunnel.
@@ -132,26 +158,37 @@ fn strict(p: &str) -> String {
     }
 }
 
-fn conf(ctx: &EmitContext, vpn: &Vpn, s: &Side, initiator: bool) -> String {
-    let v2 = vpn.ike_version.value != 1;
+fn conf(ctx: &EmitContext, tunnels: &[Tunnel]) -> String {
     let mut t = Text::new(ctx.header("#"));
-    let nat = if s.local_id.starts_with('@') {
-        "no fixed public address".to_string()
-    } else {
-        format!("behind 1:1 NAT of {}", s.local_id)
-    };
-    t.line(
-        0,
-        format!(
-            "# Tunnel {}: this gateway {} ({}, {nat}) <-> {} ({}).",
-            vpn.name, s.name, s.local_addr, s.peer_name, s.remote_addr
-        ),
-    );
+    for tunnel in tunnels {
+        let (vpn, s) = (tunnel.vpn, &tunnel.side);
+        let nat = if s.local_id.starts_with('@') {
+            "no fixed public address".to_string()
+        } else {
+            format!("behind 1:1 NAT of {}", s.local_id)
+        };
+        t.line(
+            0,
+            format!(
+                "# Tunnel {}: this gateway {} ({}, {nat}) <-> {} ({}).",
+                vpn.name, s.name, s.local_addr, s.peer_name, s.remote_addr
+            ),
+        );
+    }
     t.line(0, "config setup");
     t.line(4, "# IKE and kernel events at level 1: enough to see why a tunnel failed, without key material.");
     t.line(4, "charondebug=\"ike 1, knl 1, cfg 1\"");
     t.line(4, "uniqueids=yes");
-    t.blank();
+    for tunnel in tunnels {
+        t.blank();
+        conn(&mut t, tunnel);
+    }
+    t.finish()
+}
+
+fn conn(t: &mut Text, tunnel: &Tunnel) {
+    let (vpn, s, initiator) = (tunnel.vpn, &tunnel.side, tunnel.initiator);
+    let v2 = vpn.ike_version.value != 1;
     t.line(0, format!("conn {}", vpn.name));
     t.line(4, "type=tunnel");
     t.line(
@@ -191,27 +228,30 @@ fn conf(ctx: &EmitContext, vpn: &Vpn, s: &Side, initiator: bool) -> String {
         "route"
     };
     t.line(4, format!("auto={auto}"));
-    t.finish()
 }
 
-fn secrets(ctx: &EmitContext, vpn: &Vpn, s: &Side, env: &str) -> String {
+fn secrets(ctx: &EmitContext, tunnels: &[Tunnel]) -> String {
     let mut t = Text::new(ctx.header("#"));
-    t.line(
-        0,
-        format!(
-            "# Pre-shared key of tunnel {} (from ${env} at deploy time unless filled by --secrets-from-env). Mode 0600.",
-            vpn.name
-        ),
-    );
-    t.line(
-        0,
-        format!(
-            "{} {} : PSK {}",
-            s.local_id,
-            s.remote_id,
-            psk(&ctx.secret(env))
-        ),
-    );
+    for tunnel in tunnels {
+        let (vpn, s) = (tunnel.vpn, &tunnel.side);
+        let Some(env) = &vpn.psk_env else { continue };
+        t.line(
+            0,
+            format!(
+                "# Pre-shared key of tunnel {} (from ${env} at deploy time unless filled by --secrets-from-env). Mode 0600.",
+                vpn.name
+            ),
+        );
+        t.line(
+            0,
+            format!(
+                "{} {} : PSK {}",
+                s.local_id,
+                s.remote_id,
+                psk(&ctx.secret(env))
+            ),
+        );
+    }
     t.finish()
 }
 

@@ -82,6 +82,13 @@ pub fn render(
     } else {
         "# No `alerting:` block and no Grafana: alerts show in Prometheus's UI only.\n"
     });
+    if !prom.ec2.is_empty() && !super::targets::uses_ec2_discovery(model, prom) {
+        out.push_str(&format!(
+            "# `ec2-discovery` is not used: Prometheus runs on `{}` outside AWS, without\n\
+             # the EC2 instance role discovery needs, so the AWS hosts are static targets.\n",
+            model.host(prom.host).name
+        ));
+    }
     out.push_str(&yaml(&Head {
         global: Global {
             scrape_interval: format_duration(prom.scrape_interval_ms),

@@ -170,7 +170,9 @@ impl Planner<'_> {
             &[],
             ("monitoring".into(), mon.span),
         );
-        if let Some(job) = self.jobs.last_mut() {
+        if let Some(job) = self.jobs.last_mut()
+            && uses_ec2_discovery(model, self.prom)
+        {
             job.ec2 = (0..self.prom.ec2.len()).collect();
         }
     }
@@ -211,10 +213,22 @@ impl Planner<'_> {
     }
 }
 
+/// EC2 discovery calls the EC2 API with the instance role Terraform gives
+/// the Prometheus instance; Prometheus outside AWS (on an Azure VM) has no
+/// such role, so there every AWS host is a static target instead (their
+/// addresses are known at compile time).
+pub fn uses_ec2_discovery(model: &Model, prom: &Prometheus) -> bool {
+    !prom.ec2.is_empty() && model.host_cloud(prom.host) == Cloud::Aws
+}
+
 /// The EC2 discovery (index) that finds this host, if any: an AWS host in
 /// the discovery's region that passes its filters (and is tagged
-/// `Monitored = "true"`, which Terraform does for monitored hosts).
+/// `Monitored = "true"`, which Terraform does for monitored hosts), when
+/// Prometheus can use EC2 discovery at all.
 pub fn discovered_by(model: &Model, prom: &Prometheus, host: HostId) -> Option<usize> {
+    if !uses_ec2_discovery(model, prom) {
+        return None;
+    }
     let h = model.host(host);
     let net = model.network(model.host_network(host));
     if net.cloud != Cloud::Aws || !h.settings.monitored {

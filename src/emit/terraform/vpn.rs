@@ -13,6 +13,9 @@ use ipnet::IpNet;
 pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     let m = tf.m;
     let mut f = TfFile::new("vpn");
+    // An Azure subnet takes one route table, so every tunnel ending in a
+    // VNet (hub and spoke: one gateway, several tunnels) shares one table.
+    let mut vnets: Vec<(NetworkId, Vec<AzureTunnel>)> = Vec::new();
     for v in &m.vpns {
         f.source(format!("vpn {}", v.name), v.span);
         for (here, there) in [(&v.left, &v.right), (&v.right, &v.left)] {
@@ -23,12 +26,25 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
                 .collect();
             match m.host_cloud(here.host) {
                 Cloud::Aws => aws(tf, &mut f, v, here, &remote),
-                Cloud::Azure => azure(tf, &mut f, v, here, &remote),
+                Cloud::Azure => {
+                    let n = m.host_network(here.host);
+                    let t = (v, here, remote);
+                    match vnets.iter_mut().find(|(id, _)| *id == n) {
+                        Some((_, ts)) => ts.push(t),
+                        None => vnets.push((n, vec![t])),
+                    }
+                }
             }
         }
     }
+    for (n, tunnels) in &vnets {
+        azure(tf, &mut f, *n, tunnels);
+    }
     files.push(f);
 }
+
+/// A tunnel end in an Azure VNet and the remote CIDRs it routes to.
+type AzureTunnel<'m> = (&'m Vpn, &'m VpnEnd, Vec<IpNet>);
 
 /// Subnets of the gateway's network that this end of the tunnel covers.
 fn covered(m: &Model, end: &VpnEnd) -> Vec<SubnetId> {
@@ -82,11 +98,16 @@ fn aws(tf: &Tf, f: &mut TfFile, v: &Vpn, end: &VpnEnd, remote: &[IpNet]) {
     }
 }
 
-fn azure(tf: &Tf, f: &mut TfFile, v: &Vpn, end: &VpnEnd, remote: &[IpNet]) {
+/// One route table per VNet, named after its first tunnel (adding a tunnel
+/// later keeps the table), with a route to every remote CIDR via the
+/// gateway of its tunnel, associated with every subnet a tunnel covers.
+fn azure(tf: &Tf, f: &mut TfFile, n: NetworkId, tunnels: &[AzureTunnel]) {
     let m = tf.m;
-    let n = m.host_network(end.host);
     let net = m.network(n);
-    let name = format!("{}_{}", names::network(m, n), names::id(&v.name));
+    let Some((first, _, _)) = tunnels.first() else {
+        return;
+    };
+    let name = format!("{}_{}", names::network(m, n), names::id(&first.name));
     let rg = match &net.resource_group {
         Some(rg) => r(&format!(
             "data.azurerm_resource_group.{}.name",
@@ -94,37 +115,55 @@ fn azure(tf: &Tf, f: &mut TfFile, v: &Vpn, end: &VpnEnd, remote: &[IpNet]) {
         )),
         None => s(names::cloud_name(m, &net.name)),
     };
-    let next_hop = gateway_ref(
-        m,
-        end.host,
-        "azurerm_network_interface",
-        "private_ip_address",
-    );
     let mut b = resource("azurerm_route_table", &name)
         .add_attribute((
             "name",
-            s(names::cloud_name(m, &format!("{}-{}", net.name, v.name))),
+            s(names::cloud_name(
+                m,
+                &format!("{}-{}", net.name, first.name),
+            )),
         ))
         .add_attribute(("location", s(&net.region.value)))
         .add_attribute(("resource_group_name", rg));
     b = opt(b, tf.azure_tags());
-    for c in remote {
-        b = b.add_block(
-            block("route")
-                .add_attribute(("name", s(format!("to-{}", cidr_name(c).replace('_', "-")))))
-                .add_attribute(("address_prefix", s(c.to_string())))
-                .add_attribute(("next_hop_type", s("VirtualAppliance")))
-                .add_attribute(("next_hop_in_ip_address", next_hop.clone()))
-                .build(),
+    let mut routed: Vec<IpNet> = Vec::new();
+    let mut subnets: Vec<SubnetId> = Vec::new();
+    for (_, end, remote) in tunnels {
+        let next_hop = gateway_ref(
+            m,
+            end.host,
+            "azurerm_network_interface",
+            "private_ip_address",
         );
+        for c in remote {
+            // Route names must be unique in a table; two tunnels to one
+            // CIDR overlap, which `cidr-overlap` reports.
+            if routed.contains(c) {
+                continue;
+            }
+            routed.push(*c);
+            b = b.add_block(
+                block("route")
+                    .add_attribute(("name", s(format!("to-{}", cidr_name(c).replace('_', "-")))))
+                    .add_attribute(("address_prefix", s(c.to_string())))
+                    .add_attribute(("next_hop_type", s("VirtualAppliance")))
+                    .add_attribute(("next_hop_in_ip_address", next_hop.clone()))
+                    .build(),
+            );
+        }
+        for sid in covered(m, end) {
+            if !subnets.contains(&sid) {
+                subnets.push(sid);
+            }
+        }
     }
     f.add(b.build());
-    for sid in covered(m, end) {
+    for sid in subnets {
         let sub = names::subnet(m, sid);
         f.add(
             resource(
                 "azurerm_subnet_route_table_association",
-                &format!("{sub}_{}", names::id(&v.name)),
+                &format!("{sub}_{}", names::id(&first.name)),
             )
             .add_attribute(("subnet_id", r(&format!("azurerm_subnet.{sub}.id"))))
             .add_attribute((

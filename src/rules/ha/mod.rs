@@ -1,5 +1,6 @@
 pub mod cluster_too_small;
 pub mod es_minimum_master_nodes;
+pub mod etcd_cluster_overlap;
 pub mod etcd_quorum;
 pub mod jvm_heap_compressed_oops;
 pub mod jvm_heap_over_32g;

@@ -1,6 +1,7 @@
 pub mod cidr_overlap;
 pub mod invalid_cidr;
 pub mod non_private_cidr;
+pub mod port_conflict;
 pub mod subnet_capacity;
 pub mod subnet_outside_network;
 pub mod subnet_overlap;

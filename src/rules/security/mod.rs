@@ -1,4 +1,5 @@
 pub mod flow_text;
+pub mod host_peer_without_address;
 pub mod ikev1;
 pub mod open_to_world;
 pub mod required_flow_blocked;

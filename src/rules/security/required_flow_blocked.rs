@@ -68,7 +68,7 @@ monitoring {
     prometheus host="monitor" port=9090
 }
 ```
-Prometheus on `monitor` cannot scrape `app-1`…`app-3` on tcp/9100. Fix:
+Prometheus on `monitor` cannot scrape `app-01`…`app-03` on tcp/9100. Fix:
 admit the scrape from Prometheus' group.
 ```kdl
 security-group "node-exporter" vpc="core" {
