@@ -142,7 +142,10 @@ impl Lowerer<'_> {
         {
             return;
         }
-        let Some(vp) = n.prop("version") else { return };
+        let Some(vp) = n.prop("version") else {
+            self.pg_clusters.poison(&name.value);
+            return;
+        };
         let version = match &vp.value {
             Value::Int(i) => u32::try_from(*i).ok(),
             Value::Str(s) => s.parse().ok(),
@@ -157,6 +160,7 @@ impl Lowerer<'_> {
                 .label(vp.span, "not a supported major version")
                 .help("write version=15"),
             );
+            self.pg_clusters.poison(&name.value);
             return;
         };
         let members = self.members(n, "members", true);

@@ -17,14 +17,30 @@ impl Lowerer<'_> {
                 .to_string(),
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
         };
+        // The version lands in a download URL and a path of cloud-init.
+        if let Some(v) = ne.and_then(|c| Self::str_prop(c, "version"))
+            && !is_release(&v.value)
+        {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{}` is not a Node Exporter release", v.value),
+                )
+                .label(v.span, "expected MAJOR.MINOR.PATCH")
+                .help("write the release number without `v`, e.g. version=\"1.8.1\""),
+            );
+        }
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
-        let (grafana, contacts) = match n.child("grafana").and_then(|g| self.grafana(g)) {
-            Some((g, contacts)) => (Some(g), contacts),
+        let grafana_node = n.child("grafana");
+        let (grafana, contacts) = match grafana_node.map(|g| self.grafana(g)) {
+            Some(Some((g, contacts))) => (Some(g), contacts),
+            // Its error is reported: references to its contact points are quiet.
+            Some(None) => (None, Namespace::opaque("contact point")),
             None => (None, Namespace::new("contact point")),
         };
         let alerts = n
             .children_named("alert")
-            .filter_map(|a| self.alert(a, &contacts, grafana.is_some()))
+            .filter_map(|a| self.alert(a, &contacts, grafana_node.is_some()))
             .collect();
         self.model.monitoring = Some(Monitoring {
             node_exporter,
@@ -93,7 +109,11 @@ impl Lowerer<'_> {
                 Some("email") => ContactKind::Email,
                 Some("googlechat") => ContactKind::GoogleChat,
                 Some("slack") => ContactKind::Slack,
-                _ => continue,
+                // Reported by the shape validator.
+                _ => {
+                    contacts.declare_poisoned(&name.value, name.span);
+                    continue;
+                }
             };
             let to = c.prop_str("to").map(str::to_string);
             let url_env = c.prop_str("url-env").map(str::to_string);
@@ -116,6 +136,7 @@ impl Lowerer<'_> {
                     .label(name.span, format!("no `{key}=`"))
                     .help(format!("add {example}")),
                 );
+                contacts.declare_poisoned(&name.value, name.span);
                 continue;
             }
             if !contacts.declare(&name.value, contact_points.len(), name.span, self.diags) {
@@ -272,5 +293,44 @@ impl Lowerer<'_> {
             span: a.span,
             name_span: name.span,
         })
+    }
+}
+
+/// `1.8.1` or `1.9.0-rc.0`: a release number as the download URLs spell it.
+fn is_release(v: &str) -> bool {
+    let (core, pre) = match v.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (v, None),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    numbers.len() == 3
+        && numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_release;
+
+    #[test]
+    fn release_numbers() {
+        for ok in ["1.8.1", "0.18.0", "1.9.0-rc.0"] {
+            assert!(is_release(ok), "{ok}");
+        }
+        for bad in [
+            "latest",
+            "v1.8.1",
+            "1.8",
+            "1.8.1/../x",
+            "1.8.1-",
+            "1..1",
+            "",
+        ] {
+            assert!(!is_release(bad), "{bad}");
+        }
     }
 }
