@@ -26,27 +26,29 @@ struct Fault {
     rule: &'static str,
     /// Must apply to every example.
     core: bool,
-    /// Rewrites the text, or None when the example has no place for it.
-    mutate: fn(&str) -> Option<String>,
+    /// Every one-fault rewrite of the text, in text order (empty when the
+    /// example has no place for it).
+    mutate: fn(&str) -> Vec<String>,
 }
 
-/// The value of the first `KEY=` property among `keys` (in text order) on
-/// a line whose first word is one of `nodes` (any node when empty), without
-/// its quotes.
-fn find_prop(text: &str, nodes: &[&str], keys: &[&str]) -> Option<Site> {
-    let mut best: Option<Site> = None;
+/// The values of the `KEY=` properties among `keys` on lines whose first
+/// word is one of `nodes` (any node when empty), without their quotes, in
+/// text order.
+fn props(text: &str, nodes: &[&str], keys: &[&str]) -> Vec<Site> {
+    let mut sites = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let code = line.split("//").next().unwrap_or("");
         let first = code.split_whitespace().next().unwrap_or("");
         if nodes.is_empty() || nodes.contains(&first) {
+            let mut on_line = Vec::new();
             for key in keys {
                 let pat = format!(" {key}=");
                 let Some(i) = code.find(&pat) else { continue };
                 let start = i + pat.len();
                 let rest = &code[start..];
                 let (s, e) = if let Some(inner) = rest.strip_prefix('"') {
-                    let end = inner.find('"')?;
+                    let Some(end) = inner.find('"') else { continue };
                     (start + 1, start + 1 + end)
                 } else {
                     let end = rest
@@ -54,34 +56,32 @@ fn find_prop(text: &str, nodes: &[&str], keys: &[&str]) -> Option<Site> {
                         .unwrap_or(rest.len());
                     (start, start + end)
                 };
-                let site = (offset + s, offset + e);
-                if best.is_none_or(|b| site.0 < b.0) {
-                    best = Some(site);
-                }
+                on_line.push((offset + s, offset + e));
             }
-        }
-        if best.is_some() {
-            return best;
+            on_line.sort();
+            sites.extend(on_line);
         }
         offset += line.len();
     }
-    None
+    sites
 }
 
-/// The first argument of the first `NODE "…"` line, without quotes.
-fn find_arg(text: &str, node: &str) -> Option<Site> {
+/// The first arguments of the `NODE "…"` lines, without quotes.
+fn args(text: &str, node: &str) -> Vec<Site> {
+    let mut sites = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        if let Some(rest) = trimmed.strip_prefix(&format!("{node} \"")) {
+        if let Some(rest) = trimmed.strip_prefix(&format!("{node} \""))
+            && let Some(end) = rest.find('"')
+        {
             let start = offset + indent + node.len() + 2;
-            let end = rest.find('"')?;
-            return Some((start, start + end));
+            sites.push((start, start + end));
         }
         offset += line.len();
     }
-    None
+    sites
 }
 
 fn replace(text: &str, site: Site, with: &str) -> String {
@@ -96,9 +96,66 @@ fn host_bit(cidr: &str) -> Option<String> {
     (len < 32).then(|| format!("{}/{len}", std::net::Ipv4Addr::from(u32::from(addr) | 1)))
 }
 
-fn corrupt_cidr(text: &str, node: &str) -> Option<String> {
-    let site = find_prop(text, &[node], &["cidr"])?;
-    Some(replace(text, site, &host_bit(&text[site.0..site.1])?))
+/// The names of the `KEY=` properties among `keys` on lines whose first word
+/// is one of `nodes`.
+fn prop_names(text: &str, nodes: &[&str], keys: &[&str]) -> Vec<Site> {
+    let mut sites = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        let first = code.split_whitespace().next().unwrap_or("");
+        if nodes.contains(&first) {
+            for key in keys {
+                if let Some(i) = code.find(&format!(" {key}=")) {
+                    sites.push((offset + i + 1, offset + i + 1 + key.len()));
+                }
+            }
+        }
+        offset += line.len();
+    }
+    sites.sort();
+    sites
+}
+
+/// The names of the nodes among `nodes`, in text order.
+fn node_names(text: &str, nodes: &[&str]) -> Vec<Site> {
+    let mut sites = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split("//").next().unwrap_or("");
+        let first = code.split_whitespace().next().unwrap_or("");
+        if nodes.contains(&first) {
+            let start = offset + code.find(first).unwrap_or(0);
+            sites.push((start, start + first.len()));
+        }
+        offset += line.len();
+    }
+    sites
+}
+
+/// `subnets` → `suubnets`: close enough for a did-you-mean.
+fn misspell(name: &str) -> Option<String> {
+    let mut chars: Vec<char> = name.chars().collect();
+    chars.insert(1, *chars.get(1)?);
+    Some(chars.into_iter().collect())
+}
+
+/// One mutation per site: the site's text replaced by `with(old text)`
+/// (None: no mutation there).
+fn each(t: &str, sites: Vec<Site>, with: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    sites
+        .into_iter()
+        .filter_map(|site| Some(replace(t, site, &with(&t[site.0..site.1])?)))
+        .collect()
+}
+
+/// Empty ranges just after each site's closing quote, to insert at.
+fn after(sites: Vec<Site>) -> Vec<Site> {
+    sites.into_iter().map(|s| (s.1 + 1, s.1 + 1)).collect()
+}
+
+fn fixed(v: &'static str) -> impl Fn(&str) -> Option<String> {
+    move |_| Some(v.to_string())
 }
 
 const DURATION_KEYS: &[&str] = &[
@@ -111,12 +168,14 @@ const DURATION_KEYS: &[&str] = &[
     "timeout",
 ];
 
+const HOSTS: &[&str] = &["defaults", "group", "host"];
+
 const FAULTS: &[Fault] = &[
     Fault {
         kind: "subnet CIDR with host bits",
         rule: "invalid-cidr",
         core: true,
-        mutate: |t| corrupt_cidr(t, "subnet"),
+        mutate: |t| each(t, props(t, &["subnet"], &["cidr"]), host_bit),
     },
     Fault {
         // A string where a number belongs: a group's count, else a port.
@@ -124,114 +183,182 @@ const FAULTS: &[Fault] = &[
         rule: "invalid-value",
         core: true,
         mutate: |t| {
-            let site =
-                find_prop(t, &["group"], &["count"]).or_else(|| find_prop(t, &[], &["port"]))?;
-            let quoted = format!("\"{}\"", &t[site.0..site.1]);
-            Some(replace(t, site, &quoted))
+            let mut sites = props(t, &["group"], &["count"]);
+            sites.extend(props(t, &[], &["port"]));
+            each(t, sites, |v| Some(format!("\"{v}\"")))
         },
     },
     Fault {
-        // The JVM heap, else a host's RAM (added to the first instance type).
+        // The JVM heap, else a host's RAM (added after an instance type).
         kind: "bad size",
         rule: "invalid-value",
         core: true,
-        mutate: |t| match find_arg(t, "heap") {
-            Some(site) => Some(replace(t, site, "16 gigs")),
-            None => {
-                let site = find_prop(t, &[], &["type"])?;
-                Some(replace(t, (site.1 + 1, site.1 + 1), " memory=\"16 gigs\""))
-            }
+        mutate: |t| {
+            let mut m = each(t, args(t, "heap"), fixed("16 gigs"));
+            let types = after(props(t, HOSTS, &["type"]));
+            m.extend(each(t, types, fixed(" memory=\"16 gigs\"")));
+            m
         },
     },
     Fault {
         kind: "bad duration",
         rule: "invalid-value",
         core: true,
-        mutate: |t| Some(replace(t, find_prop(t, &[], DURATION_KEYS)?, "5 minutes")),
+        mutate: |t| each(t, props(t, &[], DURATION_KEYS), fixed("5 minutes")),
     },
     Fault {
         kind: "port out of range",
         rule: "invalid-value",
         core: true,
-        mutate: |t| Some(replace(t, find_prop(t, &[], &["port"])?, "70000")),
+        mutate: |t| each(t, props(t, &[], &["port"]), fixed("70000")),
     },
     Fault {
-        // The first version= of the text: Node Exporter, PostgreSQL or
-        // Elasticsearch.
+        // Node Exporter, PostgreSQL or Elasticsearch.
         kind: "bad version",
         rule: "invalid-value",
         core: true,
         mutate: |t| {
-            let site = find_prop(t, &[], &["version"])?;
-            let quoted = t.as_bytes()[site.0 - 1] == b'"';
-            Some(replace(t, site, if quoted { "latest" } else { "99" }))
+            let sites = props(t, &[], &["version"]);
+            let quoted = |s: &Site| t.as_bytes()[s.0 - 1] == b'"';
+            let (q, bare): (Vec<Site>, Vec<Site>) = sites.into_iter().partition(quoted);
+            let mut m = each(t, q, fixed("latest"));
+            m.extend(each(t, bare, fixed("99")));
+            m
         },
     },
     Fault {
         kind: "unknown instance type",
         rule: "invalid-value",
         core: true,
-        mutate: |t| {
-            let site = find_prop(t, &["defaults", "group", "host"], &["type"])?;
-            Some(replace(t, site, &format!("{}x", &t[site.0..site.1])))
-        },
+        mutate: |t| each(t, props(t, HOSTS, &["type"]), |v| Some(format!("{v}x"))),
     },
     Fault {
         kind: "zone outside the region",
         rule: "zone-region-mismatch",
         core: true,
-        mutate: |t| {
-            Some(replace(
-                t,
-                find_prop(t, &["subnet"], &["zone"])?,
-                "xx-nowhere-1a",
-            ))
-        },
+        mutate: |t| each(t, props(t, &["subnet"], &["zone"]), fixed("xx-nowhere-1a")),
     },
     // Where the example has a place for them:
     Fault {
         kind: "network CIDR with host bits",
         rule: "invalid-cidr",
         core: false,
-        mutate: |t| corrupt_cidr(t, "vpc").or_else(|| corrupt_cidr(t, "vnet")),
+        mutate: |t| each(t, props(t, &["vpc", "vnet"], &["cidr"]), host_bit),
     },
     Fault {
         kind: "subnet without cidr=",
         rule: "missing-value",
         core: false,
         mutate: |t| {
-            let site = find_prop(t, &["subnet"], &["cidr"])?;
             // ` cidr="…"`: back over `cidr="` and the space, on past the quote.
-            Some(replace(t, (site.0 - 7, site.1 + 1), ""))
+            let sites = props(t, &["subnet"], &["cidr"]);
+            let whole = sites.into_iter().map(|s| (s.0 - 7, s.1 + 1)).collect();
+            each(t, whole, fixed(""))
         },
     },
     Fault {
         kind: "group count out of range",
         rule: "invalid-value",
         core: false,
-        mutate: |t| Some(replace(t, find_prop(t, &["group"], &["count"])?, "0")),
+        mutate: |t| each(t, props(t, &["group"], &["count"]), fixed("0")),
     },
     Fault {
         kind: "instance type of the other cloud",
         rule: "invalid-value",
         core: false,
         mutate: |t| {
-            let site = find_prop(t, &["defaults", "group", "host"], &["type"])?;
-            let other = if t[site.0..site.1].starts_with("Standard_") {
-                "m5.large"
-            } else {
-                "Standard_B2s"
-            };
-            Some(replace(t, site, other))
+            each(t, props(t, HOSTS, &["type"]), |v| {
+                Some(
+                    if v.starts_with("Standard_") {
+                        "m5.large"
+                    } else {
+                        "Standard_B2s"
+                    }
+                    .into(),
+                )
+            })
         },
     },
     Fault {
         kind: "misspelt subnet reference",
         rule: "unresolved-reference",
         core: false,
+        mutate: |t| each(t, args(t, "subnets"), |v| Some(format!("{v}x"))),
+    },
+    Fault {
+        kind: "misspelt security group",
+        rule: "unresolved-reference",
+        core: false,
+        mutate: |t| each(t, args(t, "security-groups"), |v| Some(format!("{v}x"))),
+    },
+    Fault {
+        kind: "misspelt host reference",
+        rule: "unresolved-reference",
+        core: false,
         mutate: |t| {
-            let site = find_arg(t, "subnets")?;
-            Some(replace(t, site, &format!("{}x", &t[site.0..site.1])))
+            let nodes = ["prometheus", "grafana", "haproxy", "left", "right"];
+            each(t, props(t, &nodes, &["host"]), |v| Some(format!("{v}x")))
+        },
+    },
+    Fault {
+        kind: "misspelt property",
+        rule: "unknown-property",
+        core: false,
+        mutate: |t| {
+            let sites = [
+                prop_names(t, &["subnet", "vpc", "vnet"], &["cidr", "region"]),
+                prop_names(t, HOSTS, &["type", "count"]),
+                prop_names(t, &["security-group"], &["vpc", "vnet"]),
+                prop_names(t, &["contact-point"], &["to", "url-env"]),
+                prop_names(t, &["alert"], &["above", "cluster"]),
+                prop_names(t, &["prometheus", "grafana", "haproxy"], &["host"]),
+                prop_names(t, &["postgres-cluster"], &["version"]),
+                prop_names(t, &["elasticsearch-cluster"], &["version"]),
+            ];
+            each(t, sites.concat(), misspell)
+        },
+    },
+    Fault {
+        kind: "misspelt node",
+        rule: "unknown-node",
+        core: false,
+        mutate: |t| {
+            let nodes = [
+                // Entities:
+                "address-set",
+                "vpc",
+                "vnet",
+                "subnet",
+                "security-group",
+                "group",
+                "host",
+                "postgres-cluster",
+                "grafana",
+                "contact-point",
+                // Parts of one:
+                "subnets",
+                "security-groups",
+                "psk-env",
+                "left",
+                "right",
+                "members",
+                "etcd",
+            ];
+            each(t, node_names(t, &nodes), misspell)
+        },
+    },
+    Fault {
+        kind: "bad alert threshold",
+        rule: "invalid-value",
+        core: false,
+        mutate: |t| {
+            each(t, props(t, &["alert"], &["above"]), |v| {
+                Some(if v.parse::<f64>().is_ok() {
+                    format!("\"{v}%\"")
+                } else {
+                    "60x".into()
+                })
+            })
         },
     },
     Fault {
@@ -239,11 +366,11 @@ const FAULTS: &[Fault] = &[
         rule: "invalid-value",
         core: false,
         mutate: |t| {
-            Some(replace(
+            each(
                 t,
-                find_prop(t, &["postgres-cluster"], &["version"])?,
-                "99",
-            ))
+                props(t, &["postgres-cluster"], &["version"]),
+                fixed("99"),
+            )
         },
     },
     Fault {
@@ -251,47 +378,30 @@ const FAULTS: &[Fault] = &[
         rule: "invalid-value",
         core: false,
         mutate: |t| {
-            let site = find_prop(t, &["elasticsearch-cluster"], &["version"])?;
-            Some(replace(t, site, "4.0.0"))
+            let sites = props(t, &["elasticsearch-cluster"], &["version"]);
+            each(t, sites, fixed("4.0.0"))
         },
     },
     Fault {
         kind: "unknown contact point type",
         rule: "invalid-value",
         core: false,
-        mutate: |t| {
-            Some(replace(
-                t,
-                find_prop(t, &["contact-point"], &["type"])?,
-                "pager",
-            ))
-        },
+        mutate: |t| each(t, props(t, &["contact-point"], &["type"]), fixed("pager")),
     },
     Fault {
         kind: "address outside the subnet",
         rule: "invalid-value",
         core: false,
-        mutate: |t| {
-            Some(replace(
-                t,
-                find_prop(t, &["host"], &["address"])?,
-                "192.0.2.77",
-            ))
-        },
+        mutate: |t| each(t, props(t, &["host"], &["address"]), fixed("192.0.2.77")),
     },
     Fault {
         kind: "bad IKE version",
         rule: "invalid-value",
         core: false,
         mutate: |t| {
-            let site = find_prop(t, &["vpn"], &["ike-version"]);
-            match site {
-                Some(site) => Some(replace(t, site, "3")),
-                None => {
-                    let site = find_arg(t, "vpn")?;
-                    Some(replace(t, (site.1 + 1, site.1 + 1), " ike-version=3"))
-                }
-            }
+            let mut m = each(t, props(t, &["vpn"], &["ike-version"]), fixed("3"));
+            m.extend(each(t, after(args(t, "vpn")), fixed(" ike-version=3")));
+            m
         },
     },
 ];
@@ -321,8 +431,9 @@ fn errors(src: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn one_fault_gives_one_error() {
+/// Runs the faults over every example, at the first place of each (`all`
+/// false) or at every place; returns the number of mutations run.
+fn run(all: bool) -> usize {
     let examples = examples();
     assert!(examples.len() >= 4, "expected the examples in examples/");
     let mut failures = Vec::new();
@@ -331,25 +442,33 @@ fn one_fault_gives_one_error() {
     for (name, text) in &examples {
         assert_eq!(errors(text), vec![], "{name} must lint without errors");
         for f in FAULTS {
-            let Some(mutated) = (f.mutate)(text) else {
+            let mut mutations = (f.mutate)(text);
+            if mutations.is_empty() {
                 if f.core {
                     failures.push(format!("{name}: no place for `{}`", f.kind));
                 }
                 continue;
-            };
-            assert_ne!(&mutated, text, "{name}: `{}` changed nothing", f.kind);
-            ran += 1;
+            }
+            if !all {
+                mutations.truncate(1);
+            }
             kinds_run.insert(f.kind);
-            let errs = errors(&mutated);
-            if errs.len() != 1 || errs[0].0 != f.rule {
-                let list: Vec<String> = errs.iter().map(|(r, m)| format!("  {r}: {m}")).collect();
-                failures.push(format!(
-                    "{name}, {} (want one {}), got {}:\n{}",
-                    f.kind,
-                    f.rule,
-                    errs.len(),
-                    list.join("\n")
-                ));
+            for (i, mutated) in mutations.iter().enumerate() {
+                assert_ne!(mutated, text, "{name}: `{}` changed nothing", f.kind);
+                ran += 1;
+                let errs = errors(mutated);
+                if errs.len() != 1 || errs[0].0 != f.rule {
+                    let list: Vec<String> =
+                        errs.iter().map(|(r, m)| format!("  {r}: {m}")).collect();
+                    failures.push(format!(
+                        "{name}, {} at place {} (want one {}), got {}:\n{}",
+                        f.kind,
+                        i + 1,
+                        f.rule,
+                        errs.len(),
+                        list.join("\n")
+                    ));
+                }
             }
         }
     }
@@ -363,8 +482,9 @@ fn one_fault_gives_one_error() {
         "kinds no example has a place for: {missing:?}"
     );
     eprintln!(
-        "{ran} mutations, {} kinds, {} examples",
+        "{ran} mutations, {} kinds ({} for every example), {} examples",
         kinds_run.len(),
+        FAULTS.iter().filter(|f| f.core).count(),
         examples.len()
     );
     assert!(
@@ -373,4 +493,18 @@ fn one_fault_gives_one_error() {
         failures.len(),
         failures.join("\n")
     );
+    ran
+}
+
+/// The first place of each fault in each example.
+#[test]
+fn one_fault_gives_one_error() {
+    let ran = run(false);
+    assert!(ran >= 8 * 4, "only {ran} mutations");
+}
+
+/// Every place of each fault in each example.
+#[test]
+fn one_fault_anywhere_gives_one_error() {
+    run(true);
 }

@@ -27,6 +27,18 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+        if let Some(spec) = super::spec_of("fleet") {
+            for n in super::misspelt(&fleet.children, spec, "host") {
+                if let Some(name) = Self::name_of(n) {
+                    self.hosts.declare_poisoned(&name.value, name.span);
+                }
+            }
+            for n in super::misspelt(&fleet.children, spec, "group") {
+                if let Some(name) = Self::name_of(n) {
+                    self.poison_group(&name);
+                }
+            }
+        }
     }
 
     /// Reads the host properties of `n` on top of `parent`'s.
@@ -43,7 +55,7 @@ impl Lowerer<'_> {
         if let Some(t) = Self::str_prop(n, "type") {
             s.instance_type = Some(t);
             mark(&mut s, "type", true);
-        } else if n.prop("type").is_some() {
+        } else if !Self::absent(n, "type") {
             s.instance_type = None;
             mark(&mut s, "type", false);
         }
@@ -73,6 +85,9 @@ impl Lowerer<'_> {
                 .and_then(|v| crate::units::parse_size(v).ok());
             s.memory = bytes.map(|b| Spanned::new(b, p.span));
             mark(&mut s, "memory", bytes.is_some());
+        }
+        if n.child("subnets").is_none() && !Self::absent(n, "subnets") {
+            mark(&mut s, "subnets", false);
         }
         if let Some(c) = n.child("subnets") {
             s.subnets = c

@@ -32,15 +32,22 @@ impl Lowerer<'_> {
         }
         let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
         let grafana_node = n.child("grafana");
+        let grafana_misspelt = super::spec_of("monitoring").is_some_and(|spec| {
+            super::misspelt(&n.children, spec, "grafana")
+                .next()
+                .is_some()
+        });
         let (grafana, contacts) = match grafana_node.map(|g| self.grafana(g)) {
             Some(Some((g, contacts))) => (Some(g), contacts),
             // Its error is reported: references to its contact points are quiet.
             Some(None) => (None, Namespace::opaque("contact point")),
+            None if grafana_misspelt => (None, Namespace::opaque("contact point")),
             None => (None, Namespace::new("contact point")),
         };
+        let has_grafana = grafana_node.is_some() || grafana_misspelt;
         let alerts = n
             .children_named("alert")
-            .filter_map(|a| self.alert(a, &contacts, grafana_node.is_some()))
+            .filter_map(|a| self.alert(a, &contacts, has_grafana))
             .collect();
         self.model.monitoring = Some(Monitoring {
             node_exporter,
@@ -117,25 +124,25 @@ impl Lowerer<'_> {
             };
             let to = c.prop_str("to").map(str::to_string);
             let url_env = c.prop_str("url-env").map(str::to_string);
-            let missing = match kind {
-                ContactKind::Email if to.is_none() => Some(("to", "to=\"oncall@example.com\"")),
-                // A literal `url=` is reported as secret-literal already.
-                ContactKind::GoogleChat | ContactKind::Slack
-                    if url_env.is_none() && c.prop("url").is_none() =>
-                {
-                    Some(("url-env", "url-env=\"WEBHOOK_URL\""))
+            let (key, example) = match kind {
+                ContactKind::Email => ("to", "to=\"oncall@example.com\""),
+                ContactKind::GoogleChat | ContactKind::Slack => {
+                    ("url-env", "url-env=\"WEBHOOK_URL\"")
                 }
-                _ => None,
             };
-            if let Some((key, example)) = missing {
-                self.push(
-                    Diagnostic::error(
-                        "missing-value",
-                        format!("contact point `{}` needs `{key}=`", name.value),
-                    )
-                    .label(name.span, format!("no `{key}=`"))
-                    .help(format!("add {example}")),
-                );
+            let given = if key == "to" { &to } else { &url_env };
+            if given.is_none() {
+                // A literal `url=` is reported as secret-literal already.
+                if Self::absent(c, key) && (key == "to" || c.prop("url").is_none()) {
+                    self.push(
+                        Diagnostic::error(
+                            "missing-value",
+                            format!("contact point `{}` needs `{key}=`", name.value),
+                        )
+                        .label(name.span, format!("no `{key}=`"))
+                        .help(format!("add {example}")),
+                    );
+                }
                 contacts.declare_poisoned(&name.value, name.span);
                 continue;
             }
@@ -149,6 +156,15 @@ impl Lowerer<'_> {
                 url_env,
                 span: c.span,
             });
+        }
+        let grafana_spec = super::spec_of("monitoring").and_then(|m| m.child("grafana"));
+        for c in grafana_spec
+            .into_iter()
+            .flat_map(|spec| super::misspelt(&g.children, spec, "contact-point"))
+        {
+            if let Some(name) = Self::name_of(c) {
+                contacts.declare_poisoned(&name.value, name.span);
+            }
         }
         let default_contact_point = g.child("default-contact-point").and_then(|d| {
             let a = d.arg(0)?;
@@ -176,6 +192,9 @@ impl Lowerer<'_> {
         let above = a.prop("above");
         let percent = |l: &mut Self| -> Option<f64> {
             let Some(p) = above else {
+                if !Self::absent(a, "above") {
+                    return None;
+                }
                 l.push(
                     Diagnostic::error(
                         "missing-value",
@@ -186,9 +205,11 @@ impl Lowerer<'_> {
                 );
                 return None;
             };
-            let v = match p.value {
-                Value::Int(i) => i as f64,
-                Value::Float(f) => f,
+            let v = match &p.value {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                // Not a duration either: the validator reported it.
+                Value::Str(s) if crate::units::parse_duration(s).is_err() => return None,
                 _ => f64::NAN,
             };
             if !(v > 0.0 && v <= 100.0) {
@@ -217,6 +238,9 @@ impl Lowerer<'_> {
             "instance-down" => AlertKind::InstanceDown,
             "replication-lag" => {
                 let Some(c) = Self::str_prop(a, "cluster") else {
+                    if !Self::absent(a, "cluster") {
+                        return None;
+                    }
                     self.push(
                         Diagnostic::error(
                             "missing-value",
@@ -231,6 +255,11 @@ impl Lowerer<'_> {
                 let above_ms =
                     above.and_then(|p| crate::units::parse_duration(p.value.as_str()?).ok());
                 let Some(above_ms) = above_ms else {
+                    // A string that is no duration: the validator reported it.
+                    let reported = above.is_some_and(|p| p.value.as_str().is_some());
+                    if reported || (above.is_none() && !Self::absent(a, "above")) {
+                        return None;
+                    }
                     self.push(
                         Diagnostic::error(
                             "missing-value",
@@ -250,6 +279,7 @@ impl Lowerer<'_> {
                 Some(expr) => AlertKind::Custom {
                     expr: expr.to_string(),
                 },
+                None if !Self::absent(a, "expr") => return None,
                 None => {
                     self.push(
                         Diagnostic::error("missing-value", format!("alert `{}` needs `expr=`", name.value))

@@ -117,11 +117,19 @@ impl Lowerer<'_> {
             });
             self.model.networks[id.index()].subnets.push(sid);
         }
+        if let Some(spec) = super::spec_of(&n.name) {
+            for s in super::misspelt(&n.children, spec, "subnet") {
+                if let Some(sname) = Self::name_of(s) {
+                    let path = format!("{}/{}", name.value, sname.value);
+                    self.subnets.declare_poisoned(&path, sname.span);
+                }
+            }
+        }
     }
 
     /// A network that could not be built (its error is reported): its name
     /// and its subnets' paths stay declared, poisoned.
-    fn poison_network(&mut self, n: &Node, name: &Spanned<String>) {
+    pub(super) fn poison_network(&mut self, n: &Node, name: &Spanned<String>) {
         self.networks.declare_poisoned(&name.value, name.span);
         for s in n.children_named("subnet") {
             if let Some(sname) = Self::name_of(s) {

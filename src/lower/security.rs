@@ -31,6 +31,7 @@ impl Lowerer<'_> {
             }
             (Some(v), None) => self.resolve_network(&v.value, v.span, Cloud::Aws),
             (None, Some(v)) => self.resolve_network(&v.value, v.span, Cloud::Azure),
+            (None, None) if !Self::absent(n, "vpc") || !Self::absent(n, "vnet") => None,
             (None, None) => {
                 self.push(
                     Diagnostic::error(
