@@ -362,6 +362,17 @@ const FAULTS: &[Fault] = &[
         },
     },
     Fault {
+        kind: "bad Patroni timing",
+        rule: "invalid-value",
+        core: false,
+        mutate: |t| {
+            let keys = ["ttl", "loop-wait", "retry-timeout"];
+            each(t, props(t, &["patroni"], &keys), |v| {
+                Some(format!("\"{v}s\""))
+            })
+        },
+    },
+    Fault {
         kind: "bad PostgreSQL version",
         rule: "invalid-value",
         core: false,

@@ -197,6 +197,9 @@ impl Lowerer<'_> {
                     .prop_bool("synchronous-mode")
                     .unwrap_or(d.synchronous_mode),
                 span: Some(p.span),
+                poisoned: ["ttl", "loop-wait", "retry-timeout"]
+                    .iter()
+                    .any(|k| p.prop(k).is_some() && Self::u32_prop(p, k).is_none()),
             };
         }
         let user = |key: &str| {

@@ -175,6 +175,9 @@ pub struct Patroni {
     pub use_slots: bool,
     pub synchronous_mode: bool,
     pub span: Option<Span>,
+    /// A timing was given with a bad value (reported): its default stands
+    /// in, so checks of the timings skip the cluster.
+    pub poisoned: bool,
 }
 
 impl Default for Patroni {
@@ -188,6 +191,7 @@ impl Default for Patroni {
             use_slots: true,
             synchronous_mode: false,
             span: None,
+            poisoned: false,
         }
     }
 }
