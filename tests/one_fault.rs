@@ -433,13 +433,20 @@ fn examples() -> Vec<(String, String)> {
     out
 }
 
-fn errors(src: &str) -> Vec<(String, String)> {
-    pipeline::check(src, &AddressLock::default())
+/// The errors and the warnings of a spec: (rule, message).
+type Found = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn lint(src: &str) -> Found {
+    let (errors, warnings) = pipeline::check(src, &AddressLock::default())
         .diagnostics
         .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| (d.rule.to_string(), d.message.clone()))
-        .collect()
+        .partition::<Vec<_>, _>(|d| d.severity == Severity::Error);
+    let pairs = |v: Vec<pipeline::Diagnostic>| {
+        v.into_iter()
+            .map(|d| (d.rule.to_string(), d.message.clone()))
+            .collect()
+    };
+    (pairs(errors), pairs(warnings))
 }
 
 /// Runs the faults over every example, at the first place of each (`all`
@@ -451,7 +458,8 @@ fn run(all: bool) -> usize {
     let mut ran = 0;
     let mut kinds_run = std::collections::BTreeSet::new();
     for (name, text) in &examples {
-        assert_eq!(errors(text), vec![], "{name} must lint without errors");
+        let (errors, before) = lint(text);
+        assert_eq!(errors, vec![], "{name} must lint without errors");
         for f in FAULTS {
             let mut mutations = (f.mutate)(text);
             if mutations.is_empty() {
@@ -467,7 +475,16 @@ fn run(all: bool) -> usize {
             for (i, mutated) in mutations.iter().enumerate() {
                 assert_ne!(mutated, text, "{name}: `{}` changed nothing", f.kind);
                 ran += 1;
-                let errs = errors(mutated);
+                let (errs, warnings) = lint(mutated);
+                // A consequence may not come back as a warning either.
+                let new: Vec<_> = warnings.iter().filter(|w| !before.contains(w)).collect();
+                for (r, m) in &new {
+                    failures.push(format!(
+                        "{name}, {} at place {}: new warning {r}: {m}",
+                        f.kind,
+                        i + 1
+                    ));
+                }
                 if errs.len() != 1 || errs[0].0 != f.rule {
                     let list: Vec<String> =
                         errs.iter().map(|(r, m)| format!("  {r}: {m}")).collect();
@@ -518,4 +535,44 @@ fn one_fault_gives_one_error() {
 #[test]
 fn one_fault_anywhere_gives_one_error() {
     run(true);
+}
+
+/// Faults the examples cannot show: a check that compares against a value
+/// whose node is poisoned stays quiet.
+#[test]
+fn checks_skip_poisoned_values() {
+    let base = r#"
+vpc "main" region="eu-west-1" cidr="10.30.0.0/16" {
+    subnet "a" zone="eu-west-1a" cidr="SUBNET"
+}
+fleet {
+    host "monitor" type="t3.large" {
+        subnets "main/a"
+    }
+}
+monitoring {
+    prometheus host="monitor" scrape-interval="SCRAPE"
+    alert "instance-down" for="20s"
+}
+"#;
+    let spec =
+        |subnet: &str, scrape: &str| base.replace("SUBNET", subnet).replace("SCRAPE", scrape);
+    // Clean: 20s is two 10s scrapes.
+    let (errors, warnings) = lint(&spec("10.30.0.0/24", "10s"));
+    assert_eq!(
+        (errors.len(), warnings.len()),
+        (0, 0),
+        "{errors:?} {warnings:?}"
+    );
+    // Poisoned host → no Prometheus; bad interval: the 15s default must not
+    // make `for="20s"` look too short.
+    for (subnet, scrape, rule) in [
+        ("10.30.0.1/24", "10s", "invalid-cidr"),
+        ("10.30.0.0/24", "10 s", "invalid-value"),
+    ] {
+        let (errors, warnings) = lint(&spec(subnet, scrape));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, rule);
+        assert_eq!(warnings, vec![], "a consequence of the {rule} fault");
+    }
 }

@@ -30,7 +30,20 @@ impl Lowerer<'_> {
                 .help("write the release number without `v`, e.g. version=\"1.8.1\""),
             );
         }
-        let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
+        let prometheus_node = n.child("prometheus");
+        let prometheus = prometheus_node.and_then(|p| self.prometheus(p));
+        let scrape_interval_poisoned = match prometheus_node {
+            Some(p) => {
+                prometheus.is_none()
+                    || (p.prop("scrape-interval").is_some()
+                        && Self::duration_prop(p, "scrape-interval").is_none())
+            }
+            None => super::spec_of("monitoring").is_some_and(|spec| {
+                super::misspelt(&n.children, spec, "prometheus")
+                    .next()
+                    .is_some()
+            }),
+        };
         let grafana_node = n.child("grafana");
         let grafana_misspelt = super::spec_of("monitoring").is_some_and(|spec| {
             super::misspelt(&n.children, spec, "grafana")
@@ -55,6 +68,7 @@ impl Lowerer<'_> {
             grafana,
             alerts,
             span: n.span,
+            scrape_interval_poisoned,
         });
     }
 

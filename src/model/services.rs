@@ -144,6 +144,9 @@ pub struct Monitoring {
     pub grafana: Option<Grafana>,
     pub alerts: Vec<Alert>,
     pub span: Span,
+    /// The scrape interval is not known: `prometheus` could not be built or
+    /// its `scrape-interval=` is bad (reported). Checks against it skip.
+    pub scrape_interval_poisoned: bool,
 }
 
 /// A list of hosts given as `group=` or as host names.
