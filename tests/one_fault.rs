@@ -325,6 +325,7 @@ const FAULTS: &[Fault] = &[
         mutate: |t| {
             let nodes = [
                 // Entities:
+                "fleet",
                 "address-set",
                 "vpc",
                 "vnet",

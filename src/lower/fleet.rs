@@ -395,6 +395,20 @@ impl Lowerer<'_> {
         });
     }
 
+    /// The hosts and groups of a misspelt `fleet` (reported), poisoned.
+    pub(super) fn poison_fleet(&mut self, fleet: &Node) {
+        for n in &fleet.children {
+            let Some(name) = Self::name_of(n) else {
+                continue;
+            };
+            match n.name.as_str() {
+                "host" => self.hosts.declare_poisoned(&name.value, name.span),
+                "group" => self.poison_group(&name),
+                _ => {}
+            }
+        }
+    }
+
     /// A group that could not be expanded (its error is reported): its name
     /// and its hosts' names stay declared, poisoned.
     fn poison_group(&mut self, name: &Spanned<String>) {

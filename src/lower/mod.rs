@@ -100,6 +100,9 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     for n in nodes("fleet") {
         l.fleet(n);
     }
+    for n in misspelt(&doc.nodes, &ROOT, "fleet") {
+        l.poison_fleet(n);
+    }
     addresses::assign(&mut l.model, lock, l.diags);
     for (id, n) in sg_nodes {
         l.sg_rules(id, n);
