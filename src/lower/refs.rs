@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::span::Span;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One namespace of entity names, remembering where each was declared.
 ///
@@ -16,7 +16,7 @@ pub struct Namespace<T> {
     /// `None`: declared, but poisoned.
     map: HashMap<String, (Option<T>, Span)>,
     /// Poisoned groups: `NAME-<digits>` are their hosts, whatever their count.
-    families: Vec<String>,
+    families: HashSet<String>,
     /// Every name is poisoned: the namespace's owner could not be built.
     opaque: bool,
 }
@@ -26,7 +26,7 @@ impl<T: Copy> Namespace<T> {
         Namespace {
             kind,
             map: HashMap::new(),
-            families: Vec::new(),
+            families: HashSet::new(),
             opaque: false,
         }
     }
@@ -75,7 +75,12 @@ impl<T: Copy> Namespace<T> {
     /// Poisons every name `PREFIX-<digits>`: the hosts of a group that could
     /// not be expanded.
     pub fn poison_family(&mut self, prefix: &str) {
-        self.families.push(prefix.to_string());
+        self.families.insert(prefix.to_string());
+    }
+
+    /// The entity of a name; None when it is unknown or poisoned.
+    pub fn get(&self, name: &str) -> Option<T> {
+        self.map.get(name).and_then(|(id, _)| *id)
     }
 
     /// Whether the name is declared, poisoned or not.
@@ -83,19 +88,18 @@ impl<T: Copy> Namespace<T> {
         self.opaque || self.map.contains_key(name) || self.in_family(name)
     }
 
+    /// One lookup, however many groups are poisoned.
     fn in_family(&self, name: &str) -> bool {
-        self.families.iter().any(|f| {
-            name.strip_prefix(f.as_str())
-                .and_then(|rest| rest.strip_prefix('-'))
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        name.rsplit_once('-').is_some_and(|(prefix, n)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && self.families.contains(prefix)
         })
     }
 
     /// Looks a name up; reports `unresolved-reference` when it is unknown.
     /// A poisoned name gives None quietly: its error is reported already.
     pub fn resolve(&self, name: &str, span: Span, diags: &mut Diagnostics) -> Option<T> {
-        if let Some((id, _)) = self.map.get(name) {
-            return *id;
+        if let Some(id) = self.get(name) {
+            return Some(id);
         }
         if self.contains(name) {
             return None;
@@ -178,14 +182,15 @@ mod tests {
         let mut diags = Diagnostics::default();
         let mut hosts: Namespace<u32> = Namespace::new("host");
         hosts.poison_family("web");
-        for quiet in ["web-1", "web-01", "web-100"] {
+        hosts.poison_family("es-master");
+        for quiet in ["web-1", "web-01", "web-100", "es-master-01"] {
             assert_eq!(hosts.resolve(quiet, span(), &mut diags), None);
         }
         assert!(!diags.has_errors());
-        for missing in ["web", "web-", "web-a", "webx-1"] {
+        for missing in ["web", "web-", "web-a", "webx-1", "es-01", "web-1-01"] {
             hosts.resolve(missing, span(), &mut diags);
         }
-        assert_eq!(diags.into_vec().len(), 4);
+        assert_eq!(diags.into_vec().len(), 6);
 
         let mut diags = Diagnostics::default();
         let contacts: Namespace<u32> = Namespace::opaque("contact point");
