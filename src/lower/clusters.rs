@@ -193,7 +193,10 @@ impl Lowerer<'_> {
         {
             return;
         }
-        let Some(vp) = n.prop("version") else { return };
+        let Some(vp) = n.prop("version") else {
+            self.pg_clusters.poison(&name.value);
+            return;
+        };
         let version = match &vp.value {
             Value::Int(i) => u32::try_from(*i).ok(),
             Value::Str(s) => s.parse().ok(),
@@ -208,6 +211,7 @@ impl Lowerer<'_> {
                 .label(vp.span, "not a supported major version")
                 .help("write version=15"),
             );
+            self.pg_clusters.poison(&name.value);
             return;
         };
         let members = self.members(n, "members", true);
@@ -244,6 +248,9 @@ impl Lowerer<'_> {
                     .prop_bool("synchronous-mode")
                     .unwrap_or(d.synchronous_mode),
                 span: Some(p.span),
+                poisoned: ["ttl", "loop-wait", "retry-timeout"]
+                    .iter()
+                    .any(|k| p.prop(k).is_some() && Self::u32_prop(p, k).is_none()),
             };
         }
         let replication_user = self.db_user(n, "replication-user");

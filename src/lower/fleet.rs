@@ -45,13 +45,37 @@ impl Lowerer<'_> {
                 _ => {}
             }
         }
+        if let Some(spec) = super::spec_of("fleet") {
+            for n in super::misspelt(&fleet.children, spec, "host") {
+                if let Some(name) = Self::name_of(n) {
+                    self.hosts.declare_poisoned(&name.value, name.span);
+                }
+            }
+            for n in super::misspelt(&fleet.children, spec, "group") {
+                if let Some(name) = Self::name_of(n) {
+                    self.poison_group(&name);
+                }
+            }
+        }
     }
 
     /// Reads the host properties of `n` on top of `parent`'s.
     fn settings(&mut self, n: &Node, parent: &HostSettings) -> HostSettings {
         let mut s = parent.clone();
+        // A property given with a bad value (reported by the validator)
+        // poisons that setting; a good value here overrides a bad inherited one.
+        fn mark(s: &mut HostSettings, key: &'static str, ok: bool) {
+            s.poisoned.retain(|k| *k != key);
+            if !ok {
+                s.poisoned.push(key);
+            }
+        }
         if let Some(t) = Self::str_prop(n, "type") {
             s.instance_type = Some(t);
+            mark(&mut s, "type", true);
+        } else if !Self::absent(n, "type") {
+            s.instance_type = None;
+            mark(&mut s, "type", false);
         }
         if let Some(os) = Self::str_prop(n, "os") {
             s.os = Some(os);
@@ -64,16 +88,26 @@ impl Lowerer<'_> {
                 Ok(size) => {
                     s.volume_size = Some(size);
                     s.volume_size_span = Some(v.span);
+                    mark(&mut s, "volume-size", true);
                 }
-                Err(_) => self.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("volume-size {} is out of range", v.value),
-                    )
-                    .label(v.span, "not a size in GiB")
-                    .help("give the root volume size in GiB, e.g. volume-size=50"),
-                ),
+                Err(_) => {
+                    s.volume_size = None;
+                    s.volume_size_span = None;
+                    mark(&mut s, "volume-size", false);
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("volume-size {} is out of range", v.value),
+                        )
+                        .label(v.span, "not a size in GiB")
+                        .help("give the root volume size in GiB, e.g. volume-size=50"),
+                    );
+                }
             }
+        } else if n.prop("volume-size").is_some() {
+            s.volume_size = None;
+            s.volume_size_span = None;
+            mark(&mut s, "volume-size", false);
         }
         if let Some(b) = n.prop_bool("public-ip") {
             s.public_ip = b;
@@ -81,13 +115,16 @@ impl Lowerer<'_> {
         if let Some(b) = n.prop_bool("monitored") {
             s.monitored = b;
         }
-        if let Some(p) = n.prop("memory")
-            && let Some(bytes) = p
+        if let Some(p) = n.prop("memory") {
+            let bytes = p
                 .value
                 .as_str()
-                .and_then(|v| crate::units::parse_size(v).ok())
-        {
-            s.memory = Some(Spanned::new(bytes, p.span));
+                .and_then(|v| crate::units::parse_size(v).ok());
+            s.memory = bytes.map(|b| Spanned::new(b, p.span));
+            mark(&mut s, "memory", bytes.is_some());
+        }
+        if n.child("subnets").is_none() && !Self::absent(n, "subnets") {
+            mark(&mut s, "subnets", false);
         }
         if let Some(c) = n.child("subnets") {
             s.subnets = c
@@ -99,6 +136,8 @@ impl Lowerer<'_> {
                 })
                 .collect();
             s.subnets_span = Some(c.span);
+            let complete = s.subnets.len() == c.args.len();
+            mark(&mut s, "subnets", complete);
         }
         if let Some(c) = n.child("security-groups") {
             s.security_groups = c
@@ -107,6 +146,8 @@ impl Lowerer<'_> {
                 .filter_map(|a| self.sgs.resolve(a.value.as_str()?, a.span, self.diags))
                 .collect();
             s.security_groups_span = Some(c.span);
+            let complete = s.security_groups.len() == c.args.len();
+            mark(&mut s, "security-groups", complete);
         }
         for t in n.children_named("tag") {
             if let (Some(k), Some(v)) = (t.arg_str(0), t.arg_str(1)) {
@@ -144,9 +185,15 @@ impl Lowerer<'_> {
     }
 
     /// Checks what every host needs and derives its cloud facts. Returns
-    /// false when the entry cannot produce hosts.
+    /// false when the entry cannot produce hosts (the caller poisons its
+    /// names); a bad instance type only poisons the hosts' `type`.
     fn check_settings(&mut self, n: &Node, label: Span, s: &mut HostSettings) -> bool {
         let mut ok = true;
+        // Placement over part of the subnets would be wrong; the failed
+        // reference is reported.
+        if s.is_poisoned("subnets") {
+            return false;
+        }
         if s.subnets.is_empty() {
             if n.child("subnets").is_none() && s.subnets_span.is_none() {
                 self.push(
@@ -235,6 +282,8 @@ impl Lowerer<'_> {
             }
         }
         match &s.instance_type {
+            // Given, but not as a string: the validator reported it.
+            None if s.is_poisoned("type") => {}
             None => {
                 self.push(
                     Diagnostic::error(
@@ -248,7 +297,7 @@ impl Lowerer<'_> {
                         "add `type=\"Standard_B2s\"` (an Azure VM size) here or in `defaults`"
                     }),
                 );
-                ok = false;
+                s.poisoned.push("type");
             }
             Some(t) => {
                 let t = t.clone();
@@ -261,8 +310,10 @@ impl Lowerer<'_> {
                         .label(t.span, "type of the other cloud")
                         .help("AWS hosts take EC2 instance types (m5.large); Azure hosts take VM sizes (Standard_B2s)"),
                     );
-                    ok = false;
-                } else if s.memory.is_none() && instance_types::memory_of(cloud, &t.value).is_none()
+                    s.poisoned.push("type");
+                } else if s.memory.is_none()
+                    && !s.is_poisoned("memory")
+                    && instance_types::memory_of(cloud, &t.value).is_none()
                 {
                     let help = did_you_mean(&t.value, instance_types::known_types(cloud))
                         .map(|d| format!("{d} Otherwise give its RAM with `memory=\"16g\"`"))
@@ -278,7 +329,7 @@ impl Lowerer<'_> {
                         .label(t.span, "not in infragen's instance-type table")
                         .help(help),
                     );
-                    ok = false;
+                    s.poisoned.push("type");
                 }
             }
         }
@@ -286,6 +337,10 @@ impl Lowerer<'_> {
     }
 
     fn memory_for(&self, s: &HostSettings, subnet: SubnetId) -> Option<u64> {
+        // The table's RAM is not what a bad `memory=` meant.
+        if s.is_poisoned("memory") {
+            return None;
+        }
         let cloud = self.model.network(self.model.subnet(subnet).network).cloud;
         s.memory
             .as_ref()
@@ -303,6 +358,7 @@ impl Lowerer<'_> {
             return;
         }
         let Some(count) = Self::int_prop(n, "count") else {
+            self.poison_group(&name);
             return;
         };
         if !(1..=MAX_GROUP_COUNT).contains(&count.value) {
@@ -314,12 +370,17 @@ impl Lowerer<'_> {
                 .label(count.span, "out of range")
                 .help(format!("a group has 1 to {MAX_GROUP_COUNT} hosts")),
             );
+            self.poison_group(&name);
             return;
         }
         if !self.check_settings(n, name.span, &mut settings) {
+            self.poison_group(&name);
             return;
         }
-        let Some(width) = self.digits(n) else { return };
+        let Some(width) = self.digits(n) else {
+            self.poison_group(&name);
+            return;
+        };
         let longest = format!("{}-{:0width$}", name.value, count.value);
         if longest.len() > MAX_HOST_NAME {
             self.push(
@@ -337,6 +398,7 @@ impl Lowerer<'_> {
                     MAX_HOST_NAME.saturating_sub(longest.len() - name.value.len())
                 )),
             );
+            self.poison_group(&name);
             return;
         }
         // Declared only once it is sure to be pushed: a reference to it
@@ -412,6 +474,7 @@ impl Lowerer<'_> {
             return;
         }
         if !self.check_settings(n, name.span, &mut settings) {
+            self.hosts.declare_poisoned(&name.value, name.span);
             return;
         }
         let hid = HostId::from_index(self.model.hosts.len());
@@ -440,5 +503,26 @@ impl Lowerer<'_> {
             public_address: ip("public-address"),
             memory,
         });
+    }
+
+    /// The hosts and groups of a misspelt `fleet` (reported), poisoned.
+    pub(super) fn poison_fleet(&mut self, fleet: &Node) {
+        for n in &fleet.children {
+            let Some(name) = Self::name_of(n) else {
+                continue;
+            };
+            match n.name.as_str() {
+                "host" => self.hosts.declare_poisoned(&name.value, name.span),
+                "group" => self.poison_group(&name),
+                _ => {}
+            }
+        }
+    }
+
+    /// A group that could not be expanded (its error is reported): its name
+    /// and its hosts' names stay declared, poisoned.
+    fn poison_group(&mut self, name: &Spanned<String>) {
+        self.groups.declare_poisoned(&name.value, name.span);
+        self.hosts.poison_family(&name.value);
     }
 }

@@ -15,6 +15,8 @@ mod services;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lock::AddressLock;
 use crate::model::*;
+use crate::schema::NodeSpec;
+use crate::schema::grammar::ROOT;
 use crate::span::{Span, Spanned};
 use crate::syntax::{Document, Node, Value};
 use refs::Namespace;
@@ -67,6 +69,11 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     for n in nodes("address-set") {
         l.address_set(n);
     }
+    for n in misspelt(&doc.nodes, &ROOT, "address-set") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.address_sets.declare_poisoned(&name.value, name.span);
+        }
+    }
     for n in doc
         .nodes
         .iter()
@@ -74,14 +81,27 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     {
         l.network(n);
     }
+    for n in misspelt(&doc.nodes, &ROOT, "vpc").chain(misspelt(&doc.nodes, &ROOT, "vnet")) {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.poison_network(n, &name);
+        }
+    }
     for n in nodes("baseline") {
         l.baseline(n);
     }
     let sg_nodes: Vec<(SgId, &Node)> = nodes("security-group")
         .filter_map(|n| l.declare_sg(n).map(|id| (id, n)))
         .collect();
+    for n in misspelt(&doc.nodes, &ROOT, "security-group") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.sgs.declare_poisoned(&name.value, name.span);
+        }
+    }
     for n in nodes("fleet") {
         l.fleet(n);
+    }
+    for n in misspelt(&doc.nodes, &ROOT, "fleet") {
+        l.poison_fleet(n);
     }
     addresses::assign(&mut l.model, lock, l.diags);
     for (id, n) in sg_nodes {
@@ -96,6 +116,11 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     for n in nodes("postgres-cluster") {
         l.postgres(n);
     }
+    for n in misspelt(&doc.nodes, &ROOT, "postgres-cluster") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.pg_clusters.declare_poisoned(&name.value, name.span);
+        }
+    }
     for n in nodes("elasticsearch-cluster") {
         l.elasticsearch(n);
     }
@@ -103,6 +128,28 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         l.monitoring(n);
     }
     l.model
+}
+
+/// The nodes among `nodes` (children of a `spec` node) that are not part of
+/// the language but close to `kind`: the validator said "did you mean
+/// `kind`?". The entities they meant are declared poisoned, so references
+/// to them report nothing more.
+fn misspelt<'a>(
+    nodes: &'a [Node],
+    spec: &'static NodeSpec,
+    kind: &'a str,
+) -> impl Iterator<Item = &'a Node> {
+    nodes.iter().filter(move |n| {
+        n.name != "allow"
+            && spec.child(&n.name).is_none()
+            && crate::diagnostic::closest(&n.name, spec.children.iter().map(|c| c.name))
+                == Some(kind)
+    })
+}
+
+/// The grammar of a node under the document root.
+fn spec_of(name: &str) -> Option<&'static NodeSpec> {
+    ROOT.child(name)
 }
 
 fn collect_suppressions(nodes: &[Node], scope: Span, out: &mut Vec<Suppression>) {
@@ -132,6 +179,20 @@ impl Lowerer<'_> {
     fn name_of(node: &Node) -> Option<Spanned<String>> {
         let arg = node.arg(0)?;
         Some(Spanned::new(arg.value.as_str()?.to_string(), arg.span))
+    }
+
+    /// Whether `key` is really absent from `node`: neither given (with a
+    /// bad value, reported by the validator) nor misspelt (the validator
+    /// said "did you mean `key`?"). Only then is it reported missing.
+    fn absent(node: &Node, key: &str) -> bool {
+        node.prop(key).is_none()
+            && node.child(key).is_none()
+            && !node
+                .props
+                .iter()
+                .map(|p| p.name.as_str())
+                .chain(node.children.iter().map(|c| c.name.as_str()))
+                .any(|name| name != key && crate::diagnostic::closest(name, [key]).is_some())
     }
 
     fn str_prop(node: &Node, name: &str) -> Option<Spanned<String>> {

@@ -18,14 +18,50 @@ impl Lowerer<'_> {
             port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
             span: ne.map_or(n.name_span, |c| c.span),
         };
-        let prometheus = n.child("prometheus").and_then(|p| self.prometheus(p));
-        let (grafana, contacts) = match n.child("grafana").and_then(|g| self.grafana(g)) {
-            Some((g, contacts)) => (Some(g), contacts),
+        // The version lands in a download URL and a path of cloud-init.
+        if let Some(v) = ne.and_then(|c| Self::str_prop(c, "version"))
+            && !is_release(&v.value)
+        {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{}` is not a Node Exporter release", v.value),
+                )
+                .label(v.span, "expected MAJOR.MINOR.PATCH")
+                .help("write the release number without `v`, e.g. version=\"1.8.1\""),
+            );
+        }
+        let prometheus_node = n.child("prometheus");
+        let prometheus = prometheus_node.and_then(|p| self.prometheus(p));
+        let scrape_interval_poisoned = match prometheus_node {
+            Some(p) => {
+                prometheus.is_none()
+                    || (p.prop("scrape-interval").is_some()
+                        && Self::duration_prop(p, "scrape-interval").is_none())
+            }
+            None => super::spec_of("monitoring").is_some_and(|spec| {
+                super::misspelt(&n.children, spec, "prometheus")
+                    .next()
+                    .is_some()
+            }),
+        };
+        let grafana_node = n.child("grafana");
+        let grafana_misspelt = super::spec_of("monitoring").is_some_and(|spec| {
+            super::misspelt(&n.children, spec, "grafana")
+                .next()
+                .is_some()
+        });
+        let (grafana, contacts) = match grafana_node.map(|g| self.grafana(g)) {
+            Some(Some((g, contacts))) => (Some(g), contacts),
+            // Its error is reported: references to its contact points are quiet.
+            Some(None) => (None, Namespace::opaque("contact point")),
+            None if grafana_misspelt => (None, Namespace::opaque("contact point")),
             None => (None, Namespace::new("contact point")),
         };
+        let has_grafana = grafana_node.is_some() || grafana_misspelt;
         let alerts = n
             .children_named("alert")
-            .filter_map(|a| self.alert(a, &contacts, grafana.is_some()))
+            .filter_map(|a| self.alert(a, &contacts, has_grafana))
             .collect();
         self.model.monitoring = Some(Monitoring {
             node_exporter,
@@ -33,6 +69,7 @@ impl Lowerer<'_> {
             grafana,
             alerts,
             span: n.span,
+            scrape_interval_poisoned,
         });
     }
 
@@ -94,29 +131,34 @@ impl Lowerer<'_> {
                 Some("email") => ContactKind::Email,
                 Some("googlechat") => ContactKind::GoogleChat,
                 Some("slack") => ContactKind::Slack,
-                _ => continue,
+                // Reported by the shape validator.
+                _ => {
+                    contacts.declare_poisoned(&name.value, name.span);
+                    continue;
+                }
             };
             let to = c.prop_str("to").map(str::to_string);
             let url_env = c.prop_str("url-env").map(str::to_string);
-            let missing = match kind {
-                ContactKind::Email if to.is_none() => Some(("to", "to=\"oncall@example.com\"")),
-                // A literal `url=` is reported as secret-literal already.
-                ContactKind::GoogleChat | ContactKind::Slack
-                    if url_env.is_none() && c.prop("url").is_none() =>
-                {
-                    Some(("url-env", "url-env=\"WEBHOOK_URL\""))
+            let (key, example) = match kind {
+                ContactKind::Email => ("to", "to=\"oncall@example.com\""),
+                ContactKind::GoogleChat | ContactKind::Slack => {
+                    ("url-env", "url-env=\"WEBHOOK_URL\"")
                 }
-                _ => None,
             };
-            if let Some((key, example)) = missing {
-                self.push(
-                    Diagnostic::error(
-                        "missing-value",
-                        format!("contact point `{}` needs `{key}=`", name.value),
-                    )
-                    .label(name.span, format!("no `{key}=`"))
-                    .help(format!("add {example}")),
-                );
+            let given = if key == "to" { &to } else { &url_env };
+            if given.is_none() {
+                // A literal `url=` is reported as secret-literal already.
+                if Self::absent(c, key) && (key == "to" || c.prop("url").is_none()) {
+                    self.push(
+                        Diagnostic::error(
+                            "missing-value",
+                            format!("contact point `{}` needs `{key}=`", name.value),
+                        )
+                        .label(name.span, format!("no `{key}=`"))
+                        .help(format!("add {example}")),
+                    );
+                }
+                contacts.declare_poisoned(&name.value, name.span);
                 continue;
             }
             if !contacts.declare(&name.value, contact_points.len(), name.span, self.diags) {
@@ -129,6 +171,15 @@ impl Lowerer<'_> {
                 url_env,
                 span: c.span,
             });
+        }
+        let grafana_spec = super::spec_of("monitoring").and_then(|m| m.child("grafana"));
+        for c in grafana_spec
+            .into_iter()
+            .flat_map(|spec| super::misspelt(&g.children, spec, "contact-point"))
+        {
+            if let Some(name) = Self::name_of(c) {
+                contacts.declare_poisoned(&name.value, name.span);
+            }
         }
         let default_contact_point = g.child("default-contact-point").and_then(|d| {
             let a = d.arg(0)?;
@@ -156,6 +207,9 @@ impl Lowerer<'_> {
         let above = a.prop("above");
         let percent = |l: &mut Self| -> Option<f64> {
             let Some(p) = above else {
+                if !Self::absent(a, "above") {
+                    return None;
+                }
                 l.push(
                     Diagnostic::error(
                         "missing-value",
@@ -166,9 +220,11 @@ impl Lowerer<'_> {
                 );
                 return None;
             };
-            let v = match p.value {
-                Value::Int(i) => i as f64,
-                Value::Float(f) => f,
+            let v = match &p.value {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                // Not a duration either: the validator reported it.
+                Value::Str(s) if crate::units::parse_duration(s).is_err() => return None,
                 _ => f64::NAN,
             };
             if !(v > 0.0 && v <= 100.0) {
@@ -197,6 +253,9 @@ impl Lowerer<'_> {
             "instance-down" => AlertKind::InstanceDown,
             "replication-lag" => {
                 let Some(c) = Self::str_prop(a, "cluster") else {
+                    if !Self::absent(a, "cluster") {
+                        return None;
+                    }
                     self.push(
                         Diagnostic::error(
                             "missing-value",
@@ -211,6 +270,11 @@ impl Lowerer<'_> {
                 let above_ms =
                     above.and_then(|p| crate::units::parse_duration(p.value.as_str()?).ok());
                 let Some(above_ms) = above_ms else {
+                    // A string that is no duration: the validator reported it.
+                    let reported = above.is_some_and(|p| p.value.as_str().is_some());
+                    if reported || (above.is_none() && !Self::absent(a, "above")) {
+                        return None;
+                    }
                     self.push(
                         Diagnostic::error(
                             "missing-value",
@@ -230,6 +294,7 @@ impl Lowerer<'_> {
                 Some(expr) => AlertKind::Custom {
                     expr: expr.to_string(),
                 },
+                None if !Self::absent(a, "expr") => return None,
                 None => {
                     self.push(
                         Diagnostic::error("missing-value", format!("alert `{}` needs `expr=`", name.value))
@@ -308,5 +373,44 @@ impl Lowerer<'_> {
             span: a.span,
             name_span: name.span,
         })
+    }
+}
+
+/// `1.8.1` or `1.9.0-rc.0`: a release number as the download URLs spell it.
+fn is_release(v: &str) -> bool {
+    let (core, pre) = match v.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (v, None),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    numbers.len() == 3
+        && numbers
+            .iter()
+            .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
+        && pre.is_none_or(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_release;
+
+    #[test]
+    fn release_numbers() {
+        for ok in ["1.8.1", "0.18.0", "1.9.0-rc.0"] {
+            assert!(is_release(ok), "{ok}");
+        }
+        for bad in [
+            "latest",
+            "v1.8.1",
+            "1.8",
+            "1.8.1/../x",
+            "1.8.1-",
+            "1..1",
+            "",
+        ] {
+            assert!(!is_release(bad), "{bad}");
+        }
     }
 }

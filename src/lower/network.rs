@@ -44,11 +44,11 @@ impl Lowerer<'_> {
         } else {
             Cloud::Azure
         };
-        let (Some(name), Some(cidr), Some(region)) = (
-            Self::name_of(n),
-            Self::cidr_prop(n, "cidr"),
-            Self::str_prop(n, "region"),
-        ) else {
+        let Some(name) = Self::name_of(n) else { return };
+        let (Some(cidr), Some(region)) = (Self::cidr_prop(n, "cidr"), Self::str_prop(n, "region"))
+        else {
+            // Reported by the shape validator.
+            self.poison_network(n, &name);
             return;
         };
         if !cidr.value.addr().is_ipv4() {
@@ -60,6 +60,7 @@ impl Lowerer<'_> {
                 .label(cidr.span, "IPv6 address space")
                 .help("give the network an IPv4 range such as \"10.0.0.0/16\""),
             );
+            self.poison_network(n, &name);
             return;
         }
         let id = NetworkId::from_index(self.model.networks.len());
@@ -67,6 +68,7 @@ impl Lowerer<'_> {
             .networks
             .declare(&name.value, id, name.span, self.diags)
         {
+            self.poison_network(n, &name);
             return;
         }
         self.model.networks.push(Network {
@@ -80,7 +82,12 @@ impl Lowerer<'_> {
             subnets: Vec::new(),
         });
         for s in n.children_named("subnet") {
-            let (Some(sname), Some(scidr)) = (Self::name_of(s), Self::cidr_prop(s, "cidr")) else {
+            let Some(sname) = Self::name_of(s) else {
+                continue;
+            };
+            let path = format!("{}/{}", name.value, sname.value);
+            let Some(scidr) = Self::cidr_prop(s, "cidr") else {
+                self.subnets.declare_poisoned(&path, sname.span);
                 continue;
             };
             if !scidr.value.addr().is_ipv4() {
@@ -92,10 +99,10 @@ impl Lowerer<'_> {
                     .label(scidr.span, "IPv6 address space")
                     .help("give the subnet an IPv4 range inside its network"),
                 );
+                self.subnets.declare_poisoned(&path, sname.span);
                 continue;
             }
             let sid = SubnetId::from_index(self.model.subnets.len());
-            let path = format!("{}/{}", name.value, sname.value);
             if !self.subnets.declare(&path, sid, sname.span, self.diags) {
                 continue;
             }
@@ -109,6 +116,26 @@ impl Lowerer<'_> {
                 public: s.prop_bool("public").unwrap_or(false),
             });
             self.model.networks[id.index()].subnets.push(sid);
+        }
+        if let Some(spec) = super::spec_of(&n.name) {
+            for s in super::misspelt(&n.children, spec, "subnet") {
+                if let Some(sname) = Self::name_of(s) {
+                    let path = format!("{}/{}", name.value, sname.value);
+                    self.subnets.declare_poisoned(&path, sname.span);
+                }
+            }
+        }
+    }
+
+    /// A network that could not be built (its error is reported): its name
+    /// and its subnets' paths stay declared, poisoned.
+    pub(super) fn poison_network(&mut self, n: &Node, name: &Spanned<String>) {
+        self.networks.declare_poisoned(&name.value, name.span);
+        for s in n.children_named("subnet") {
+            if let Some(sname) = Self::name_of(s) {
+                let path = format!("{}/{}", name.value, sname.value);
+                self.subnets.declare_poisoned(&path, sname.span);
+            }
         }
     }
 }

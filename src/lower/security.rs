@@ -31,6 +31,7 @@ impl Lowerer<'_> {
             }
             (Some(v), None) => self.resolve_network(&v.value, v.span, Cloud::Aws),
             (None, Some(v)) => self.resolve_network(&v.value, v.span, Cloud::Azure),
+            (None, None) if !Self::absent(n, "vpc") || !Self::absent(n, "vnet") => None,
             (None, None) => {
                 self.push(
                     Diagnostic::error(
@@ -165,9 +166,9 @@ impl Lowerer<'_> {
         let Some((kind, name)) = text.split_once(':') else {
             let guess = if parse_cidr(text).is_ok() {
                 format!("did you mean `cidr:{text}`?")
-            } else if self.sgs.get(text).is_some() {
+            } else if self.sgs.contains(text) {
                 format!("did you mean `sg:{text}`?")
-            } else if self.hosts.get(text).is_some() {
+            } else if self.hosts.contains(text) {
                 format!("did you mean `host:{text}`?")
             } else {
                 "prefix the reference with its kind: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into()

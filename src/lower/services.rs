@@ -31,7 +31,7 @@ impl Lowerer<'_> {
             .and_then(|c| c.arg_str(0))
             .map(str::to_string);
         // A literal `psk "…"` is reported as secret-literal already.
-        if psk_env.is_none() && n.child("psk-env").is_none() && n.child("psk").is_none() {
+        if psk_env.is_none() && Self::absent(n, "psk-env") && n.child("psk").is_none() {
             self.push(
                 Diagnostic::error("missing-value", format!("vpn `{}` needs `psk-env`", name.value))
                     .label(name.span, "no pre-shared key source")
@@ -82,6 +82,9 @@ impl Lowerer<'_> {
 
     fn vpn_end(&mut self, vpn: &Node, side: &str) -> Option<VpnEnd> {
         let Some(c) = vpn.child(side) else {
+            if !Self::absent(vpn, side) {
+                return None;
+            }
             self.push(
                 Diagnostic::error(
                     "missing-value",

@@ -23,6 +23,16 @@ pub struct HostSettings {
     /// The `security-groups` node these came from, for diagnostics.
     pub security_groups_span: Option<Span>,
     pub tags: Vec<(String, String)>,
+    /// Settings given with an invalid or missing value (`"type"`,
+    /// `"memory"`, …), already reported: checks that need one of them skip
+    /// the host quietly.
+    pub poisoned: Vec<&'static str>,
+}
+
+impl HostSettings {
+    pub fn is_poisoned(&self, key: &str) -> bool {
+        self.poisoned.contains(&key)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -146,6 +146,9 @@ pub struct Monitoring {
     pub grafana: Option<Grafana>,
     pub alerts: Vec<Alert>,
     pub span: Span,
+    /// The scrape interval is not known: `prometheus` could not be built or
+    /// its `scrape-interval=` is bad (reported). Checks against it skip.
+    pub scrape_interval_poisoned: bool,
 }
 
 /// A list of hosts given as `group=` or as host names.
@@ -177,6 +180,9 @@ pub struct Patroni {
     pub use_slots: bool,
     pub synchronous_mode: bool,
     pub span: Option<Span>,
+    /// A timing was given with a bad value (reported): its default stands
+    /// in, so checks of the timings skip the cluster.
+    pub poisoned: bool,
 }
 
 impl Default for Patroni {
@@ -190,6 +196,7 @@ impl Default for Patroni {
             use_slots: true,
             synchronous_mode: false,
             span: None,
+            poisoned: false,
         }
     }
 }

@@ -49,6 +49,9 @@ const MIN_TTL: u32 = 20;
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for pg in &ctx.model.postgres {
         let p = &pg.patroni;
+        if p.poisoned {
+            continue;
+        }
         // The defaults are valid, so a finding always comes from a written
         // `patroni` node; the cluster name stands in if it ever does not.
         let span = p.span.unwrap_or(pg.name_span);

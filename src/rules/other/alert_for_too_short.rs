@@ -47,6 +47,9 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(mon) = &ctx.model.monitoring else {
         return;
     };
+    if mon.scrape_interval_poisoned {
+        return;
+    }
     let scrape = mon
         .prometheus
         .as_ref()
