@@ -25,10 +25,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// (provider, version the output is checked against, resource prefix).
-const PROVIDERS: &[(&str, &str, &str)] = &[
-    ("aws", "6.25.0", "aws_"),
-    ("azurerm", "4.55.0", "azurerm_"),
-];
+const PROVIDERS: &[(&str, &str, &str)] =
+    &[("aws", "6.25.0", "aws_"), ("azurerm", "4.55.0", "azurerm_")];
 
 /// Meta-arguments Terraform itself takes on every resource and data source.
 const META_ATTRS: &[&str] = &["count", "for_each", "provider", "depends_on"];
@@ -55,8 +53,8 @@ impl Schemas {
                 tools::missing(&format!("provider schema {}", path.display()));
                 return None;
             };
-            let v: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let v: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             assert_eq!(
                 v["version"].as_str(),
                 Some(*version),
@@ -233,7 +231,10 @@ fn check_block(schema: &Value, body: &Body, at: &str, meta: &[&str], out: &mut V
                 find("missing required block", k.clone());
             }
             if bs["max"].as_u64() == Some(1) && n > 1 {
-                find("block repeated where the schema allows one", format!("{k} ({n}×)"));
+                find(
+                    "block repeated where the schema allows one",
+                    format!("{k} ({n}×)"),
+                );
             }
         }
     }
@@ -315,7 +316,10 @@ fn every_example_plans_against_the_provider_schemas() {
     // example spells.
     let (source, lock) = build::example_source("reference");
     let replication = source.replace(r#"method="sync""#, r#"method="replication""#);
-    assert_ne!(replication, source, "reference no longer has a sync migration");
+    assert_ne!(
+        replication, source,
+        "reference no longer has a sync migration"
+    );
     renders.push((
         "reference (replication)".into(),
         build::render("reference", &replication, &lock),
@@ -441,9 +445,12 @@ fn mutation_missing_required_block_is_flagged() {
         return;
     };
     let mut body = reference_body("azure.tf");
-    mutate(&mut body, "resource", "azurerm_linux_virtual_machine", |b| {
-        remove(b, "os_disk")
-    });
+    mutate(
+        &mut body,
+        "resource",
+        "azurerm_linux_virtual_machine",
+        |b| remove(b, "os_disk"),
+    );
     expect_finding(
         &schemas,
         &body,
@@ -459,9 +466,12 @@ fn mutation_missing_required_attribute_is_flagged() {
         return;
     };
     let mut body = reference_body("azure.tf");
-    mutate(&mut body, "resource", "azurerm_linux_virtual_machine", |b| {
-        remove(b, "size")
-    });
+    mutate(
+        &mut body,
+        "resource",
+        "azurerm_linux_virtual_machine",
+        |b| remove(b, "size"),
+    );
     expect_finding(
         &schemas,
         &body,

@@ -366,11 +366,7 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     let grouped = u.group.is_some();
     let gateway = u.hosts.iter().any(|h| is_gateway(m, *h));
     let for_each = || Attribute::new("for_each", r(&format!("local.hosts.{name}")));
-    let host_name = if grouped {
-        r("each.key")
-    } else {
-        s(&u.name)
-    };
+    let host_name = if grouped { r("each.key") } else { s(&u.name) };
     match u.group {
         Some(g) => f.source(format!("group {}", u.name), m.group(g).span),
         None => f.source(format!("host {}", u.name), first.span),
