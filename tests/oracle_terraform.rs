@@ -130,7 +130,8 @@ fn an_example_has_an_azure_group() {
     let found = build::example_names().into_iter().any(|name| {
         build::render_example(&name).iter().any(|a| {
             a.path == "terraform/azure.tf"
-                && a.contents.contains("resource \"azurerm_linux_virtual_machine\"")
+                && a.contents
+                    .contains("resource \"azurerm_linux_virtual_machine\"")
                 && a.contents.contains("for_each")
         })
     });
@@ -159,6 +160,68 @@ fn checkov_passes_replication_migrations() {
         return;
     };
     checkov(&bin, &dir.path().join("terraform"));
+}
+
+/// `allow "open-to-world" reason="…"` on a rule: the exposure is
+/// deliberate, so the checkov checks it trips (CKV_AWS_260 for port 80, and
+/// the Azure ones) are skipped inline with the spec's reason, and checkov
+/// passes; the same rules without the allow still fail it.
+#[test]
+fn checkov_accepts_deliberate_exposure_with_the_specs_reason() {
+    let open = |allow: bool| {
+        let allow_line = |why: &str| {
+            if allow {
+                format!(" {{\n        allow \"open-to-world\" reason=\"{why}\"\n    }}")
+            } else {
+                String::new()
+            }
+        };
+        let source = reference_source()
+            .replace(
+                r#"security-group "app" vpc="core" {"#,
+                &format!(
+                    "security-group \"app\" vpc=\"core\" {{\n    ingress \"tcp\" 80 from=\"cidr:0.0.0.0/0\" description=\"HTTP redirect\"{}\n    ingress \"tcp\" 80 from=\"cidr:::/0\" description=\"HTTP redirect (IPv6)\"{}",
+                    allow_line("public web tier:\\nport 80 only redirects"),
+                    allow_line("public web tier (IPv6)")
+                ),
+            )
+            .replace(
+                r#"security-group "vpn-azure" vnet="dr" {"#,
+                &format!(
+                    "security-group \"vpn-azure\" vnet=\"dr\" {{\n    ingress \"tcp\" 80 from=\"cidr:0.0.0.0/0\" description=\"ACME challenge\"{}",
+                    allow_line("certificate renewal")
+                ),
+            );
+        assert!(
+            source.contains("cidr:::/0") && source.contains("ACME challenge"),
+            "reference changed"
+        );
+        build::render("reference", &source, &reference_lock())
+    };
+    let allowed = open(true);
+    let text: String = tf_files(&allowed)
+        .iter()
+        .map(|a| a.contents.as_str())
+        .collect();
+    for skip in [
+        "#checkov:skip=CKV_AWS_260:open-to-world allowed in the spec: public web tier: port 80 only redirects",
+        "#checkov:skip=CKV_AWS_260:open-to-world allowed in the spec: public web tier (IPv6)",
+        "#checkov:skip=CKV_AZURE_160:open-to-world allowed in the spec: certificate renewal",
+    ] {
+        assert!(text.contains(skip), "missing `{skip}`");
+    }
+    let dir = build::write(&allowed);
+    if let Some(terraform) = tools::require("terraform") {
+        fmt_check(&terraform, &dir.path().join("terraform"));
+    }
+    let Some(bin) = tools::require("checkov") else {
+        return;
+    };
+    checkov(&bin, &dir.path().join("terraform"));
+    // Without the allow, checkov still objects (and lint warns).
+    let dir = build::write(&open(false));
+    let result = std::panic::catch_unwind(|| checkov(&bin, &dir.path().join("terraform")));
+    assert!(result.is_err(), "checkov passed an undeclared exposure");
 }
 
 #[test]

@@ -331,7 +331,25 @@ fn nsg_rule(
     } else {
         ("destination", "source")
     };
-    let mut b = resource("azurerm_network_security_rule", &res)
+    let mut b = resource("azurerm_network_security_rule", &res);
+    let world = prefixes.iter().any(|p| p.ends_with("/0"));
+    if let (true, true, Some(reason)) = (inbound, world, super::security::allowed_world(m, rule)) {
+        for (check, port, protos) in [
+            ("CKV_AZURE_10", Some(22), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_9", Some(3389), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_160", Some(80), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_77", None, &[Proto::Udp][..]),
+        ] {
+            let in_range = match (port, rule.ports) {
+                (Some(p), Some((lo, hi))) => lo <= p && p <= hi,
+                _ => true,
+            };
+            if protos.contains(&rule.proto) && in_range {
+                b = b.add_attribute(checkov_skip(check, &reason));
+            }
+        }
+    }
+    let mut b = b
         .add_attribute(("name", s(&rule_name)))
         .add_attribute(rg_attr(m, n))
         .add_attribute((
