@@ -271,6 +271,25 @@ fn only_what_the_spec_needs() {
     }
 }
 
+/// Terraform rejects a module that declares one address twice; the
+/// `terraform-name-collision` rule keeps specs from getting there.
+#[test]
+fn no_address_is_declared_twice() {
+    for name in build::example_names() {
+        let mut seen = BTreeSet::new();
+        for a in tf_files(&build::render_example(&name)) {
+            let body: Body = hcl::parse(&a.contents).expect("parse");
+            for b in body.blocks() {
+                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                if matches!(b.identifier.as_str(), "resource" | "data") {
+                    let address = format!("{} {}", b.identifier.as_str(), labels.join("."));
+                    assert!(seen.insert(address.clone()), "{name}: {address} twice");
+                }
+            }
+        }
+    }
+}
+
 /// Every `aws_*`, `azurerm_*`, `data.*` and `local.*` reference names
 /// something the output defines.
 #[test]

@@ -154,11 +154,7 @@ fn nsg_sets(m: &Model, units: &[Unit]) -> Vec<NsgSet> {
 }
 
 fn nsg_name(m: &Model, groups: &[SgId]) -> String {
-    groups
-        .iter()
-        .map(|g| names::sg(m, *g))
-        .collect::<Vec<_>>()
-        .join("_")
+    crate::model::tf_names::nsg(groups.iter().map(|g| m.sg(*g).name.as_str()))
 }
 
 fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
