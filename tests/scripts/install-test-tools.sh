@@ -6,6 +6,8 @@
 #     their dependencies; PostgreSQL 15 comes with the image), of which the non-apt
 #     part alone, with empty pip and npm caches, is 51 s: terraform 9 s, checkov
 #     venv 33 s, jsonschema venv 5 s, npm 4 s. Budget: well under 10 minutes.
+#   provider schemas (added 2026-12): npm pack of 4 packages (~75 MB) + extraction,
+#     ~25 s CPU for both providers; 150 s wall on a busy shared machine.
 #   second run: 3 s (nothing to install: dpkg-query, stamps, version lines).
 #
 # Idempotent: each step is skipped when what it installs is already there (Debian
