@@ -342,6 +342,39 @@ fn every_example_plans_against_the_provider_schemas() {
     );
 }
 
+/// The committed golden trees too (what reviewers read and users copy).
+#[test]
+fn golden_trees_plan_against_the_provider_schemas() {
+    let Some(schemas) = Schemas::load() else {
+        return;
+    };
+    let golden = tools::repo_root().join("golden");
+    let mut findings = Vec::new();
+    let mut files = 0;
+    for name in build::example_names() {
+        let dir = golden.join(&name).join("terraform");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).expect("read");
+            files += 1;
+            for f in check_text(&schemas, &p.display().to_string(), &text) {
+                findings.push(format!("{}: {f}", p.display()));
+            }
+        }
+    }
+    eprintln!(
+        "provider schemas: {files} golden .tf files, {} findings",
+        findings.len()
+    );
+    assert!(files > 10, "only {files} golden .tf files");
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
 // ---- mutations: the check must flag each of these -------------------------------
 
 fn reference_body(file: &str) -> Body {
