@@ -1,5 +1,5 @@
 //! The Terraform output against the real consumers: `terraform fmt` (1.0.3)
-//! on every example, checkov on the reference, and a reference check that
+//! and checkov on every example, and a reference check that
 //! parses the output back with hcl-rs.
 
 #[path = "support/build.rs"]
@@ -110,14 +110,32 @@ fn checkov(checkov: &Path, dir: &Path) -> (u64, u64, u64) {
 }
 
 #[test]
-fn checkov_passes_the_reference() {
+fn checkov_passes_every_example() {
     let Some(bin) = tools::require("checkov") else {
         return;
     };
-    let dir = build::build_example("reference");
-    let (passed, failed, skipped) = checkov(&bin, &dir.path().join("terraform"));
-    eprintln!("checkov on reference: passed {passed}, failed {failed}, skipped {skipped}");
-    assert!(passed > 0);
+    for name in build::example_names() {
+        let dir = build::build_example(&name);
+        let (passed, failed, skipped) = checkov(&bin, &dir.path().join("terraform"));
+        eprintln!("checkov on {name}: passed {passed}, failed {failed}, skipped {skipped}");
+        assert!(passed > 0, "{name}");
+    }
+}
+
+/// Some example has an Azure `for_each` group, so fmt, checkov, the
+/// provider-schema check and the golden trees see one (reference has
+/// standalone Azure hosts only).
+#[test]
+fn an_example_has_an_azure_group() {
+    let found = build::example_names().into_iter().any(|name| {
+        build::render_example(&name).iter().any(|a| {
+            a.path == "terraform/azure.tf"
+                && a.contents
+                    .contains("resource \"azurerm_linux_virtual_machine\"")
+                && a.contents.contains("for_each")
+        })
+    });
+    assert!(found, "no example renders an Azure group");
 }
 
 /// The same spec with `method="replication"`: the replication role and
@@ -142,6 +160,68 @@ fn checkov_passes_replication_migrations() {
         return;
     };
     checkov(&bin, &dir.path().join("terraform"));
+}
+
+/// `allow "open-to-world" reason="…"` on a rule: the exposure is
+/// deliberate, so the checkov checks it trips (CKV_AWS_260 for port 80, and
+/// the Azure ones) are skipped inline with the spec's reason, and checkov
+/// passes; the same rules without the allow still fail it.
+#[test]
+fn checkov_accepts_deliberate_exposure_with_the_specs_reason() {
+    let open = |allow: bool| {
+        let allow_line = |why: &str| {
+            if allow {
+                format!(" {{\n        allow \"open-to-world\" reason=\"{why}\"\n    }}")
+            } else {
+                String::new()
+            }
+        };
+        let source = reference_source()
+            .replace(
+                r#"security-group "app" vpc="core" {"#,
+                &format!(
+                    "security-group \"app\" vpc=\"core\" {{\n    ingress \"tcp\" 80 from=\"cidr:0.0.0.0/0\" description=\"HTTP redirect\"{}\n    ingress \"tcp\" 80 from=\"cidr:::/0\" description=\"HTTP redirect (IPv6)\"{}",
+                    allow_line("public web tier:\\nport 80 only redirects"),
+                    allow_line("public web tier (IPv6)")
+                ),
+            )
+            .replace(
+                r#"security-group "vpn-azure" vnet="dr" {"#,
+                &format!(
+                    "security-group \"vpn-azure\" vnet=\"dr\" {{\n    ingress \"tcp\" 80 from=\"cidr:0.0.0.0/0\" description=\"ACME challenge\"{}",
+                    allow_line("certificate renewal")
+                ),
+            );
+        assert!(
+            source.contains("cidr:::/0") && source.contains("ACME challenge"),
+            "reference changed"
+        );
+        build::render("reference", &source, &reference_lock())
+    };
+    let allowed = open(true);
+    let text: String = tf_files(&allowed)
+        .iter()
+        .map(|a| a.contents.as_str())
+        .collect();
+    for skip in [
+        "#checkov:skip=CKV_AWS_260:open-to-world allowed in the spec: public web tier: port 80 only redirects",
+        "#checkov:skip=CKV_AWS_260:open-to-world allowed in the spec: public web tier (IPv6)",
+        "#checkov:skip=CKV_AZURE_160:open-to-world allowed in the spec: certificate renewal",
+    ] {
+        assert!(text.contains(skip), "missing `{skip}`");
+    }
+    let dir = build::write(&allowed);
+    if let Some(terraform) = tools::require("terraform") {
+        fmt_check(&terraform, &dir.path().join("terraform"));
+    }
+    let Some(bin) = tools::require("checkov") else {
+        return;
+    };
+    checkov(&bin, &dir.path().join("terraform"));
+    // Without the allow, checkov still objects (and lint warns).
+    let dir = build::write(&open(false));
+    let result = std::panic::catch_unwind(|| checkov(&bin, &dir.path().join("terraform")));
+    assert!(result.is_err(), "checkov passed an undeclared exposure");
 }
 
 #[test]
@@ -188,6 +268,25 @@ fn only_what_the_spec_needs() {
             a.path
         );
         assert!(!a.sources.is_empty(), "{} has no manifest sources", a.path);
+    }
+}
+
+/// Terraform rejects a module that declares one address twice; the
+/// `terraform-name-collision` rule keeps specs from getting there.
+#[test]
+fn no_address_is_declared_twice() {
+    for name in build::example_names() {
+        let mut seen = BTreeSet::new();
+        for a in tf_files(&build::render_example(&name)) {
+            let body: Body = hcl::parse(&a.contents).expect("parse");
+            for b in body.blocks() {
+                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                if matches!(b.identifier.as_str(), "resource" | "data") {
+                    let address = format!("{} {}", b.identifier.as_str(), labels.join("."));
+                    assert!(seen.insert(address.clone()), "{name}: {address} twice");
+                }
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `fleet`: defaults, groups (expanded to hosts) and hosts.
 
 use super::Lowerer;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::model::instance_types;
 use crate::model::*;
 use crate::span::{Span, Spanned};
@@ -315,18 +315,29 @@ impl Lowerer<'_> {
                     && !s.is_poisoned("memory")
                     && instance_types::memory_of(cloud, &t.value).is_none()
                 {
-                    let help = did_you_mean(&t.value, instance_types::known_types(cloud))
-                        .map(|d| format!("{d} Otherwise give its RAM with `memory=\"16g\"`"))
-                        .unwrap_or_else(|| {
-                            "give its RAM with `memory=\"16g\"` so the heap rules can check it"
-                                .into()
-                        });
+                    let near: Vec<String> = instance_types::nearest(cloud, &t.value, 3)
+                        .into_iter()
+                        .map(|(n, bytes)| {
+                            format!("`{n}` ({} GiB)", bytes as f64 / (1u64 << 30) as f64)
+                        })
+                        .collect();
+                    let help = format!(
+                        "nearest known: {}; if `{}` is right, give its RAM as `memory=\"<GiB>g\"` from the provider's size table so the heap rules can check it",
+                        near.join(", "),
+                        t.value
+                    );
                     self.push(
                         Diagnostic::error(
                             "invalid-value",
-                            format!("unknown instance type `{}`", t.value),
+                            format!(
+                                "unknown instance type `{}`: infragen cannot tell its RAM",
+                                t.value
+                            ),
                         )
-                        .label(t.span, "not in infragen's instance-type table")
+                        .label(
+                            t.span,
+                            "neither derivable from the name nor in the exception table",
+                        )
                         .help(help),
                     );
                     s.poisoned.push("type");

@@ -9,6 +9,7 @@ pub mod network;
 pub mod project;
 pub mod security;
 pub mod services;
+pub mod tf_names;
 
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;

@@ -98,6 +98,7 @@ pub static REGISTRY: &[&Rule] = &[
     &other::same_region_migration::RULE,
     &other::eol_os::RULE,
     &other::alert_for_too_short::RULE,
+    &other::terraform_name_collision::RULE,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Rule> {

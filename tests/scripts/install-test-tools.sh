@@ -6,6 +6,8 @@
 #     their dependencies; PostgreSQL 15 comes with the image), of which the non-apt
 #     part alone, with empty pip and npm caches, is 51 s: terraform 9 s, checkov
 #     venv 33 s, jsonschema venv 5 s, npm 4 s. Budget: well under 10 minutes.
+#   provider schemas (added 2026-12): npm pack of 4 packages (~75 MB) + extraction,
+#     ~25 s CPU for both providers; 150 s wall on a busy shared machine.
 #   second run: 3 s (nothing to install: dpkg-query, stamps, version lines).
 #
 # Idempotent: each step is skipped when what it installs is already there (Debian
@@ -23,6 +25,12 @@
 #   $TOOLS/checkov-venv    checkov (pin below); $TOOLS/bin/checkov links to it
 #   $TOOLS/py-venv         jsonschema (pin below) for tests/scripts/validate-sarif.py
 #   $TOOLS/grafana         @grafana/schema + typescript for tests/scripts/grafana-tscheck.sh
+#   $TOOLS/provider-schemas/{aws,azurerm}.json
+#                          each provider's schema (resources, data sources, arguments,
+#                          nested blocks, required, at most one, deprecated), extracted by
+#                          tests/scripts/provider-schema.py from the npm packages pinned
+#                          below, for tests/provider_schema.rs (~1 MB each; the packages
+#                          themselves, ~70 MB packed, are not kept)
 #
 # Environment:
 #   INFRAGEN_TOOLS=DIR     install the non-Debian tools into DIR instead of <repo>/.tools
@@ -37,6 +45,11 @@ CHECKOV_VERSION=3.3.30           # newest 3.x on PyPI when pinned; installs with
 JSONSCHEMA_VERSION=4.26.0        # with the format-nongpl extra: uri/date-time formats checked
 GRAFANA_SCHEMA_VERSION=13.2.3
 TYPESCRIPT_VERSION=5.9.3
+# Provider schemas for tests/provider_schema.rs (see tests/scripts/provider-schema.py):
+CDKTF_AWS_VERSION=21.22.1        # @cdktf/provider-aws: hashicorp/aws 6.25.0
+CDKTF_AZURERM_VERSION=14.23.1    # @cdktf/provider-azurerm: hashicorp/azurerm 4.55.0
+PULUMI_AWS_VERSION=7.48.0        # @pulumi/aws (bridged aws 6.x): deprecation notes
+PULUMI_AZURE_VERSION=6.40.0      # @pulumi/azure (bridged azurerm 4.x): deprecation notes
 
 APT_PACKAGES=(
   prometheus              # promtool
@@ -274,6 +287,40 @@ EOF
   stamp_set grafana "$want"
 }
 
+# ---- Terraform provider schemas (npm, no provider binaries) ----------------------
+# install_provider_schema NAME CDKTF_PACKAGE PULUMI_PACKAGE
+install_provider_schema() {
+  local name=$1 cdktf=$2 pulumi=$3 dir=$TOOLS/provider-schemas
+  local script=$ROOT/tests/scripts/provider-schema.py want
+  want="$cdktf $pulumi $(sha256sum "$script" | cut -c1-16)"
+  if stamp_ok "provider-schema-$name" "$want" && [ -s "$dir/$name.json" ]; then
+    log "provider schema $name ($cdktf): present"
+    return 0
+  fi
+  command -v npm >/dev/null || die "npm not found (needed for the provider schemas)"
+  log "provider schema $name: npm pack $cdktf $pulumi"
+  local tmp tgz
+  tmp=$(new_tmp)
+  mkdir -p "$tmp/cdktf" "$tmp/pulumi" "$dir"
+  (cd "$tmp" && npm pack --silent --loglevel=error "$cdktf" "$pulumi" >/dev/null)
+  tgz=$(find "$tmp" -maxdepth 1 -name 'cdktf-provider-*.tgz' | head -n 1)
+  [ -n "$tgz" ] || die "npm pack $cdktf gave no tarball"
+  # Only the jsii assembly and the generated code: the rest (the .d.ts, docs) is ~300 MB.
+  tar -xzf "$tgz" -C "$tmp/cdktf" --wildcards 'package/.jsii' 'package/lib/*.js'
+  tgz=$(find "$tmp" -maxdepth 1 -name 'pulumi-*.tgz' | head -n 1)
+  [ -n "$tgz" ] || die "npm pack $pulumi gave no tarball"
+  tar -xzf "$tgz" -C "$tmp/pulumi" --wildcards 'package/*.d.ts' 'package/package.json'
+  "$PY" "$script" "$tmp/cdktf" "$dir/$name.json" "$tmp/pulumi" >&2
+  rm -rf "$tmp/cdktf" "$tmp/pulumi"
+  stamp_set "provider-schema-$name" "$want"
+}
+
+install_provider_schemas() {
+  install_provider_schema aws "@cdktf/provider-aws@$CDKTF_AWS_VERSION" "@pulumi/aws@$PULUMI_AWS_VERSION"
+  install_provider_schema azurerm "@cdktf/provider-azurerm@$CDKTF_AZURERM_VERSION" \
+    "@pulumi/azure@$PULUMI_AZURE_VERSION"
+}
+
 # ---- summary -------------------------------------------------------------------
 MISSING=0
 # show NAME CMD...: print "NAME  <first line of CMD's output>", or MISSING.
@@ -323,6 +370,8 @@ summary() {
     'import importlib.metadata as m; print("jsonschema", m.version("jsonschema"))'
   show tsc "$TOOLS/grafana/node_modules/.bin/tsc" --version
   show @grafana/schema jq -r '"@grafana/schema " + .version' "$TOOLS/grafana/node_modules/@grafana/schema/package.json"
+  show aws-schema jq -r '"\(.provider) \(.version) (\(.package), \(.deprecations_from))"' "$TOOLS/provider-schemas/aws.json"
+  show azurerm-schema jq -r '"\(.provider) \(.version) (\(.package), \(.deprecations_from))"' "$TOOLS/provider-schemas/azurerm.json"
 }
 
 # ---- main ----------------------------------------------------------------------
@@ -332,6 +381,7 @@ install_terraform
 install_checkov
 install_jsonschema
 install_grafana
+install_provider_schemas
 summary
 log "done in $((SECONDS - START)) s; tools in $TOOLS"
 if [ "$MISSING" != 0 ]; then die "some tools are missing (see above)"; fi

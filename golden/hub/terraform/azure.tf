@@ -246,11 +246,11 @@ resource "azurerm_network_security_rule" "hub_app_deny_other_ingress" {
 resource "azurerm_network_interface" "vpn_hub" {
   #checkov:skip=CKV_AZURE_118:VPN gateway: it forwards the tunnel's traffic
   #checkov:skip=CKV_AZURE_119:the spec gives this host a public address (VPN gateways need one)
-  name                 = "acme-hub-vpn-hub"
-  location             = "westeurope"
-  resource_group_name  = data.azurerm_resource_group.acme_hub.name
-  enable_ip_forwarding = true
-  tags                 = local.tags
+  name                  = "acme-hub-vpn-hub"
+  location              = "westeurope"
+  resource_group_name   = data.azurerm_resource_group.acme_hub.name
+  ip_forwarding_enabled = true
+  tags                  = local.tags
 
   ip_configuration {
     name                          = "primary"

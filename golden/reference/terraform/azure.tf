@@ -119,11 +119,11 @@ resource "azurerm_network_security_rule" "vpn_azure_deny_other_ingress" {
 resource "azurerm_network_interface" "vpn_azure" {
   #checkov:skip=CKV_AZURE_118:VPN gateway: it forwards the tunnel's traffic
   #checkov:skip=CKV_AZURE_119:the spec gives this host a public address (VPN gateways need one)
-  name                 = "acme-prod-vpn-azure"
-  location             = "centralindia"
-  resource_group_name  = data.azurerm_resource_group.acme_dr.name
-  enable_ip_forwarding = true
-  tags                 = local.tags
+  name                  = "acme-prod-vpn-azure"
+  location              = "centralindia"
+  resource_group_name   = data.azurerm_resource_group.acme_dr.name
+  ip_forwarding_enabled = true
+  tags                  = local.tags
 
   ip_configuration {
     name                          = "primary"

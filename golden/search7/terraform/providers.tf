@@ -15,3 +15,7 @@ provider "aws" {
 }
 
 data "aws_caller_identity" "current" {}
+
+provider "azurerm" {
+  features {}
+}

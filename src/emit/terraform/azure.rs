@@ -154,11 +154,7 @@ fn nsg_sets(m: &Model, units: &[Unit]) -> Vec<NsgSet> {
 }
 
 fn nsg_name(m: &Model, groups: &[SgId]) -> String {
-    groups
-        .iter()
-        .map(|g| names::sg(m, *g))
-        .collect::<Vec<_>>()
-        .join("_")
+    crate::model::tf_names::nsg(groups.iter().map(|g| m.sg(*g).name.as_str()))
 }
 
 fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
@@ -331,7 +327,25 @@ fn nsg_rule(
     } else {
         ("destination", "source")
     };
-    let mut b = resource("azurerm_network_security_rule", &res)
+    let mut b = resource("azurerm_network_security_rule", &res);
+    let world = prefixes.iter().any(|p| p.ends_with("/0"));
+    if let (true, true, Some(reason)) = (inbound, world, super::security::allowed_world(m, rule)) {
+        for (check, port, protos) in [
+            ("CKV_AZURE_10", Some(22), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_9", Some(3389), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_160", Some(80), &[Proto::Tcp, Proto::All][..]),
+            ("CKV_AZURE_77", None, &[Proto::Udp][..]),
+        ] {
+            let in_range = match (port, rule.ports) {
+                (Some(p), Some((lo, hi))) => lo <= p && p <= hi,
+                _ => true,
+            };
+            if protos.contains(&rule.proto) && in_range {
+                b = b.add_attribute(checkov_skip(check, &reason));
+            }
+        }
+    }
+    let mut b = b
         .add_attribute(("name", s(&rule_name)))
         .add_attribute(rg_attr(m, n))
         .add_attribute((
@@ -366,11 +380,7 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     let grouped = u.group.is_some();
     let gateway = u.hosts.iter().any(|h| is_gateway(m, *h));
     let for_each = || Attribute::new("for_each", r(&format!("local.hosts.{name}")));
-    let host_name = if grouped {
-        tmpl("${each.key}")
-    } else {
-        s(&u.name)
-    };
+    let host_name = if grouped { r("each.key") } else { s(&u.name) };
     match u.group {
         Some(g) => f.source(format!("group {}", u.name), m.group(g).span),
         None => f.source(format!("host {}", u.name), first.span),
@@ -446,7 +456,7 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         .add_attribute(location(m, n))
         .add_attribute(rg_attr(m, n));
     if gateway {
-        nic = nic.add_attribute(("enable_ip_forwarding", true));
+        nic = nic.add_attribute(("ip_forwarding_enabled", true));
     }
     nic = opt(nic, tf.azure_tags());
     let (subnet, ip) = if grouped {
@@ -547,7 +557,11 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         disk = disk.add_attribute(("disk_size_gb", size));
     }
     vm = vm.add_block(disk.build());
-    let (offer, sku) = image(first.os());
+    let arm = st.instance_type.as_ref().is_some_and(|t| {
+        crate::model::instance_types::arch_of(Cloud::Azure, &t.value)
+            == crate::model::instance_types::Arch::Arm64
+    });
+    let (offer, sku) = image(first.os(), arm);
     vm = vm.add_block(
         block("source_image_reference")
             .add_attribute(("publisher", s("Canonical")))
@@ -559,15 +573,19 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     f.add(vm.build());
 }
 
-/// Canonical's marketplace offer and SKU per Ubuntu release.
-fn image(os: &str) -> (&'static str, &'static str) {
-    match os {
-        "ubuntu-14.04" => ("UbuntuServer", "14.04.5-LTS"),
-        "ubuntu-16.04" => ("UbuntuServer", "16.04-LTS"),
-        "ubuntu-18.04" => ("UbuntuServer", "18_04-lts-gen2"),
-        "ubuntu-20.04" => ("0001-com-ubuntu-server-focal", "20_04-lts-gen2"),
-        "ubuntu-22.04" => ("0001-com-ubuntu-server-jammy", "22_04-lts-gen2"),
-        _ => ("ubuntu-24_04-lts", "server"),
+/// Canonical's marketplace offer and SKU per Ubuntu release; Arm sizes
+/// (`Standard_D4ps_v5`) need the arm64 SKU, which 18.04 and older lack.
+fn image(os: &str, arm: bool) -> (&'static str, &'static str) {
+    match (os, arm) {
+        ("ubuntu-14.04", _) => ("UbuntuServer", "14.04.5-LTS"),
+        ("ubuntu-16.04", _) => ("UbuntuServer", "16.04-LTS"),
+        ("ubuntu-18.04", _) => ("UbuntuServer", "18_04-lts-gen2"),
+        ("ubuntu-20.04", false) => ("0001-com-ubuntu-server-focal", "20_04-lts-gen2"),
+        ("ubuntu-20.04", true) => ("0001-com-ubuntu-server-focal", "20_04-lts-arm64"),
+        ("ubuntu-22.04", false) => ("0001-com-ubuntu-server-jammy", "22_04-lts-gen2"),
+        ("ubuntu-22.04", true) => ("0001-com-ubuntu-server-jammy", "22_04-lts-arm64"),
+        (_, false) => ("ubuntu-24_04-lts", "server"),
+        (_, true) => ("ubuntu-24_04-lts", "server-arm64"),
     }
 }
 

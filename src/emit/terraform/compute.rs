@@ -127,8 +127,8 @@ fn region_of(tf: &Tf, h: &Host) -> String {
     tf.region(tf.m.subnet(h.subnet).network).to_string()
 }
 
-/// Graviton families carry a `g` after the generation digit (`t4g`,
-/// `m7gd`, `c6gn`); `g4dn` (GPU) does not.
+/// Graviton types (`t4g`, `m7gd`, `c6gn`) run arm64 images
+/// (`model::instance_types::arch_of`).
 fn arch(h: &Host) -> &'static str {
     let t = h
         .settings
@@ -136,14 +136,7 @@ fn arch(h: &Host) -> &'static str {
         .as_ref()
         .map(|t| t.value.as_str())
         .unwrap_or("");
-    let family = t.split('.').next().unwrap_or("");
-    let suffix = family.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    let suffix = suffix.trim_start_matches(|c: char| c.is_ascii_digit());
-    if suffix.contains('g') {
-        "arm64"
-    } else {
-        "amd64"
-    }
+    crate::model::instance_types::arch_of(Cloud::Aws, t).as_str()
 }
 
 fn ami_name(tf: &Tf, region: &str, os: &str, arch: &str) -> String {
@@ -169,18 +162,30 @@ fn ami(tf: &Tf, region: &str, os: &str, arch: &str) -> hcl::Block {
         "22.04" => ("jammy", "hvm-ssd"),
         _ => ("noble", "hvm-ssd-gp3"),
     };
-    opt(
+    let mut b = opt(
         data("aws_ami", &ami_name(tf, region, os, arch)),
         tf.provider(region),
     )
     .add_attribute(("most_recent", true))
-    .add_attribute(("owners", strings([CANONICAL])))
-    .add_block(filter(
+    .add_attribute(("owners", strings([CANONICAL])));
+    if past_standard_support(release) {
+        // Canonical stops building images once a release leaves standard
+        // support, and AWS deprecates public AMIs two years after their
+        // creation; the data source skips deprecated images unless asked.
+        b = b.add_attribute(("include_deprecated", true));
+    }
+    b.add_block(filter(
         "name",
         &format!("ubuntu/images/{store}/ubuntu-{code}-{release}-{arch}-server-*"),
     ))
     .add_block(filter("virtualization-type", "hvm"))
     .build()
+}
+
+/// Ubuntu releases whose standard support has ended (20.04 in May 2025):
+/// their last images are, or will soon be, deprecated AMIs.
+fn past_standard_support(release: &str) -> bool {
+    matches!(release, "14.04" | "16.04" | "18.04" | "20.04")
 }
 
 pub fn filter(name: &str, value: &str) -> hcl::Block {

@@ -72,7 +72,7 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
     let net = m.network(n);
     let region = tf.region(n);
     let provider = || tf.provider(region);
-    let name = format!("{}_flow_logs", names::network(m, n));
+    let name = names::flow_logs(&m.network(n).name);
     let group = format!("/aws/vpc/{}/flow-logs", names::cloud_name(m, &net.name));
 
     let service = format!("logs.{region}.amazonaws.com");

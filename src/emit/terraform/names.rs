@@ -1,14 +1,12 @@
 //! Terraform names for spec entities. Spec names are `[a-z][a-z0-9-]*`;
-//! Terraform style uses underscores, so `-` becomes `_`. Names are derived
+//! Terraform style uses underscores, so `-` becomes `_` (the functions the
+//! `terraform-name-collision` rule checks are in `model::tf_names`). Names are derived
 //! from spec names (never from positions), so adding an entity never
 //! renames, and so never replaces, another one.
 
 use crate::model::*;
 
-/// `private-a` → `private_a`.
-pub fn id(name: &str) -> String {
-    name.replace(['-', '.', '/', ':'], "_")
-}
+pub use crate::model::tf_names::{access_logs, flow_logs, id};
 
 pub fn network(m: &Model, n: NetworkId) -> String {
     id(&m.network(n).name)
@@ -17,7 +15,7 @@ pub fn network(m: &Model, n: NetworkId) -> String {
 /// `core/private-a` → `core_private_a`.
 pub fn subnet(m: &Model, s: SubnetId) -> String {
     let sub = m.subnet(s);
-    format!("{}_{}", network(m, sub.network), id(&sub.name))
+    crate::model::tf_names::subnet(&m.network(sub.network).name, &sub.name)
 }
 
 pub fn sg(m: &Model, g: SgId) -> String {

@@ -4,13 +4,14 @@ use super::dsl::*;
 use super::{Tf, TfFile, names};
 use hcl::Attribute;
 
-/// Terraform and provider versions. aws 5.x has the one-rule-per-resource
-/// security group rules (`aws_vpc_security_group_*_rule`); azurerm 3.x
-/// (3.116 adds nothing we rely on beyond `azurerm_public_ips`) spells IP
-/// forwarding `enable_ip_forwarding`, which 4.x renamed.
+/// Terraform and provider versions: the current majors. The output is
+/// checked against hashicorp/aws 6.25.0 and hashicorp/azurerm 4.55.0
+/// (tests/provider_schema.rs); aws 6 keeps the one-rule-per-resource
+/// security group rules (`aws_vpc_security_group_*_rule`), azurerm 4 spells
+/// IP forwarding `ip_forwarding_enabled`.
 const TERRAFORM: &str = ">= 1.0";
-const AWS: &str = "~> 5.0";
-const AZURERM: &str = "~> 3.116";
+const AWS: &str = "~> 6.0";
+const AZURERM: &str = "~> 4.0";
 
 pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     let m = tf.m;

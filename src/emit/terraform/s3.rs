@@ -45,7 +45,7 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     );
 
     // The access-log bucket. S3 log delivery writes only to SSE-S3 buckets.
-    let logs = format!("{name}_access_logs");
+    let logs = names::access_logs(&mig.name);
     let log_name = format!("{}-access-logs", names::cloud_name(m, &mig.name));
     f.add(
         opt(resource("aws_s3_bucket", &logs), dest())

@@ -122,6 +122,27 @@ fn rules(
                 }
             }
         }
+        if let (Direction::Ingress, Some(reason)) = (rule.direction, allowed_world(m, rule))
+            && matches!(&target.1, Expression::String(c) if c.ends_with("/0"))
+        {
+            let (lo, hi) = match rule.proto {
+                Proto::Tcp | Proto::Udp => rule.ports.map(|(l, h)| (l as i32, h as i32)),
+                Proto::Icmp => Some((-1, -1)),
+                Proto::Esp | Proto::All => None,
+            }
+            .unwrap_or((0, 65535));
+            let ported = matches!(rule.proto, Proto::Tcp | Proto::Udp | Proto::Icmp);
+            for (check, port) in [
+                ("CKV_AWS_24", 22),
+                ("CKV_AWS_25", 3389),
+                ("CKV_AWS_260", 80),
+                ("CKV_AWS_277", -1),
+            ] {
+                if ported && lo <= port && port <= hi {
+                    b = b.add_attribute(fmt_skip(check, &reason));
+                }
+            }
+        }
         let mut b = b
             .add_attribute((
                 "security_group_id",
@@ -146,6 +167,25 @@ fn rules(
         };
         f.add(b.add_attribute(target).build());
     }
+}
+
+/// The reason of an `allow "open-to-world" reason="…"` that covers this
+/// rule (as lint applies it), made fit for a one-line `#checkov:skip`
+/// comment: the spec says the exposure is deliberate, and checkov is told
+/// why.
+pub fn allowed_world(m: &Model, rule: &SgRule) -> Option<String> {
+    let s = m.suppressions.iter().find(|s| {
+        s.rule == "open-to-world" && !s.reason.trim().is_empty() && s.scope.contains(rule.peer_span)
+    })?;
+    let clean: String = s
+        .reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Some(format!(
+        "open-to-world allowed in the spec: {}",
+        clean.split_whitespace().collect::<Vec<_>>().join(" ")
+    ))
 }
 
 fn ports_text(rule: &SgRule) -> String {

@@ -15,7 +15,8 @@ const DOCS: &str = r#"## What it does
 Reports two entities of one kind with the same name: two VPCs or VNets, two
 subnets of one network, two security groups, two address sets, two hosts
 (including a `host` whose name equals a group member such as `app-01`), two
-groups, two clusters, and so on. Both declarations are labelled.
+groups, two clusters, two S3 migrations into one destination bucket, and so
+on. Both declarations are labelled.
 
 ## Why is this bad
 Names are how the spec refers to things (`"core/private-a"`,
