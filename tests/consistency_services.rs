@@ -455,7 +455,16 @@ fn elasticsearch_discovery_and_quorum_match_the_members() {
                     "transport.tcp.port"
                 };
                 assert_eq!(y[transport_key].as_u64(), Some(transport as u64), "{ctx}");
-                if let Some(c) = es.clients.hosts.first() {
+                if es.dedicated_masters.contains(&n) {
+                    // Clients query the data nodes, never a dedicated master.
+                    assert!(
+                        !ex.graph
+                            .flows
+                            .iter()
+                            .any(|f| f.purpose == Purpose::ClientsToEs && f.to == n),
+                        "{ctx}: a client flow to a dedicated master"
+                    );
+                } else if let Some(c) = es.clients.hosts.first() {
                     let http = ex.flow_port(Purpose::ClientsToEs, *c, n);
                     assert_eq!(y["http.port"].as_u64(), Some(http as u64), "{ctx}");
                 }

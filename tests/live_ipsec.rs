@@ -495,3 +495,294 @@ fn ipsec_wrong_psk_fails_authentication() {
         responder.trim()
     );
 }
+
+/// Hub and spoke (issue 10): one gateway in two tunnels. Its single
+/// ipsec.conf (a `conn` per tunnel) and ipsec.secrets (an entry per peer)
+/// bring up both tunnels at once with two real spoke daemons.
+const HUB_SPEC: &str = r#"
+project "live-hub" {
+    owner "ci@infragen.invalid"
+}
+
+vnet "hub" region="westeurope" resource-group="live-hub" cidr="10.110.0.0/16" {
+    subnet "gw" cidr="10.110.0.0/24"
+}
+vpc "east" region="us-east-1" cidr="10.111.0.0/16" {
+    subnet "gw" zone="us-east-1a" cidr="10.111.0.0/24"
+}
+vpc "west" region="us-west-2" cidr="10.112.0.0/16" {
+    subnet "gw" zone="us-west-2a" cidr="10.112.0.0/24"
+}
+
+fleet {
+    defaults os="ubuntu-24.04" monitored=#false
+    host "gw-hub" type="Standard_B2s" address="10.110.0.10" public-address="192.0.2.10" {
+        subnets "hub/gw"
+        security-groups "vpn-hub"
+    }
+    host "gw-east" type="t3.small" address="10.111.0.10" public-address="198.51.100.11" {
+        subnets "east/gw"
+        security-groups "vpn-east"
+    }
+    host "gw-west" type="t3.small" address="10.112.0.10" public-address="198.51.100.12" {
+        subnets "west/gw"
+        security-groups "vpn-west"
+    }
+}
+
+security-group "vpn-hub" vnet="hub" {
+    ingress "udp" 500 from="host:gw-east" description="IKE"
+    ingress "udp" 4500 from="host:gw-east" description="IPsec NAT traversal"
+    ingress "esp" from="host:gw-east" description="IPsec ESP"
+    ingress "udp" 500 from="host:gw-west" description="IKE"
+    ingress "udp" 4500 from="host:gw-west" description="IPsec NAT traversal"
+    ingress "esp" from="host:gw-west" description="IPsec ESP"
+    ingress "all" from="vpc:east" description="Traffic from east through its tunnel"
+    ingress "all" from="vpc:west" description="Traffic from west through its tunnel"
+    ingress "all" from="vnet:hub" description="Traffic into the tunnels"
+}
+security-group "vpn-east" vpc="east" {
+    ingress "udp" 500 from="host:gw-hub" description="IKE"
+    ingress "udp" 4500 from="host:gw-hub" description="IPsec NAT traversal"
+    ingress "esp" from="host:gw-hub" description="IPsec ESP"
+    ingress "all" from="vnet:hub" description="Traffic from the hub through the tunnel"
+    ingress "all" from="vpc:east" description="Traffic into the tunnel"
+}
+security-group "vpn-west" vpc="west" {
+    ingress "udp" 500 from="host:gw-hub" description="IKE"
+    ingress "udp" 4500 from="host:gw-hub" description="IPsec NAT traversal"
+    ingress "esp" from="host:gw-hub" description="IPsec ESP"
+    ingress "all" from="vnet:hub" description="Traffic from the hub through the tunnel"
+    ingress "all" from="vpc:west" description="Traffic into the tunnel"
+}
+
+vpn "hub-east" {
+    left host="gw-hub" subnets="vnet:hub"
+    right host="gw-east" subnets="vpc:east"
+    psk-env "LIVE_PSK_EAST"
+}
+vpn "hub-west" {
+    left host="gw-hub" subnets="vnet:hub"
+    right host="gw-west" subnets="vpc:west"
+    psk-env "LIVE_PSK_WEST"
+}
+"#;
+
+const HUB: Gateway = Gateway {
+    name: "gw-hub",
+    private: "10.110.0.10",
+    public: "192.0.2.10",
+    inside: "10.110.1.1",
+};
+const EAST: Gateway = Gateway {
+    name: "gw-east",
+    private: "10.111.0.10",
+    public: "198.51.100.11",
+    inside: "10.111.1.1",
+};
+const WEST: Gateway = Gateway {
+    name: "gw-west",
+    private: "10.112.0.10",
+    public: "198.51.100.12",
+    inside: "10.112.1.1",
+};
+
+/// 1:1 NAT of `gw` on every `pub-*` interface of its namespace.
+fn hub_nat_rules(gw: &Gateway) -> String {
+    nat_rules(gw, "pub-*")
+}
+
+#[test]
+fn ipsec_hub_gateway_brings_up_both_tunnels() {
+    if !live::enabled("live_ipsec") || !prerequisites() {
+        return;
+    }
+    let deadline = Deadline::new(DEADLINE);
+    let mut live = Live::new("hub");
+    let secrets = Secrets::Values(BTreeMap::from([
+        ("LIVE_PSK_EAST".to_string(), psk("east")),
+        ("LIVE_PSK_WEST".to_string(), psk("west")),
+    ]));
+    let arts = build::render_with("live-hub", HUB_SPEC, &AddressLock::default(), &secrets);
+    let hub_conf = &arts
+        .iter()
+        .find(|a| a.path == "ipsec/gw-hub/ipsec.conf")
+        .expect("hub ipsec.conf")
+        .contents;
+    assert_eq!(hub_conf.matches("\nconn ").count(), 2, "{hub_conf}");
+
+    let ns_hub = live.netns("hub");
+    let ns_east = live.netns("east");
+    let ns_west = live.netns("west");
+    // Two "internet" links: hub–east and hub–west.
+    for (spoke_ns, dev_hub, dev_spoke) in
+        [(&ns_east, "pub-he", "pub-e"), (&ns_west, "pub-hw", "pub-w")]
+    {
+        live.ip(
+            "",
+            &[
+                "link", "add", dev_hub, "netns", &ns_hub, "type", "veth", "peer", "name",
+                dev_spoke, "netns", spoke_ns,
+            ],
+        );
+    }
+    let mut sites: Vec<Site> = Vec::new();
+    for (gw, ns, links) in [
+        (&HUB, &ns_hub, vec![("pub-he", &EAST), ("pub-hw", &WEST)]),
+        (&EAST, &ns_east, vec![("pub-e", &HUB)]),
+        (&WEST, &ns_west, vec![("pub-w", &HUB)]),
+    ] {
+        for (dev, peer) in &links {
+            live.ip(
+                ns,
+                &["addr", "add", &format!("{}/32", gw.public), "dev", dev],
+            );
+            live.ip(ns, &["link", "set", dev, "up"]);
+            live.ip(
+                ns,
+                &["route", "add", &format!("{}/32", peer.public), "dev", dev],
+            );
+        }
+        for a in [gw.private, gw.inside] {
+            live.ip(ns, &["addr", "add", &format!("{a}/32"), "dev", "lo"]);
+        }
+        let dir = live.path(gw.name);
+        std::fs::create_dir_all(dir.join("run")).expect("mkdir run");
+        let nft = dir.join("nat.nft");
+        std::fs::write(&nft, hub_nat_rules(gw)).expect("write nat rules");
+        let out = live.run_in(
+            ns,
+            None,
+            10,
+            &[Path::new("nft"), Path::new("-f"), &nft],
+            &[],
+        );
+        assert!(out.status.success(), "nft -f: {}", live::stderr(&out));
+        for f in ["ipsec.conf", "ipsec.secrets"] {
+            let path = format!("ipsec/{}/{f}", gw.name);
+            let art = arts
+                .iter()
+                .find(|a| a.path == path)
+                .unwrap_or_else(|| panic!("infragen did not write {path}"));
+            std::fs::write(dir.join(f), &art.contents).expect("write ipsec file");
+        }
+        live::set_mode(&dir.join("ipsec.secrets"), 0o600);
+        let log = dir.join("charon.log");
+        std::fs::write(dir.join("strongswan.conf"), strongswan_conf(&log))
+            .expect("write strongswan.conf");
+        live.add_log(&format!("charon {}", gw.name), log);
+        sites.push(Site {
+            ns: ns.clone(),
+            dir,
+        });
+    }
+    let start = |live: &mut Live, name: &str, s: &Site| {
+        let dir = s.dir.to_string_lossy().into_owned();
+        live.spawn(
+            &format!("starter-{name}"),
+            &s.ns,
+            None,
+            &[
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                STARTER,
+                "sh",
+                &dir,
+            ],
+            &[],
+        );
+    };
+    let ipsec = |live: &Live, s: &Site, cmd: &str| {
+        let dir = s.dir.to_string_lossy().into_owned();
+        let out = live.run_in(
+            &s.ns,
+            None,
+            10,
+            &[
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                WITH_RUN,
+                &dir,
+                "ipsec",
+                cmd,
+            ],
+            &[],
+        );
+        live::stdout(&out)
+    };
+    // The spokes answer (auto=route); the hub starts both tunnels.
+    for (i, name) in [(1, "east"), (2, "west")] {
+        start(&mut live, name, &sites[i]);
+        let ctl = sites[i].dir.join("run/charon.ctl");
+        deadline.wait_for(
+            &format!("charon of gw-{name} to listen"),
+            Duration::from_millis(100),
+            || ctl.exists().then_some(()),
+        );
+    }
+    let t0 = Instant::now();
+    start(&mut live, "hub", &sites[0]);
+    deadline.wait_for(
+        "both tunnels INSTALLED on gw-hub (`ipsec status`)",
+        Duration::from_millis(200),
+        || {
+            (ipsec(&live, &sites[0], "status")
+                .matches("INSTALLED")
+                .count()
+                >= 2)
+                .then_some(())
+        },
+    );
+    let status = ipsec(&live, &sites[0], "status");
+    eprintln!("--- ipsec status gw-hub ---\n{status}");
+    for want in [
+        "10.110.0.0/16 === 10.111.0.0/16",
+        "10.110.0.0/16 === 10.112.0.0/16",
+    ] {
+        assert!(status.contains(want), "expected `{want}` in:\n{status}");
+    }
+    for spoke in [&EAST, &WEST] {
+        let ns = &ns_hub;
+        deadline.wait_for(
+            &format!(
+                "a ping {} -> {} across its tunnel",
+                HUB.inside, spoke.inside
+            ),
+            Duration::from_millis(200),
+            || {
+                live.run_in(
+                    ns,
+                    None,
+                    5,
+                    &[
+                        "ping",
+                        "-n",
+                        "-c",
+                        "1",
+                        "-W",
+                        "1",
+                        "-I",
+                        HUB.inside,
+                        spoke.inside,
+                    ],
+                    &[],
+                )
+                .status
+                .success()
+                .then_some(())
+            },
+        );
+    }
+    eprintln!(
+        "HUB: both tunnels INSTALLED and pinged through {:.2}s after the hub started",
+        t0.elapsed().as_secs_f64()
+    );
+}

@@ -9,6 +9,8 @@
 //! (`psk-env`, `password-env`), and encodes each value for the file it lands
 //! in: a YAML/JSON double-quoted string, or for `ipsec.secrets` the quoted or
 //! `0x…` hex form strongSwan reads (as `build --secrets-from-env` does).
+//! A placeholder in any other kind of file is refused, never guessed at;
+//! stdin is read as YAML unless `--as NAME` says what it stands for.
 //!
 //! It fails, writing nothing, when a variable it needs is unset or empty, or
 //! when one of the spec's variables appears outside that quoted form (it
@@ -57,7 +59,7 @@ fn fill(args: &FillArgs) -> Result<i32, Failure> {
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| (EXIT_USAGE, format!("cannot read stdin: {e}")))?;
-            let kind = Kind::of(args.as_name.as_deref().unwrap_or(""));
+            let kind = Kind::of(args.as_name.as_deref().unwrap_or("stdin.yml"));
             let filled = substitute(&text, &vars, kind, &env).map_err(|e| e.failure("stdin"))?;
             std::io::stdout()
                 .write_all(filled.text.as_bytes())
@@ -186,11 +188,18 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(file_name: &str) -> Kind {
+    /// The kind of file by its name; `None` for a file whose quoting fill
+    /// does not know (a placeholder there is refused, not guessed at).
+    fn of(file_name: &str) -> Option<Kind> {
         if file_name.ends_with("ipsec.secrets") {
-            Kind::IpsecSecrets
+            Some(Kind::IpsecSecrets)
+        } else if [".yml", ".yaml", ".json"]
+            .iter()
+            .any(|ext| file_name.ends_with(ext))
+        {
+            Some(Kind::Quoted)
         } else {
-            Kind::Quoted
+            None
         }
     }
 
@@ -228,6 +237,11 @@ enum FillError {
         var: String,
         line: usize,
     },
+    /// A placeholder in a file whose quoting fill does not know.
+    UnknownFile {
+        var: String,
+        line: usize,
+    },
 }
 
 impl FillError {
@@ -246,6 +260,12 @@ impl FillError {
                     "{what}:{line}: ${{{var}}} is not a placeholder infragen wrote (`\"${{{var}}}\"`), so fill cannot escape a value for it; nothing was filled (use `infragen build --secrets-from-env`)"
                 ),
             ),
+            FillError::UnknownFile { var, line } => (
+                EXIT_FAILED,
+                format!(
+                    "{what}:{line}: ${{{var}}} is in a file fill does not know how to quote for (it fills YAML, JSON and ipsec.secrets); nothing was filled (use `infragen build --secrets-from-env`)"
+                ),
+            ),
         }
     }
 }
@@ -255,7 +275,7 @@ impl FillError {
 fn substitute(
     text: &str,
     vars: &BTreeSet<String>,
-    kind: Kind,
+    kind: Option<Kind>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Filled, FillError> {
     let mut out = String::with_capacity(text.len());
@@ -284,6 +304,13 @@ fn substitute(
                 line: text[..line].matches('\n').count() + 1,
             });
         }
+        let Some(kind) = kind else {
+            let line = text.len() - rest.len() + i;
+            return Err(FillError::UnknownFile {
+                var: name.to_string(),
+                line: text[..line].matches('\n').count() + 1,
+            });
+        };
         out.push_str(&rest[..i - 1]);
         match env(name) {
             Some(v) => {
@@ -330,7 +357,7 @@ mod tests {
     #[test]
     fn only_the_specs_quoted_placeholders_are_filled() {
         let text = "a: \"${PG_PASSWORD}\"\nsearch_path: '\"$user\", public'\nb: \"${HOME} $PG_PASSWORD\"\n";
-        let f = substitute(text, &vars(), Kind::Quoted, &env).unwrap();
+        let f = substitute(text, &vars(), Some(Kind::Quoted), &env).unwrap();
         assert_eq!(
             f.text,
             "a: \"p\\\"a$s\\\\w'd\"\nsearch_path: '\"$user\", public'\nb: \"${HOME} $PG_PASSWORD\"\n"
@@ -346,7 +373,7 @@ mod tests {
         let f = substitute(
             "a b : PSK \"${IPSEC_PSK}\"\n",
             &vars(),
-            Kind::IpsecSecrets,
+            Some(Kind::IpsecSecrets),
             &env,
         )
         .unwrap();
@@ -356,9 +383,10 @@ mod tests {
     #[test]
     fn unset_and_unquoted_fail_without_values() {
         let none = |_: &str| None;
-        let e = substitute("x: \"${PG_PASSWORD}\"", &vars(), Kind::Quoted, &none).unwrap_err();
+        let e =
+            substitute("x: \"${PG_PASSWORD}\"", &vars(), Some(Kind::Quoted), &none).unwrap_err();
         assert_eq!(e, FillError::Unset(["PG_PASSWORD".to_string()].into()));
-        let e = substitute("\nx: ${PG_PASSWORD}", &vars(), Kind::Quoted, &env).unwrap_err();
+        let e = substitute("\nx: ${PG_PASSWORD}", &vars(), Some(Kind::Quoted), &env).unwrap_err();
         assert_eq!(
             e,
             FillError::Unquoted {
@@ -367,5 +395,7 @@ mod tests {
             }
         );
         assert!(!e.failure("f").1.contains("p\"a"));
+        let e = substitute("X=\"${PG_PASSWORD}\"", &vars(), None, &env).unwrap_err();
+        assert!(matches!(e, FillError::UnknownFile { line: 1, .. }), "{e:?}");
     }
 }
