@@ -60,7 +60,7 @@ pub struct Host {
     /// Span of `address=` when the spec fixes it.
     pub address_span: Option<Span>,
     pub public_address: Option<Spanned<IpAddr>>,
-    /// RAM in bytes: `memory=` or the instance-type table.
+    /// RAM in bytes: `memory=` or what the instance type says (model::instance_types).
     pub memory: Option<u64>,
 }
 
