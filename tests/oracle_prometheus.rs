@@ -40,6 +40,7 @@ fn job<'a>(cfg: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 #[test]
+#[ignore = "needs promtool: tests/scripts/test.sh runs it"]
 fn promtool_accepts_config_and_rules_of_every_example() {
     let Some(promtool) = tools::require("promtool") else {
         return;

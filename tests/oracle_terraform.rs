@@ -54,6 +54,7 @@ fn fmt_check(terraform: &Path, dir: &Path) {
 }
 
 #[test]
+#[ignore = "needs terraform: tests/scripts/test.sh runs it"]
 fn every_example_is_terraform_fmt_canonical() {
     let Some(terraform) = tools::require("terraform") else {
         return;
@@ -110,6 +111,7 @@ fn checkov(checkov: &Path, dir: &Path) -> (u64, u64, u64) {
 }
 
 #[test]
+#[ignore = "needs checkov: tests/scripts/test.sh runs it"]
 fn checkov_passes_the_reference() {
     let Some(bin) = tools::require("checkov") else {
         return;
@@ -123,6 +125,7 @@ fn checkov_passes_the_reference() {
 /// The same spec with `method="replication"`: the replication role and
 /// rules must pass too, and stay canonical.
 #[test]
+#[ignore = "needs checkov and terraform: tests/scripts/test.sh runs it"]
 fn checkov_passes_replication_migrations() {
     let source = reference_source().replace(r#"method="sync""#, r#"method="replication""#);
     assert!(
