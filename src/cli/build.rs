@@ -151,6 +151,14 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
         lock_path.display(),
         lock_note
     );
+    let vars = model.secret_vars();
+    if !args.secrets_from_env && !vars.is_empty() {
+        let list: Vec<String> = vars.iter().map(|v| format!("${{{v}}}")).collect();
+        eprintln!(
+            "infragen build: placeholders to fill at deploy time (also in manifest.json `secret_vars`): {}",
+            list.join(" ")
+        );
+    }
     Ok(EXIT_OK)
 }
 

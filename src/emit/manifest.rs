@@ -21,6 +21,10 @@ use sha2::{Digest, Sha256};
 struct Manifest<'a> {
     generator: &'static str,
     spec: &'a str,
+    /// The environment variables the secret files need (`${VAR}`
+    /// placeholders, or filled by `--secrets-from-env`): the exact list to
+    /// give `envsubst`.
+    secret_vars: Vec<String>,
     files: Vec<Entry<'a>>,
 }
 
@@ -61,6 +65,7 @@ pub fn manifest(ctx: &EmitContext, artifacts: &[Artifact]) -> Artifact {
     let m = Manifest {
         generator: concat!("infragen ", env!("CARGO_PKG_VERSION")),
         spec: ctx.spec_name,
+        secret_vars: ctx.model.secret_vars(),
         files,
     };
     let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();
