@@ -230,9 +230,10 @@ fn refuse_inputs_at_owned_paths(
 /// rewritten; say which, so a reviewer sees why the lock diff is there.
 fn warn_rewritten_lock_entries(lock_path: &Path, old: &AddressLock, new: &AddressLock) {
     for (host, (subnet, addr)) in &old.entries {
-        if let Some((new_subnet, new_addr)) = new.entries.get(host)
-            && (new_subnet != subnet || new_addr != addr)
-        {
+        let Some((new_subnet, new_addr)) = new.entries.get(host) else {
+            continue;
+        };
+        if new_subnet != subnet || new_addr != addr {
             eprintln!(
                 "infragen build: warning: {}: `{host} {subnet} {addr}` cannot be kept (address outside the subnet or taken, host moved, or overridden by address=); rewritten to `{host} {new_subnet} {new_addr}`",
                 lock_path.display()
