@@ -638,3 +638,51 @@ fn init_then_lint_then_build() {
     assert_eq!(code(&infragen(dir.path(), &["init"])), 0);
     assert!(dir.path().join("infra.kdl").is_file());
 }
+
+/// Every relative link in the README and the docs points at a file that
+/// exists (the README promises its docs; getting-started is linked first).
+#[test]
+fn doc_links_resolve() {
+    let root = tools::repo_root();
+    let mut pages = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            pages.push(p);
+        }
+    }
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = rest[..end].split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let path = page.parent().unwrap().join(target);
+            assert!(
+                path.exists(),
+                "{}: link to {target} does not resolve",
+                page.display()
+            );
+        }
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let first_link = readme.find("](").map(|i| &readme[i + 2..]).unwrap_or("");
+    assert!(
+        first_link.starts_with("docs/getting-started.md"),
+        "the README's first link is the getting-started guide"
+    );
+    for doc in [
+        "terraform.md",
+        "services.md",
+        "monitoring.md",
+        "getting-started.md",
+    ] {
+        assert!(
+            readme.contains(&format!("(docs/{doc})")),
+            "README links docs/{doc}"
+        );
+    }
+}

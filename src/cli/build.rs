@@ -271,6 +271,10 @@ fn write_lock(path: &Path, lock: &AddressLock) -> Result<(), String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.infragen-{}", std::process::id()));
+    output_dir::remove_stale_files(
+        path.parent().unwrap_or(Path::new(".")),
+        &format!(".{name}.infragen-"),
+    );
     let result = (|| {
         let _ = std::fs::remove_file(&tmp);
         let mut f = std::fs::OpenOptions::new()
