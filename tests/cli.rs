@@ -450,21 +450,37 @@ fn the_cli_table() {
     std::fs::write(d.join("notes.txt"), "not infragen's\n").unwrap();
     std::fs::create_dir(d.join("foreign")).unwrap();
     std::fs::write(d.join("foreign/index.html"), "<html>\n").unwrap();
-    // (args, exit code, the prefix stderr starts with; None for clap's own)
+    // (args, exit code, the prefix stderr starts with)
     let table: &[(&[&str], i32, Option<&str>)] = &[
         // usage errors
-        (&[], 2, None),
-        (&["no-such-command"], 2, None),
-        (&["lint"], 2, None),
-        (&["lint", "--no-such-flag", "clean.kdl"], 2, None),
-        (&["lint", "clean.kdl", "--format", "xml"], 2, None),
-        (&["build", "clean.kdl"], 2, None),
-        (&["graph"], 2, None),
-        (&["graph", "clean.kdl", "--format", "png"], 2, None),
-        (&["rules", "--format", "yaml"], 2, None),
-        (&["explain"], 2, None),
+        (&[], 2, None), // the help, on stderr
+        (&["no-such-command"], 2, Some("infragen: ")),
+        (&["lint"], 2, Some("infragen lint: ")),
+        (
+            &["lint", "--no-such-flag", "clean.kdl"],
+            2,
+            Some("infragen lint: "),
+        ),
+        (
+            &["lint", "clean.kdl", "--format", "xml"],
+            2,
+            Some("infragen lint: "),
+        ),
+        (&["build", "clean.kdl"], 2, Some("infragen build: ")),
+        (&["graph"], 2, Some("infragen graph: ")),
+        (
+            &["graph", "clean.kdl", "--format", "png"],
+            2,
+            Some("infragen graph: "),
+        ),
+        (&["rules", "--format", "yaml"], 2, Some("infragen rules: ")),
+        (&["explain"], 2, Some("infragen explain: ")),
         (&["explain", "cluster"], 2, Some("infragen explain: ")),
-        (&["init", "--template", "no-such"], 2, None),
+        (
+            &["init", "--template", "no-such"],
+            2,
+            Some("infragen init: "),
+        ),
         // unknown names
         (&["explain", "no-such-rule"], 2, Some("infragen explain: ")),
         (

@@ -10,7 +10,7 @@ mod output_dir;
 pub mod report;
 pub mod rules;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -131,10 +131,25 @@ pub const EXIT_USAGE: i32 = 2;
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap's `error: …`, in the prefix style of every other error.
+            let sub = std::env::args()
+                .nth(1)
+                .filter(|a| Cli::command().find_subcommand(a).is_some());
+            let prefix = match sub {
+                Some(sub) => format!("infragen {sub}: "),
+                None => "infragen: ".to_string(),
+            };
+            let text = e.render().to_string();
+            match text.strip_prefix("error: ") {
+                Some(rest) => eprint!("{prefix}{rest}"),
+                None => eprint!("{text}"),
+            }
+            return EXIT_USAGE;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
-            return code;
+            return EXIT_OK;
         }
     };
     match cli.command {
