@@ -819,6 +819,21 @@ fn a_spec_inside_the_output_directory_is_kept() {
         ws.path(),
         &["build", "out/small.kdl", "--out", "out", "--check"],
     );
+    // A spec at a path the build writes would be replaced: refused.
+    let hosts_tf = ws.path().join("out/terraform/hosts.tf");
+    fs::write(&hosts_tf, &spec).unwrap();
+    let before = snapshot(&ws.path().join("out"));
+    let r = infragen(
+        ws.path(),
+        &["build", "out/terraform/hosts.tf", "--out", "out"],
+    );
+    assert_eq!(r.status.code(), Some(2), "{}", tools::describe(&r));
+    assert!(
+        stderr_of(&r).contains("at a path the build writes"),
+        "{}",
+        stderr_of(&r)
+    );
+    assert_eq!(snapshot(&ws.path().join("out")), before);
 }
 
 #[test]
@@ -926,7 +941,7 @@ fn the_lock_is_checked_not_silently_rewritten() {
         stderr_of(&r)
     );
     assert!(
-        stderr_of(&r).contains("small.lock updated"),
+        stderr_of(&r).contains("small.lock updated (0 hosts added, 0 removed, 1 moved)"),
         "{}",
         stderr_of(&r)
     );

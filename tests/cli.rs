@@ -628,7 +628,7 @@ fn init_then_lint_then_build() {
         let out = infragen(d, &["build", "estate/infra.kdl", "-o", "out"]);
         assert_eq!(code(&out), 0, "{template}: {}", tools::describe(&out));
         assert!(
-            stderr(&out).contains("estate/infra.lock created"),
+            stderr(&out).contains("estate/infra.lock created ("),
             "{}",
             stderr(&out)
         );

@@ -132,11 +132,26 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
         ))
     })?;
     let lock_note = if new_lock == old_lock {
-        "unchanged"
+        "unchanged".to_string()
     } else if old_lock.entries.is_empty() && !lock_path.exists() {
-        "created"
+        format!("created ({} hosts)", new_lock.entries.len())
     } else {
-        "updated"
+        let added = new_lock
+            .entries
+            .keys()
+            .filter(|h| !old_lock.entries.contains_key(*h))
+            .count();
+        let removed = old_lock
+            .entries
+            .keys()
+            .filter(|h| !new_lock.entries.contains_key(*h))
+            .count();
+        let moved = new_lock
+            .entries
+            .iter()
+            .filter(|(h, v)| old_lock.entries.get(*h).is_some_and(|o| o != *v))
+            .count();
+        format!("updated ({added} hosts added, {removed} removed, {moved} moved)")
     };
     if new_lock != old_lock {
         write_lock(&lock_path, &new_lock).map_err(usage)?;
