@@ -362,9 +362,9 @@ pub fn plan_carry(dir: &Path, owned: &Owned, artifacts: &[Artifact]) -> Result<C
     for (rel, kind) in &tree {
         if let Kind::Dir { mode, empty } = *kind {
             carry.dir_modes.insert(rel.clone(), mode);
-            if written.contains(rel.as_str()) {
+            if empty && written.contains(rel.as_str()) {
                 problems.push(format!(
-                    "{rel}/ (a directory where the build writes a file)"
+                    "{rel}/ (an empty directory where the build writes a file)"
                 ));
             } else if empty && !written_dirs.contains(rel.as_str()) {
                 carry.entries.push((rel.clone(), *kind));
@@ -384,6 +384,18 @@ pub fn plan_carry(dir: &Path, owned: &Owned, artifacts: &[Artifact]) -> Result<C
             problems.push(format!("{rel} (not a regular file, directory or symlink)"));
         } else {
             carry.entries.push((rel.clone(), *kind));
+        }
+    }
+    // A carried entry below a path where the build now writes a file.
+    for (rel, _) in &carry.entries {
+        if let Some(file) = rel
+            .match_indices('/')
+            .map(|(i, _)| &rel[..i])
+            .find(|dir| written.contains(dir))
+        {
+            problems.push(format!(
+                "{rel} (inside {file}/, where the build now writes a file)"
+            ));
         }
     }
     if problems.is_empty() {
@@ -702,4 +714,69 @@ pub fn compare(dir: &Path, artifacts: &[Artifact]) -> Result<Drift, String> {
         }
     }
     Ok(drift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owned(paths: &[&str]) -> Owned {
+        Owned {
+            files: paths.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    fn tree(files: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for f in files {
+            let p = dir.path().join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        dir
+    }
+
+    fn paths(carry: &Carry) -> Vec<&str> {
+        carry.entries.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
+    #[test]
+    fn carries_what_the_manifest_does_not_list() {
+        let dir = tree(&["manifest.json", "a/b.tf", "a/.terraform.lock.hcl", "notes"]);
+        fs::create_dir(dir.path().join("empty")).unwrap();
+        let artifacts = [
+            Artifact::new("a/b.tf", "y"),
+            Artifact::new("manifest.json", "{}"),
+        ];
+        let carry =
+            plan_carry(dir.path(), &owned(&["manifest.json", "a/b.tf"]), &artifacts).unwrap();
+        assert_eq!(paths(&carry), ["a/.terraform.lock.hcl", "empty", "notes"]);
+    }
+
+    #[test]
+    fn an_owned_directory_may_become_a_file() {
+        let dir = tree(&["manifest.json", "x/old.yml"]);
+        let artifacts = [Artifact::new("x", "now a file")];
+        let carry = plan_carry(
+            dir.path(),
+            &owned(&["manifest.json", "x/old.yml"]),
+            &artifacts,
+        )
+        .unwrap();
+        assert!(carry.entries.is_empty());
+    }
+
+    #[test]
+    fn collisions_are_listed() {
+        let dir = tree(&["manifest.json", "x/mine", "y", "z.tf"]);
+        let artifacts = [
+            Artifact::new("x", "file where a user file sits below"),
+            Artifact::new("y/inner", "directory where a user file is"),
+            Artifact::new("z.tf", "a user file where the build writes"),
+        ];
+        let err = plan_carry(dir.path(), &owned(&["manifest.json"]), &artifacts).unwrap_err();
+        for p in ["x/mine", "y (", "z.tf ("] {
+            assert!(err.contains(p), "{p}: {err}");
+        }
+    }
 }
