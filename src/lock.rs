@@ -29,7 +29,17 @@ impl AddressLock {
             let addr: IpAddr = addr
                 .parse()
                 .map_err(|_| format!("line {}: `{addr}` is not an address", i + 1))?;
-            entries.insert(name.to_string(), (subnet.to_string(), addr));
+            if entries
+                .insert(name.to_string(), (subnet.to_string(), addr))
+                .is_some()
+            {
+                // Last-wins would let `--locked` pass a lock that says two
+                // things about one host.
+                return Err(format!(
+                    "line {}: host `{name}` is listed twice; keep one line per host",
+                    i + 1
+                ));
+            }
         }
         Ok(AddressLock { entries })
     }
@@ -40,5 +50,24 @@ impl AddressLock {
             out.push_str(&format!("{name} {subnet} {addr}\n"));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_listed_twice_is_an_error() {
+        let text = "a net/s 10.0.0.4\nb net/s 10.0.0.5\na net/s 10.0.0.6\n";
+        let err = AddressLock::parse(text).unwrap_err();
+        assert!(err.contains("line 3") && err.contains("`a`"), "{err}");
+    }
+
+    #[test]
+    fn render_parses_back() {
+        let text = "a net/s 10.0.0.4\nb net/s 10.0.0.5\n";
+        let lock = AddressLock::parse(text).unwrap();
+        assert_eq!(AddressLock::parse(&lock.render()).unwrap(), lock);
     }
 }

@@ -393,6 +393,7 @@ fn psk(tag: &str) -> String {
 }
 
 #[test]
+#[ignore = "live: root and INFRAGEN_LIVE=1; tests/scripts/test.sh runs it"]
 fn ipsec_tunnel_from_generated_configs() {
     if !live::enabled("live_ipsec") || !prerequisites() {
         return;
@@ -455,6 +456,7 @@ fn ipsec_tunnel_from_generated_configs() {
 }
 
 #[test]
+#[ignore = "live: root and INFRAGEN_LIVE=1; tests/scripts/test.sh runs it"]
 fn ipsec_wrong_psk_fails_authentication() {
     if !live::enabled("live_ipsec") || !prerequisites() {
         return;
@@ -593,6 +595,7 @@ fn hub_nat_rules(gw: &Gateway) -> String {
 }
 
 #[test]
+#[ignore = "live: root and INFRAGEN_LIVE=1; tests/scripts/test.sh runs it"]
 fn ipsec_hub_gateway_brings_up_both_tunnels() {
     if !live::enabled("live_ipsec") || !prerequisites() {
         return;

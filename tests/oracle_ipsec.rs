@@ -50,6 +50,7 @@ fn require() -> bool {
 }
 
 #[test]
+#[ignore = "needs strongSwan starter: tests/scripts/test.sh runs it"]
 fn starter_parses_every_generated_ipsec_conf() {
     if !require() {
         return;
@@ -92,6 +93,7 @@ fn starter_parses_every_generated_ipsec_conf() {
 
 /// The harness sees parse errors that exit 0: a misspelt keyword is one.
 #[test]
+#[ignore = "needs strongSwan starter: tests/scripts/test.sh runs it"]
 fn starter_reports_a_broken_ipsec_conf() {
     if !require() {
         return;

@@ -40,6 +40,7 @@ fn job<'a>(cfg: &'a Value, name: &str) -> Option<&'a Value> {
 }
 
 #[test]
+#[ignore = "needs promtool: tests/scripts/test.sh runs it"]
 fn promtool_accepts_config_and_rules_of_every_example() {
     let Some(promtool) = tools::require("promtool") else {
         return;
@@ -294,6 +295,7 @@ fn rate_windows_cover_four_scrapes() {
 /// discovery cannot work there: every monitored host, AWS ones included, is
 /// a static target at its compile-time address, and promtool accepts it.
 #[test]
+#[ignore = "needs promtool: tests/scripts/test.sh runs it"]
 fn prometheus_outside_aws_scrapes_aws_hosts_statically() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/prometheus-on-azure.kdl");

@@ -8,6 +8,7 @@ mod tools;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs shellcheck: tests/scripts/test.sh runs it"]
 fn shellcheck_accepts_every_script() {
     let Some(shellcheck) = tools::require("shellcheck") else {
         return;

@@ -299,6 +299,7 @@ fn blocks_checked(artifacts: &[Artifact]) -> usize {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn every_example_plans_against_the_provider_schemas() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -344,6 +345,7 @@ fn every_example_plans_against_the_provider_schemas() {
 
 /// The committed golden trees too (what reviewers read and users copy).
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn golden_trees_plan_against_the_provider_schemas() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -444,6 +446,7 @@ fn expect_finding(schemas: &Schemas, body: &Body, kind: &str, at: &str, what: &s
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn the_unmutated_reference_files_are_clean() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -455,6 +458,7 @@ fn the_unmutated_reference_files_are_clean() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_misspelt_attribute_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -473,6 +477,7 @@ fn mutation_misspelt_attribute_is_flagged() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_missing_required_block_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -494,6 +499,7 @@ fn mutation_missing_required_block_is_flagged() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_missing_required_attribute_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -516,6 +522,7 @@ fn mutation_missing_required_attribute_is_flagged() {
 
 /// `enable_ip_forwarding` was deprecated in azurerm 3.x and removed in 4.0.
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_removed_attribute_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -537,6 +544,7 @@ fn mutation_removed_attribute_is_flagged() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_block_as_attribute_and_attribute_as_block_are_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -566,6 +574,7 @@ fn mutation_block_as_attribute_and_attribute_as_block_are_flagged() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_repeated_single_block_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -588,6 +597,7 @@ fn mutation_repeated_single_block_is_flagged() {
 }
 
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_unknown_types_nested_blocks_and_deprecations_are_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;
@@ -645,6 +655,7 @@ fn mutation_unknown_types_nested_blocks_and_deprecations_are_flagged() {
 
 /// A nested block's own arguments are checked too.
 #[test]
+#[ignore = "needs the provider schemas: tests/scripts/test.sh installs and runs it"]
 fn mutation_in_a_nested_block_is_flagged() {
     let Some(schemas) = Schemas::load() else {
         return;

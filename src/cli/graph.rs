@@ -2,6 +2,7 @@
 //! reviewer thinks in (networks, groups, hosts) with the service flows
 //! between them, aggregated per group and port.
 
+use super::report;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, GraphFormat};
 use crate::graph::{Edge, Entity, Graph};
 use crate::model::{HostId, Model};
@@ -20,9 +21,11 @@ pub fn run(spec: &Path, format: GraphFormat) -> i32 {
     };
     let checked = pipeline::check(&source, &lock);
     let (Some(model), Some(graph)) = (&checked.model, &checked.graph) else {
-        eprintln!("infragen graph: the spec is not valid KDL; run `infragen lint` for details");
-        return EXIT_FAILED;
+        return report_errors(spec, &source, &checked);
     };
+    if checked.errors() > 0 {
+        return report_errors(spec, &source, &checked);
+    }
     let view = View::new(model, graph);
     let name = spec
         .file_name()
@@ -36,6 +39,27 @@ pub fn run(spec: &Path, format: GraphFormat) -> i32 {
         }
     );
     EXIT_OK
+}
+
+/// A spec with errors has no graph worth drawing: the diagnostics go to
+/// stderr, nothing to stdout, exit 1 (as `lint` and `build`).
+fn report_errors(spec: &Path, source: &str, checked: &pipeline::Checked) -> i32 {
+    let path = spec.display().to_string();
+    let file = report::FileReport {
+        path: &path,
+        source,
+        diagnostics: &checked.diagnostics,
+    };
+    let opts = report::human::Options {
+        color: super::use_color(),
+        width: 100,
+    };
+    eprint!("{}", report::human::render(&file, &opts));
+    eprintln!(
+        "infragen graph: {}; nothing was drawn",
+        report::human::summary(checked.errors(), checked.warnings())
+    );
+    EXIT_FAILED
 }
 
 /// A group or a standalone host.

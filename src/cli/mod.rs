@@ -1,15 +1,17 @@
 //! The command line: argument parsing, reading files, printing reports,
-//! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
+//! exit codes (0 clean, 1 errors, 2 usage or I/O problems; the table is in
+//! README.md).
 
 mod build;
 mod fill;
 mod graph;
+mod init;
 mod lint;
 mod output_dir;
 pub mod report;
 pub mod rules;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +19,8 @@ use std::path::{Path, PathBuf};
 #[command(
     name = "infragen",
     version,
-    about = "Declarative infrastructure compiler: one KDL spec, checked as a graph, rendered to configs"
+    about = "Declarative infrastructure compiler: one KDL spec, checked as a graph, rendered to configs",
+    after_help = "Exit codes: 0 success; 1 the spec has errors, --check found drift, --locked lock would change; 2 usage errors, unknown names, unreadable files, refused output directories.\nDocs: docs/getting-started.md"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -28,9 +31,11 @@ pub struct Cli {
 pub enum Command {
     /// Check specs and report every problem.
     Lint {
-        /// Spec files.
-        #[arg(required = true)]
+        /// Spec files, directories (every `*.kdl` below, hidden directories
+        /// skipped) or `-` for standard input.
+        #[arg(required = true, value_name = "SPEC|DIR|-")]
         specs: Vec<PathBuf>,
+        /// Report format: human (stderr), json or sarif (stdout).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Exit 1 on warnings too.
@@ -39,9 +44,10 @@ pub enum Command {
     },
     /// Check a spec and write every artifact to DIR (atomically).
     Build {
+        /// The spec file; its lock is `SPEC` with the extension `.lock`.
         spec: PathBuf,
-        /// Output directory.
-        #[arg(long)]
+        /// Output directory (created; replaced only when infragen wrote it).
+        #[arg(short, long, value_name = "DIR")]
         out: PathBuf,
         /// Write nothing; exit 1 with a diff when DIR differs from the build.
         #[arg(long)]
@@ -56,9 +62,10 @@ pub enum Command {
     /// Fill a built tree's `${VAR}` secret placeholders from the environment
     /// (only the spec's own, escaped for each file); stdin → stdout without --out.
     Fill {
+        /// The spec the tree was built from (its placeholders are the only ones replaced).
         spec: PathBuf,
         /// The directory `infragen build` wrote.
-        #[arg(long)]
+        #[arg(short, long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print the spec's variables as `${A} ${B}` (for `envsubst`) and exit.
         #[arg(long)]
@@ -69,14 +76,19 @@ pub enum Command {
     },
     /// Print the dependency graph with service flows.
     Graph {
+        /// The spec file.
         spec: PathBuf,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
     /// List every rule.
     Rules {
-        /// Print the registry as JSON.
-        #[arg(long)]
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+        format: ListFormat,
+        /// Same as `--format json` (kept for old scripts).
+        #[arg(long, hide = true)]
         json: bool,
     },
     /// Print a rule's documentation, or what a cluster survives
@@ -89,6 +101,15 @@ pub enum Command {
         /// With `cluster`: the spec that declares it.
         #[arg(long)]
         spec: Option<PathBuf>,
+    },
+    /// Write a commented starter spec to DIR/infra.kdl (never overwrites).
+    Init {
+        /// Directory to write the spec into (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Which starter estate.
+        #[arg(long, value_enum, default_value_t = init::Template::Minimal)]
+        template: init::Template,
     },
     /// Print the JSON Schema of the spec's document tree (schema/README.md).
     #[command(hide = true)]
@@ -108,18 +129,43 @@ pub enum Format {
     Sarif,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// Success.
 pub const EXIT_OK: i32 = 0;
+/// The spec has errors (or warnings under --deny-warnings), `--check` found
+/// drift, `--locked` and the lock would change.
 pub const EXIT_FAILED: i32 = 1;
+/// Usage errors, unknown names, unreadable files, a refused output directory.
 pub const EXIT_USAGE: i32 = 2;
 
 /// Parses arguments and runs; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // clap's `error: …`, in the prefix style of every other error.
+            let sub = std::env::args()
+                .nth(1)
+                .filter(|a| Cli::command().find_subcommand(a).is_some());
+            let prefix = match sub {
+                Some(sub) => format!("infragen {sub}: "),
+                None => "infragen: ".to_string(),
+            };
+            let text = e.render().to_string();
+            match text.strip_prefix("error: ") {
+                Some(rest) => eprint!("{prefix}{rest}"),
+                None => eprint!("{text}"),
+            }
+            return EXIT_USAGE;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
             let _ = e.print();
-            return code;
+            return EXIT_OK;
         }
     };
     match cli.command {
@@ -153,11 +199,12 @@ pub fn main() -> i32 {
             as_name,
         }),
         Command::Graph { spec, format } => graph::run(&spec, format),
-        Command::Rules { json } => rules::list(json),
+        Command::Rules { format, json } => rules::list(json || format == ListFormat::Json),
         Command::Explain { rule, name, spec } if rule == "cluster" => {
             rules::explain_cluster(name.as_deref(), spec.as_deref())
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
+        Command::Init { dir, template } => init::run(&dir, template),
         Command::Schema => {
             print!("{}", crate::emit::json_schema::render());
             EXIT_OK

@@ -65,7 +65,7 @@ pub fn explain(name: &str) -> i32 {
         None => {
             let hint = did_you_mean(name, REGISTRY.iter().map(|r| r.name))
                 .unwrap_or_else(|| "`infragen rules` lists every rule".into());
-            eprintln!("infragen: no rule named `{name}`: {hint}");
+            eprintln!("infragen explain: no rule named `{name}`: {hint}");
             EXIT_USAGE
         }
     }
@@ -75,20 +75,20 @@ pub fn explain(name: &str) -> i32 {
 /// worst-case failover time the spec's timings imply.
 pub fn explain_cluster(name: Option<&str>, spec: Option<&std::path::Path>) -> i32 {
     let (Some(name), Some(spec)) = (name, spec) else {
-        eprintln!("infragen: usage: infragen explain cluster NAME --spec SPEC");
+        eprintln!("infragen explain: usage: infragen explain cluster NAME --spec SPEC");
         return EXIT_USAGE;
     };
     let (source, lock) = match super::load_spec(spec) {
         Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("infragen: {e}");
+            eprintln!("infragen explain: {e}");
             return EXIT_USAGE;
         }
     };
     let checked = crate::pipeline::check(&source, &lock);
     let Some(model) = &checked.model else {
         eprintln!(
-            "infragen: {} is not valid KDL; run `infragen lint`",
+            "infragen explain: {} is not valid KDL; run `infragen lint`",
             spec.display()
         );
         return EXIT_FAILED;
@@ -99,11 +99,12 @@ pub fn explain_cluster(name: Option<&str>, spec: Option<&std::path::Path>) -> i3
             EXIT_OK
         }
         None => {
+            // An unknown name, like an unknown rule: a usage error.
             eprintln!(
-                "infragen: {} declares no postgres-cluster or elasticsearch-cluster `{name}`",
+                "infragen explain: {} declares no postgres-cluster or elasticsearch-cluster `{name}`",
                 spec.display()
             );
-            EXIT_FAILED
+            EXIT_USAGE
         }
     }
 }

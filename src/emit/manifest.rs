@@ -1,5 +1,17 @@
 //! `manifest.json`: every file written, its sha256, and the spec entities it
 //! came from, so a reviewer can trace any output back to the spec.
+//!
+//! It is also the tree's ownership record: `generator` says infragen wrote
+//! the directory (a build replaces no other), and `files` lists exactly the
+//! files it owns (everything else in the tree is carried over untouched).
+//!
+//! Secret-bearing files (written 0600) are listed with `"secret": true` and
+//! **no hash**: the manifest is 0644 and committed, and an unsalted hash of
+//! a filled `ipsec.secrets` lets anyone guess the PSK offline. A keyed hash
+//! would need a key kept outside the tree and would make the manifest differ
+//! between a placeholder build and a filled one; without a hash the manifest
+//! is the same bytes either way, and `build --check` compares those files
+//! themselves (without printing them).
 
 use super::{Artifact, EmitContext, SourceRef};
 use serde::Serialize;
@@ -9,13 +21,20 @@ use sha2::{Digest, Sha256};
 struct Manifest<'a> {
     generator: &'static str,
     spec: &'a str,
+    /// The environment variables the secret files need (`${VAR}`
+    /// placeholders, or filled by `--secrets-from-env`): the exact list to
+    /// give `envsubst`.
+    secret_vars: Vec<String>,
     files: Vec<Entry<'a>>,
 }
 
 #[derive(Serialize)]
 struct Entry<'a> {
     path: &'a str,
-    sha256: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    secret: bool,
     mode: String,
     sources: Vec<SourceRef>,
 }
@@ -36,7 +55,8 @@ pub fn manifest(ctx: &EmitContext, artifacts: &[Artifact]) -> Artifact {
             sources.dedup();
             Entry {
                 path: &a.path,
-                sha256: sha256_hex(a.contents.as_bytes()),
+                sha256: (!a.secret).then(|| sha256_hex(a.contents.as_bytes())),
+                secret: a.secret,
                 mode: format!("{:o}", a.mode()),
                 sources,
             }
@@ -45,6 +65,7 @@ pub fn manifest(ctx: &EmitContext, artifacts: &[Artifact]) -> Artifact {
     let m = Manifest {
         generator: concat!("infragen ", env!("CARGO_PKG_VERSION")),
         spec: ctx.spec_name,
+        secret_vars: ctx.model.secret_vars(),
         files,
     };
     let mut text = serde_json::to_string_pretty(&m).unwrap_or_default();

@@ -41,11 +41,14 @@
 //!
 //! # Missing tools ([`require`])
 //!
-//! In CI (env `CI` set to a non-empty value other than `false`) a missing tool is a
-//! failure: the test panics and names `tests/scripts/install-test-tools.sh`. Elsewhere the
-//! test prints `skipping: <name> not installed (run tests/scripts/install-test-tools.sh)`
-//! to stderr and should return early, which is what `let Some(..) = require(..) else
-//! { return };` does.
+//! Every test that needs an external tool carries
+//! `#[ignore = "needs <tool>: tests/scripts/test.sh runs it"]`, so plain
+//! `cargo test` lists it as **ignored** (with that reason), never as passed.
+//! `tests/scripts/test.sh` installs the tools and runs
+//! `cargo test -- --include-ignored`; a test that runs and does not find its
+//! tool **fails** (panics naming `tests/scripts/install-test-tools.sh`), in CI
+//! and everywhere else. `let Some(..) = require(..) else { return };` stays
+//! the call-site idiom (the `else` is never taken).
 #![allow(dead_code)]
 
 use std::env;
@@ -123,21 +126,20 @@ pub fn tool(name: &str) -> Option<PathBuf> {
         .find(|p| is_executable_file(p))
 }
 
-/// Reports that `what` is not installed: panics in CI (see [`in_ci`]), otherwise
-/// prints `skipping: <what> not installed (run tests/scripts/install-test-tools.sh)` to
-/// stderr and returns, so the caller can return early.
+/// Reports that `what` is not installed: panics (a test that runs without
+/// its tool must fail, never pass; see the module docs).
 pub fn missing(what: &str) {
-    if in_ci() {
-        panic!(
-            "{what} not installed, and CI is set: run {INSTALLER} \
-             (tests/scripts/test.sh does) so the tests can use it"
-        );
-    }
-    eprintln!("skipping: {what} not installed (run {INSTALLER})");
+    let how = if in_ci() {
+        "CI is set"
+    } else {
+        "this test is #[ignore]d unless asked for"
+    };
+    panic!(
+        "{what} not installed ({how}): run {INSTALLER} (tests/scripts/test.sh does) so the tests can use it"
+    );
 }
 
-/// Like [`tool`], but a missing tool panics in CI, or prints a skip line and
-/// gives `None` elsewhere (the caller then returns early).
+/// Like [`tool`], but a missing tool panics ([`missing`]).
 pub fn require(name: &str) -> Option<PathBuf> {
     let found = tool(name);
     if found.is_none() {
@@ -218,8 +220,7 @@ pub fn require_grafana_tscheck() -> Option<PathBuf> {
 
 /// Type-checks one Grafana dashboard JSON file against `@grafana/schema`'s
 /// `Dashboard` type with `tests/scripts/grafana-tscheck.sh` (`tsc --strict`).
-/// `Err` holds tsc's output. When the type-checker is not installed: panics in CI,
-/// otherwise prints a skip line and returns `Ok(())`.
+/// `Err` holds tsc's output. When the type-checker is not installed: panics.
 pub fn grafana_tscheck(path: &Path) -> Result<(), String> {
     if require_grafana_tscheck().is_none() {
         return Ok(());
@@ -260,8 +261,7 @@ pub fn require_sarif_validator() -> Option<PathBuf> {
 
 /// Validates a SARIF log against the official SARIF 2.1.0 JSON schema
 /// (`tests/fixtures/sarif-schema-2.1.0.json`) with `tests/scripts/validate-sarif.py`.
-/// `Err` lists the schema errors. When the validator is not installed: panics in
-/// CI, otherwise prints a skip line and returns `Ok(())`.
+/// `Err` lists the schema errors. When the validator is not installed: panics.
 pub fn validate_sarif(path: &Path) -> Result<(), String> {
     let Some(python) = require_sarif_validator() else {
         return Ok(());
