@@ -143,6 +143,41 @@ pub struct Monitoring {
     pub prometheus: Option<Prometheus>,
     pub grafana: Option<Grafana>,
     pub alerts: Vec<Alert>,
+    pub slos: Vec<Slo>,
+    pub alertmanager: Option<Alertmanager>,
+    pub span: Span,
+}
+
+/// `slo NAME objective= window= errors= total= page= ticket=`.
+#[derive(Debug, Clone)]
+pub struct Slo {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    /// Percent of good events, e.g. 99.9 (checked by `slo-objective-invalid`).
+    pub objective: Spanned<f64>,
+    pub window_ms: Spanned<u64>,
+    /// PromQL with `{{window}}` where the range goes.
+    pub errors: String,
+    pub total: String,
+    /// Contact points (indices into `Grafana::contact_points`).
+    pub page: Option<usize>,
+    pub ticket: Option<usize>,
+}
+
+impl Slo {
+    /// The error budget as a ratio: 99.9 → 0.001.
+    pub fn budget(&self) -> f64 {
+        (100.0 - self.objective.value) / 100.0
+    }
+}
+
+/// `alertmanager host= port=`.
+#[derive(Debug, Clone)]
+pub struct Alertmanager {
+    pub host: HostId,
+    pub host_span: Span,
+    pub port: u16,
     pub span: Span,
 }
 
