@@ -170,6 +170,66 @@ impl Slo {
     pub fn budget(&self) -> f64 {
         (100.0 - self.objective.value) / 100.0
     }
+
+    /// The four multi-window burn-rate alerts of the SRE workbook (ch. 5),
+    /// scaled to this SLO's window.
+    pub fn burn_alerts(&self) -> [BurnAlert; 4] {
+        BURN_ALERTS.map(|(severity, budget_spent, long_ms, short_ms)| BurnAlert {
+            severity,
+            budget_spent,
+            long_ms,
+            short_ms,
+            burn_rate: round_sig(budget_spent * self.window_ms.value as f64 / long_ms as f64),
+        })
+    }
+
+    /// The ranges the error ratio is recorded over: the alerts' windows and
+    /// the SLO window itself, ascending, without duplicates.
+    pub fn ratio_windows(&self) -> Vec<u64> {
+        let mut w = RATIO_WINDOWS_MS.to_vec();
+        w.push(self.window_ms.value);
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+}
+
+const MIN: u64 = 60_000;
+const HOUR: u64 = 60 * MIN;
+const DAY: u64 = 24 * HOUR;
+
+/// 5m, 30m, 1h, 2h, 6h, 1d, 3d.
+pub const RATIO_WINDOWS_MS: [u64; 7] = [5 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY];
+
+/// (severity, share of the budget spent, long window, short window). With a
+/// 30-day window these give the workbook's burn rates 14.4, 6, 3 and 1.
+const BURN_ALERTS: [(&str, f64, u64, u64); 4] = [
+    ("page", 0.02, HOUR, 5 * MIN),
+    ("page", 0.05, 6 * HOUR, 30 * MIN),
+    ("ticket", 0.10, DAY, 2 * HOUR),
+    ("ticket", 0.10, 3 * DAY, 6 * HOUR),
+];
+
+/// One burn-rate alert of an SLO: it fires when the error ratio over both
+/// windows is at least `burn_rate` times the budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BurnAlert {
+    pub severity: &'static str,
+    /// The share of the window's budget spent when the long window alone
+    /// burns at `burn_rate` (0.02 = 2 %).
+    pub budget_spent: f64,
+    pub long_ms: u64,
+    pub short_ms: u64,
+    pub burn_rate: f64,
+}
+
+/// `x` rounded to 12 significant digits, so that 14.4 × 0.001 is written
+/// 0.0144 and not 0.014400000000000001.
+pub fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
 }
 
 /// `alertmanager host= port=`.

@@ -4,6 +4,7 @@
 mod config;
 pub(crate) mod reach;
 pub mod rules;
+pub mod slo;
 pub mod targets;
 
 pub use config::address;
@@ -25,7 +26,8 @@ impl Emitter for PrometheusEmitter {
         let alerts = rules::alert_rules(model, mon, prom, &jobs);
 
         let mut text = ctx.header("#");
-        text.push_str(&config::render(model, mon, prom, &jobs, !alerts.is_empty()));
+        let has_rules = !alerts.is_empty() || !mon.slos.is_empty();
+        text.push_str(&config::render(model, mon, prom, &jobs, has_rules));
         let mut artifact = Artifact::new("prometheus/prometheus.yml", text)
             .source("monitoring", ctx.line(mon.span))
             .source(
@@ -49,6 +51,14 @@ impl Emitter for PrometheusEmitter {
                     format!("alert {}", rule.alert.name),
                     ctx.line(rule.alert.span),
                 ),
+            );
+        }
+        for s in &mon.slos {
+            let mut text = ctx.header("#");
+            text.push_str(&slo::render(mon, s));
+            out.push(
+                Artifact::new(slo::file_name(s), text)
+                    .source(format!("slo {}", s.name), ctx.line(s.span)),
             );
         }
     }
