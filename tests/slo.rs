@@ -257,3 +257,131 @@ fn promtool_proves_the_burn_rate_timing() {
         );
     }
 }
+
+// ---- Alertmanager ---------------------------------------------------------
+
+fn contents<'a>(artifacts: &'a [infragen::emit::Artifact], path: &str) -> Option<&'a str> {
+    artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .map(|a| a.contents.as_str())
+}
+
+/// An estate with Alertmanager, an email and a Slack receiver, and `to=`
+/// text Alertmanager would take for a template.
+fn alertmanager_spec() -> String {
+    spec(&format!(
+        r#"    alertmanager host="mon"
+    alert "instance-down" for="2m" notify="mail"
+    slo "api" objective=99.9 {Q} page="mail" ticket="slack""#
+    ))
+    .replace(
+        r#"to="oncall@example.com""#,
+        r#"to="{{ .Foo }}@example.com""#,
+    )
+    .replace(
+        r#"        contact-point "chat" type="googlechat" url-env="CHAT_URL"
+"#,
+        "",
+    )
+}
+
+#[test]
+fn amtool_accepts_every_alertmanager_yml() {
+    let Some(amtool) = tools::require("amtool") else {
+        return;
+    };
+    let mut sources: Vec<(String, String, AddressLock)> = build::example_names()
+        .into_iter()
+        .map(|n| {
+            let (src, lock) = build::example_source(&n);
+            (n, src, lock)
+        })
+        .collect();
+    sources.push((
+        "alertmanager-spec".into(),
+        alertmanager_spec(),
+        AddressLock::default(),
+    ));
+    let mut checked = 0;
+    for (name, src, lock) in sources {
+        let artifacts = build::render(&name, &src, &lock);
+        let Some(text) = contents(&artifacts, "alertmanager/alertmanager.yml") else {
+            continue;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alertmanager.yml");
+        std::fs::write(&path, text).unwrap();
+        let out = tools::run(
+            std::process::Command::new(&amtool)
+                .args(["check-config"])
+                .arg(&path),
+        );
+        assert!(
+            out.status.success() && tools::combined(&out).contains("SUCCESS"),
+            "{name}: amtool check-config\n{text}\n{}",
+            tools::describe(&out)
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 2,
+        "examples/slo.kdl and the test spec have Alertmanager"
+    );
+}
+
+#[test]
+fn alertmanager_routes_by_notify_and_keeps_secrets_out() {
+    let artifacts = build_spec(&alertmanager_spec());
+    let text = contents(&artifacts, "alertmanager/alertmanager.yml").unwrap();
+    let cfg: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    // No default contact point: the first declared is the root, as in Grafana.
+    assert_eq!(cfg["route"]["receiver"], "mail");
+    assert_eq!(cfg["route"]["routes"][0]["receiver"], "slack");
+    assert_eq!(cfg["route"]["routes"][0]["matchers"][0], "notify=\"slack\"");
+    // The spec's `{{` reaches Alertmanager's template engine as a literal.
+    assert_eq!(
+        cfg["receivers"][0]["email_configs"][0]["to"],
+        "{{ \"{{\" }} .Foo }}@example.com"
+    );
+    let slack = &cfg["receivers"][1]["slack_configs"][0];
+    assert_eq!(
+        slack["api_url_file"],
+        "/etc/prometheus/alertmanager-secrets/slack.url"
+    );
+    let secret = artifacts
+        .iter()
+        .find(|a| a.path == "alertmanager/secrets/slack.url")
+        .unwrap();
+    assert_eq!(secret.mode(), 0o600);
+    assert_eq!(secret.contents, "${SLACK_URL}");
+    assert!(!text.contains("SLACK_URL"));
+    // Prometheus sends there, and Grafana does not alert a second time.
+    let prom = contents(&artifacts, "prometheus/prometheus.yml").unwrap();
+    let prom: serde_yaml::Value = serde_yaml::from_str(prom).unwrap();
+    let target = prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]
+        .as_str()
+        .unwrap();
+    assert!(target.ends_with(":9093"), "{target}");
+    assert!(
+        !artifacts
+            .iter()
+            .any(|a| a.path.starts_with("grafana/provisioning/alerting/")),
+        "Grafana keeps no alerting of its own next to Alertmanager"
+    );
+}
+
+#[test]
+fn without_alertmanager_grafana_alerts_on_the_slo() {
+    let src = spec(&format!(
+        r#"    slo "api" objective=99.9 {Q} page="mail" ticket="slack""#
+    ));
+    let artifacts = build_spec(&src);
+    assert!(contents(&artifacts, "alertmanager/alertmanager.yml").is_none());
+    let rules = contents(&artifacts, "grafana/provisioning/alerting/rules.yml").unwrap();
+    assert_eq!(rules.matches("title: ApiBudgetBurn").count(), 4, "{rules}");
+    let policies = contents(&artifacts, "grafana/provisioning/alerting/policies.yml").unwrap();
+    assert!(policies.contains("receiver: slack"), "{policies}");
+    let prom = contents(&artifacts, "prometheus/prometheus.yml").unwrap();
+    assert!(!prom.contains("\nalerting:"));
+}

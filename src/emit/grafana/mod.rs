@@ -27,6 +27,9 @@ impl Emitter for GrafanaEmitter {
         };
         let Some(grafana) = &mon.grafana else { return };
         let source = |a: Artifact| a.source("monitoring", ctx.line(grafana.span));
+        // With Alertmanager, Prometheus's alerts are routed there; Grafana
+        // alerting the same rules would notify twice.
+        let own_alerting = mon.alertmanager.is_none();
         // Without Prometheus there is nothing to chart or to alert on.
         if let Some(prom) = &mon.prometheus {
             out.push(source(provisioning::datasource(ctx, grafana, prom)));
@@ -35,15 +38,17 @@ impl Emitter for GrafanaEmitter {
                 out.push(source(provisioning::dashboard_provider(ctx)));
             }
             out.extend(boards.into_iter().map(source));
-            if let Some(rules) = alerting::rules(ctx, mon, prom) {
+            if let Some(rules) = alerting::rules(ctx, mon, prom).filter(|_| own_alerting) {
                 out.push(source(rules));
             }
         }
-        out.extend(
-            alerting::contact_points(ctx, grafana)
-                .into_iter()
-                .map(source),
-        );
+        if own_alerting {
+            out.extend(
+                alerting::contact_points(ctx, grafana)
+                    .into_iter()
+                    .map(source),
+            );
+        }
     }
 }
 

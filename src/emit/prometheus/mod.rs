@@ -28,6 +28,9 @@ impl Emitter for PrometheusEmitter {
         let mut text = ctx.header("#");
         let has_rules = !alerts.is_empty() || !mon.slos.is_empty();
         text.push_str(&config::render(model, mon, prom, &jobs, has_rules));
+        if let Some(am) = &mon.alertmanager {
+            text.push_str(&alerting(model, am));
+        }
         let mut artifact = Artifact::new("prometheus/prometheus.yml", text)
             .source("monitoring", ctx.line(mon.span))
             .source(
@@ -62,6 +65,35 @@ impl Emitter for PrometheusEmitter {
             );
         }
     }
+}
+
+/// The `alerting:` block: Prometheus sends its alerts to Alertmanager.
+fn alerting(model: &crate::model::Model, am: &crate::model::Alertmanager) -> String {
+    #[derive(serde::Serialize)]
+    struct Alerting {
+        alerting: Managers,
+    }
+    #[derive(serde::Serialize)]
+    struct Managers {
+        alertmanagers: Vec<Static>,
+    }
+    #[derive(serde::Serialize)]
+    struct Static {
+        static_configs: Vec<Targets>,
+    }
+    #[derive(serde::Serialize)]
+    struct Targets {
+        targets: Vec<String>,
+    }
+    yaml(&Alerting {
+        alerting: Managers {
+            alertmanagers: vec![Static {
+                static_configs: vec![Targets {
+                    targets: vec![address(model, am.host, am.port)],
+                }],
+            }],
+        },
+    })
 }
 
 /// YAML of a serializable value. Serializing plain structs and maps of

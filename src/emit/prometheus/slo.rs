@@ -103,6 +103,65 @@ pub fn alert_expr(slo: &Slo, b: &BurnAlert) -> String {
     )
 }
 
+/// One burn-rate alert, ready to render (Prometheus, Grafana).
+#[derive(Debug, Clone)]
+pub struct BurnRule {
+    pub name: String,
+    /// `page-1h`, `ticket-3d`: unique within the SLO.
+    pub key: String,
+    pub expr: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// The four burn-rate alerts of an SLO.
+pub fn burn_rules(mon: &Monitoring, slo: &Slo) -> Vec<BurnRule> {
+    let window = window_label(slo.window_ms.value);
+    slo.burn_alerts()
+        .iter()
+        .map(|b| {
+            let mut labels = BTreeMap::from([("slo".to_string(), slo.name.clone())]);
+            labels.insert("severity".into(), b.severity.into());
+            labels.insert("long_window".into(), window_label(b.long_ms));
+            labels.insert("short_window".into(), window_label(b.short_ms));
+            if let Some(c) = contact(mon, slo, b.severity) {
+                // Alertmanager's routes and Grafana's policy match on it.
+                labels.insert("notify".into(), c.to_string());
+            }
+            let pct = number(b.budget_spent * 100.0);
+            BurnRule {
+                name: alert_name(slo),
+                key: format!("{}-{}", b.severity, window_label(b.long_ms)),
+                expr: alert_expr(slo, b),
+                labels,
+                annotations: BTreeMap::from([
+                    (
+                        "summary".to_string(),
+                        format!(
+                            "SLO {} is burning its error budget {}× too fast",
+                            slo.name,
+                            number(b.burn_rate)
+                        ),
+                    ),
+                    (
+                        "description".to_string(),
+                        format!(
+                            "The error ratio over the last {} and {} is at least {} times the \
+                             error budget of the {}% {window} objective; at this rate {pct}% \
+                             of the budget goes in {}.",
+                            window_label(b.long_ms),
+                            window_label(b.short_ms),
+                            number(b.burn_rate),
+                            number(slo.objective.value),
+                            window_label(b.long_ms),
+                        ),
+                    ),
+                ]),
+            }
+        })
+        .collect()
+}
+
 /// The body of `rules/slo_<name>.yml` (without the provenance header).
 pub fn render(mon: &Monitoring, slo: &Slo) -> String {
     let slo_label = BTreeMap::from([("slo".to_string(), slo.name.clone())]);
@@ -134,48 +193,13 @@ pub fn render(mon: &Monitoring, slo: &Slo) -> String {
         ),
         labels: slo_label.clone(),
     });
-    let window = window_label(slo.window_ms.value);
-    let alerts = slo
-        .burn_alerts()
-        .iter()
-        .map(|b| {
-            let mut labels = slo_label.clone();
-            labels.insert("severity".into(), b.severity.into());
-            labels.insert("long_window".into(), window_label(b.long_ms));
-            labels.insert("short_window".into(), window_label(b.short_ms));
-            if let Some(c) = contact(mon, slo, b.severity) {
-                // Alertmanager's routes and Grafana's policy match on it.
-                labels.insert("notify".into(), c.to_string());
-            }
-            let pct = number(b.budget_spent * 100.0);
-            Rule::Alert {
-                alert: alert_name(slo),
-                expr: alert_expr(slo, b),
-                labels,
-                annotations: BTreeMap::from([
-                    (
-                        "summary".to_string(),
-                        format!(
-                            "SLO {} is burning its error budget {}× too fast",
-                            slo.name,
-                            number(b.burn_rate)
-                        ),
-                    ),
-                    (
-                        "description".to_string(),
-                        format!(
-                            "The error ratio over the last {} and {} is at least {} times the \
-                             budget of {}% ({window} objective); at this rate {pct}% of the \
-                             budget goes in {}.",
-                            window_label(b.long_ms),
-                            window_label(b.short_ms),
-                            number(b.burn_rate),
-                            number(slo.objective.value),
-                            window_label(b.long_ms),
-                        ),
-                    ),
-                ]),
-            }
+    let alerts = burn_rules(mon, slo)
+        .into_iter()
+        .map(|r| Rule::Alert {
+            alert: r.name,
+            expr: r.expr,
+            labels: r.labels,
+            annotations: r.annotations,
         })
         .collect();
     let file = RuleFile {
