@@ -148,6 +148,32 @@ pub struct Monitoring {
     pub span: Span,
 }
 
+impl Monitoring {
+    /// The contact point alerts without `notify=`/`page=`/`ticket=` go to:
+    /// the default one, else the first declared (as Grafana's policy does).
+    pub fn root_contact(&self) -> Option<usize> {
+        let g = self.grafana.as_ref()?;
+        let i = g.default_contact_point.unwrap_or(0);
+        (i < g.contact_points.len()).then_some(i)
+    }
+
+    /// Contact points an alert can reach: the root and every one an alert
+    /// or SLO names, in declaration order.
+    pub fn routed_contacts(&self) -> Vec<usize> {
+        let mut named: Vec<usize> = self
+            .alerts
+            .iter()
+            .map(|a| a.notify)
+            .chain(self.slos.iter().flat_map(|s| [s.page, s.ticket]))
+            .flatten()
+            .chain(self.root_contact())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        named
+    }
+}
+
 /// `slo NAME objective= window= errors= total= page= ticket=`.
 #[derive(Debug, Clone)]
 pub struct Slo {

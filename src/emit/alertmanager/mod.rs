@@ -58,28 +58,20 @@ impl Emitter for AlertmanagerEmitter {
 
 /// The contact point alerts without `notify=` go to.
 pub fn root(mon: &Monitoring) -> Option<&ContactPoint> {
-    let g = mon.grafana.as_ref()?;
-    g.contact_points.get(g.default_contact_point.unwrap_or(0))
+    mon.grafana
+        .as_ref()?
+        .contact_points
+        .get(mon.root_contact()?)
 }
 
-/// Contact points an alert can reach: the root and every one named by an
-/// alert or SLO, in declaration order.
+/// Contact points an alert can reach, in declaration order.
 pub fn receivers(mon: &Monitoring) -> Vec<&ContactPoint> {
     let Some(g) = &mon.grafana else {
         return Vec::new();
     };
-    let root = g.default_contact_point.unwrap_or(0);
-    let named: Vec<usize> = mon
-        .alerts
-        .iter()
-        .filter_map(|a| a.notify)
-        .chain(mon.slos.iter().flat_map(|s| [s.page, s.ticket]).flatten())
-        .collect();
-    g.contact_points
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i == root || named.contains(i))
-        .map(|(_, c)| c)
+    mon.routed_contacts()
+        .into_iter()
+        .filter_map(|i| g.contact_points.get(i))
         .collect()
 }
 
