@@ -385,3 +385,37 @@ fn without_alertmanager_grafana_alerts_on_the_slo() {
     let prom = contents(&artifacts, "prometheus/prometheus.yml").unwrap();
     assert!(!prom.contains("\nalerting:"));
 }
+
+// ---- explain slo ----------------------------------------------------------
+
+#[test]
+fn explain_slo_prints_budget_and_timing() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(["explain", "slo", "web-availability", "--spec"])
+        .arg(build::examples_dir().join("slo.kdl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    // 0.1 % of 30 days; a total outage reaches 14.4 × 0.1 % over 1 h after
+    // 51.84 s, which is 2 % of the 43.2 minutes.
+    assert!(text.contains("43.2 min of total outage per 30d"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("page")
+            && l.contains("14.4×")
+            && l.contains("51.8 s")
+            && l.ends_with("2%")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("ticket") && l.contains("3d / 6h") && l.contains("4.32 min")),
+        "{text}"
+    );
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(["explain", "slo", "nope", "--spec"])
+        .arg(build::examples_dir().join("slo.kdl"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+}

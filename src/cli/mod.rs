@@ -2,6 +2,7 @@
 //! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
 
 mod build;
+mod explain_slo;
 mod graph;
 mod lint;
 mod output_dir;
@@ -67,7 +68,7 @@ pub enum Command {
     /// Print a rule's documentation, or what a cluster survives
     /// (`explain cluster NAME --spec SPEC`).
     Explain {
-        /// Rule name (e.g. cidr-overlap), or `cluster`.
+        /// Rule name (e.g. cidr-overlap), `cluster` or `slo`.
         rule: String,
         /// With `cluster`: the cluster's name.
         name: Option<String>,
@@ -130,6 +131,9 @@ pub fn main() -> i32 {
         Command::Rules { json } => rules::list(json),
         Command::Explain { rule, name, spec } if rule == "cluster" => {
             rules::explain_cluster(name.as_deref(), spec.as_deref())
+        }
+        Command::Explain { rule, name, spec } if rule == "slo" => {
+            explain_slo::run(name.as_deref(), spec.as_deref())
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Schema => {
