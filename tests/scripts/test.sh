@@ -4,8 +4,8 @@
 #   2. .tools/bin on PATH, INFRAGEN_TOOLS exported for tests/support/tools.rs
 #   3. cargo fmt --check; cargo clippy --all-targets -- -D warnings; cargo test ARGS...
 #   4. the live proofs (docs/live-tests.md): INFRAGEN_LIVE=1 cargo test --test live_patroni
-#      --test live_ipsec, one at a time (real etcd/Patroni/PostgreSQL/HAProxy and charon
-#      in private network namespaces; about 40 s). Skipped when ARGS are given, so
+#      --test live_ipsec --test live_slo, one at a time (real etcd/Patroni/PostgreSQL/HAProxy,
+#      charon, Prometheus + Alertmanager in private network namespaces; about 90 s). Skipped when ARGS are given, so
 #      `tests/scripts/test.sh SOME_FILTER` stays a quick targeted run.
 # Works from any directory. INFRAGEN_TOOLS, if already set, chooses the tools dir
 # (default <repo>/.tools) for both the installer and the tests.
@@ -26,6 +26,6 @@ cargo clippy --all-targets -- -D warnings
 echo "==> cargo test $*"
 cargo test "$@"
 if [ "$#" -eq 0 ]; then
-  echo "==> INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec"
-  INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec -- --nocapture --test-threads=1
+  echo "==> INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec --test live_slo"
+  INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec --test live_slo -- --nocapture --test-threads=1
 fi
