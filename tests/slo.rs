@@ -419,3 +419,42 @@ fn explain_slo_prints_budget_and_timing() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
 }
+
+// ---- Grafana SLO dashboard ------------------------------------------------
+
+#[test]
+fn slo_dashboard_type_checks_and_reads_only_recorded_series() {
+    let artifacts = build::render_example("slo");
+    let board = contents(&artifacts, "grafana/dashboards/slo.json").expect("slo.json");
+    let v: serde_json::Value = serde_json::from_str(board).unwrap();
+    let mut records = std::collections::BTreeSet::new();
+    for a in artifacts
+        .iter()
+        .filter(|a| a.path.starts_with("prometheus/rules/slo_"))
+    {
+        let doc: serde_yaml::Value = serde_yaml::from_str(&a.contents).unwrap();
+        for r in doc["groups"][0]["rules"].as_sequence().unwrap() {
+            records.insert(r["record"].as_str().unwrap().to_string());
+        }
+    }
+    let panels = v["panels"].as_array().unwrap();
+    assert_eq!(panels.len(), 10, "five panels per SLO");
+    for p in panels {
+        for t in p["targets"].as_array().unwrap() {
+            let expr = t["expr"].as_str().unwrap();
+            let names: Vec<&str> = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '_'))
+                .filter(|w| w.starts_with("slo:"))
+                .collect();
+            assert!(!names.is_empty(), "{expr}");
+            for n in names {
+                assert!(records.contains(n), "{expr}: `{n}` is not recorded");
+            }
+        }
+    }
+    if tools::require_grafana_tscheck().is_none() {
+        return;
+    }
+    let dir = build::write(&artifacts);
+    tools::grafana_tscheck(&dir.path().join("grafana/dashboards/slo.json")).unwrap();
+}

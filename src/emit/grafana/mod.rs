@@ -6,6 +6,7 @@ mod alerting;
 mod dashboards;
 mod panels;
 mod provisioning;
+mod slo_dashboard;
 
 use super::{Artifact, EmitContext, Emitter};
 use sha2::{Digest, Sha256};
@@ -33,7 +34,8 @@ impl Emitter for GrafanaEmitter {
         // Without Prometheus there is nothing to chart or to alert on.
         if let Some(prom) = &mon.prometheus {
             out.push(source(provisioning::datasource(ctx, grafana, prom)));
-            let boards = dashboards::dashboards(ctx, grafana, prom);
+            let mut boards = dashboards::dashboards(ctx, grafana, prom);
+            boards.extend(slo_dashboard::dashboard_for(ctx, mon));
             if !boards.is_empty() {
                 out.push(source(provisioning::dashboard_provider(ctx)));
             }
