@@ -458,3 +458,220 @@ fn slo_dashboard_type_checks_and_reads_only_recorded_series() {
     let dir = build::write(&artifacts);
     tools::grafana_tscheck(&dir.path().join("grafana/dashboards/slo.json")).unwrap();
 }
+
+// ---- built-in alerts on the HA stack --------------------------------------
+
+/// `examples/local-ha.kdl` plus a Prometheus host that may scrape Patroni,
+/// etcd and HAProxy, and an Elasticsearch cluster with its exporter.
+fn ha_spec() -> String {
+    let (src, _) = build::example_source("local-ha");
+    src.replace(
+        r#"defaults os="ubuntu-24.04" type="t3.small" {"#,
+        r#"defaults os="ubuntu-24.04" type="t3.small" monitored=#false {"#,
+    )
+    .replace(
+        "    host \"etcd-1\" address=\"127.0.0.21\" {",
+        r#"    host "mon" address="127.0.0.30" {
+        security-groups "db" "etcd"
+    }
+    host "es-1" address="127.0.0.41" {
+        security-groups "es"
+    }
+    host "es-2" address="127.0.0.42" {
+        security-groups "es"
+    }
+    host "es-3" address="127.0.0.43" {
+        security-groups "es"
+    }
+    host "etcd-1" address="127.0.0.21" {"#,
+    ) + r#"
+security-group "es" vpc="lo" {
+    ingress "tcp" 9200 from="sg:es" description="ES HTTP"
+    ingress "tcp" 9300 from="sg:es" description="ES transport"
+    ingress "tcp" 9114 from="sg:db" description="Prometheus scrapes the ES exporter"
+}
+elasticsearch-cluster "logs" version="7.17.21" {
+    members "es-1" "es-2" "es-3"
+    heap "1g"
+    exporter port=9114
+}
+monitoring {
+    prometheus host="mon" scrape-interval="15s"
+}
+"#
+}
+
+/// (alert, input series that fire it, series that keep it quiet, minutes)
+const BUILTIN_CASES: &[(&str, &str, &str, u32)] = &[
+    (
+        "PatroniNoLeader",
+        "{job=\"patroni-local\",instance=\"a\"} '0x10'\n{job=\"patroni-local\",instance=\"b\"} '0x10'",
+        "{job=\"patroni-local\",instance=\"a\"} '1x10'\n{job=\"patroni-local\",instance=\"b\"} '0x10'",
+        5,
+    ),
+    (
+        "EtcdNoLeader",
+        "{job=\"etcd-local\",instance=\"a\"} '0x10'",
+        "{job=\"etcd-local\",instance=\"a\"} '1x10'",
+        5,
+    ),
+    (
+        "EtcdProposalsFailing",
+        "{job=\"etcd-local\",instance=\"a\"} '0+1x20'",
+        "{job=\"etcd-local\",instance=\"a\"} '0x20'",
+        15,
+    ),
+    (
+        "HaproxyBackendDown",
+        "{job=\"haproxy-local\",proxy=\"local\"} '0x10'\n{job=\"haproxy-local\",proxy=\"stats\"} '0x10'",
+        "{job=\"haproxy-local\",proxy=\"local\"} '1x10'\n{job=\"haproxy-local\",proxy=\"stats\"} '0x10'",
+        5,
+    ),
+    (
+        "ElasticsearchClusterRed",
+        "{job=\"elasticsearch-logs\",color=\"red\"} '1x10'",
+        "{job=\"elasticsearch-logs\",color=\"red\"} '0x10'",
+        5,
+    ),
+    (
+        "ElasticsearchClusterYellow",
+        "{job=\"elasticsearch-logs\",color=\"yellow\"} '1x40'",
+        "{job=\"elasticsearch-logs\",color=\"yellow\"} '0x40'",
+        30,
+    ),
+];
+
+fn metric_of(alert: &str) -> &'static str {
+    match alert {
+        "PatroniNoLeader" => "patroni_primary",
+        "EtcdNoLeader" => "etcd_server_has_leader",
+        "EtcdProposalsFailing" => "etcd_server_proposals_failed_total",
+        "HaproxyBackendDown" => "haproxy_backend_active_servers",
+        _ => "elasticsearch_cluster_health_status",
+    }
+}
+
+#[test]
+fn builtin_alerts_exist_where_scraped_and_fire() {
+    let src = ha_spec();
+    let artifacts = build::render("ha", &src, &AddressLock::default());
+    let text = contents(&artifacts, "prometheus/rules/infragen_builtin.yml").expect("built-ins");
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+    let mut names: Vec<&str> = doc["groups"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().unwrap())
+        .map(|r| r["alert"].as_str().unwrap())
+        .collect();
+    names.sort();
+    let mut want: Vec<&str> = BUILTIN_CASES.iter().map(|c| c.0).collect();
+    want.sort();
+    assert_eq!(names, want, "{text}");
+    // Not scraped (reference: the security groups drop Prometheus): no
+    // alert that could never fire.
+    let reference = build::render_example("reference");
+    let r = contents(&reference, "prometheus/rules/infragen_builtin.yml").unwrap_or("");
+    assert!(!r.contains("Patroni") && !r.contains("Etcd"), "{r}");
+    assert!(r.contains("IpsecTunnelDown"), "{r}");
+
+    let Some(promtool) = tools::require("promtool") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The tunnel: every Node Exporter behind the far gateway unreachable.
+    std::fs::write(dir.path().join("tunnel.yml"), r).unwrap();
+    let desc: serde_yaml::Value = serde_yaml::from_str(r).unwrap();
+    let rule = &desc["groups"][0]["rules"][0];
+    let tunnel = format!(
+        "rule_files:\n  - tunnel.yml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n      - series: 'up{{job=\"node\",instance=\"10.20.0.4:9100\"}}'\n        values: '1 1 0x10'\n      - series: 'up{{job=\"node\",instance=\"10.10.0.9:9100\"}}'\n        values: '1x12'\n    alert_rule_test:\n      - eval_time: 3m\n        alertname: IpsecTunnelDown\n        exp_alerts: []\n      - eval_time: 5m\n        alertname: IpsecTunnelDown\n        exp_alerts:\n          - exp_labels:\n              severity: critical\n            exp_annotations:\n              summary: {}\n              description: {}\n",
+        serde_yaml::to_string(&rule["annotations"]["summary"])
+            .unwrap()
+            .trim_end(),
+        serde_yaml::to_string(&rule["annotations"]["description"])
+            .unwrap()
+            .trim_end()
+    );
+    std::fs::write(dir.path().join("test.yml"), &tunnel).unwrap();
+    let out = tools::run(
+        std::process::Command::new(&promtool)
+            .current_dir(dir.path())
+            .args(["test", "rules", "test.yml"]),
+    );
+    assert!(out.status.success(), "{tunnel}\n{}", tools::describe(&out));
+    std::fs::write(dir.path().join("builtin.yml"), text).unwrap();
+    for (alert, firing, quiet, at) in BUILTIN_CASES {
+        let rule = doc["groups"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["rules"].as_sequence().unwrap())
+            .find(|r| r["alert"] == *alert)
+            .unwrap();
+        let series = |s: &str| -> String {
+            s.lines()
+                .map(|l| {
+                    let (labels, values) = l.split_once(' ').unwrap();
+                    format!(
+                        "      - series: '{}{labels}'\n        values: {values}\n",
+                        metric_of(alert)
+                    )
+                })
+                .collect()
+        };
+        let mut t = String::from("rule_files:\n  - builtin.yml\nevaluation_interval: 1m\ntests:\n");
+        for (input, fires) in [(firing, true), (quiet, false)] {
+            t.push_str(&format!(
+                "  - interval: 1m\n    input_series:\n{}    alert_rule_test:\n      - eval_time: {at}m\n        alertname: {alert}\n        exp_alerts:",
+                series(input)
+            ));
+            if !fires {
+                t.push_str(" []\n");
+                continue;
+            }
+            // The labels of the firing series the expression keeps.
+            let first = input.lines().next().unwrap().split_once(' ').unwrap().0;
+            let kept: Vec<(String, String)> = if rule["expr"].as_str().unwrap().starts_with("max(")
+            {
+                vec![]
+            } else {
+                first
+                    .trim_matches(|c| c == '{' || c == '}')
+                    .split(',')
+                    .map(|kv| {
+                        let (k, v) = kv.split_once('=').unwrap();
+                        (k.to_string(), v.trim_matches('"').to_string())
+                    })
+                    .collect()
+            };
+            t.push_str("\n          - exp_labels:\n");
+            t.push_str(&format!(
+                "              severity: {}\n",
+                rule["labels"]["severity"].as_str().unwrap()
+            ));
+            for (k, v) in kept {
+                t.push_str(&format!("              {k}: {v}\n"));
+            }
+            t.push_str("            exp_annotations:\n");
+            for (k, v) in rule["annotations"].as_mapping().unwrap() {
+                let v = v.as_str().unwrap().replace("{{ $labels.instance }}", "a");
+                t.push_str(&format!(
+                    "              {}: {}\n",
+                    k.as_str().unwrap(),
+                    serde_yaml::to_string(&v).unwrap().trim_end()
+                ));
+            }
+        }
+        std::fs::write(dir.path().join("test.yml"), &t).unwrap();
+        let out = tools::run(
+            std::process::Command::new(&promtool)
+                .current_dir(dir.path())
+                .args(["test", "rules", "test.yml"]),
+        );
+        assert!(
+            out.status.success(),
+            "{alert}: promtool test rules\n{t}\n{}",
+            tools::describe(&out)
+        );
+    }
+}

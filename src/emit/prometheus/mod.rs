@@ -1,6 +1,7 @@
 //! Prometheus: `prometheus/prometheus.yml` and one `prometheus/rules/<alert>.yml`
 //! per `alert`. See docs/monitoring.md for the choices made here.
 
+pub mod builtin;
 mod config;
 pub(crate) mod reach;
 pub mod rules;
@@ -26,7 +27,8 @@ impl Emitter for PrometheusEmitter {
         let alerts = rules::alert_rules(model, mon, prom, &jobs);
 
         let mut text = ctx.header("#");
-        let has_rules = !alerts.is_empty() || !mon.slos.is_empty();
+        let builtins = builtin::render(builtin::groups(model, prom, &jobs));
+        let has_rules = !alerts.is_empty() || !mon.slos.is_empty() || builtins.is_some();
         text.push_str(&config::render(model, mon, prom, &jobs, has_rules));
         if let Some(am) = &mon.alertmanager {
             text.push_str(&alerting(model, am));
@@ -55,6 +57,11 @@ impl Emitter for PrometheusEmitter {
                     ctx.line(rule.alert.span),
                 ),
             );
+        }
+        if let Some(body) = builtins {
+            let mut text = ctx.header("#");
+            text.push_str(&body);
+            out.push(Artifact::new(builtin::FILE, text).source("monitoring", ctx.line(mon.span)));
         }
         for s in &mon.slos {
             let mut text = ctx.header("#");
