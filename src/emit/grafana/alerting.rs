@@ -9,7 +9,7 @@
 //! imports Prometheus rules: any series returned means firing.
 
 use super::{DATASOURCE_UID, uid};
-use crate::emit::prometheus::{rules, slo, targets, yaml};
+use crate::emit::prometheus::{builtin, rules, slo, targets, yaml};
 use crate::emit::{Artifact, EmitContext};
 use crate::model::*;
 use crate::units::format_duration;
@@ -63,7 +63,15 @@ pub fn rules(ctx: &EmitContext, mon: &Monitoring, prom: &Prometheus) -> Option<A
                 .map(|r| (format!("slo-{}-{}", s.name, r.key), r))
         })
         .collect();
-    if alerts.is_empty() && burns.is_empty() {
+    let builtins: Vec<(String, builtin::Builtin)> = builtin::groups(model, prom, &jobs)
+        .into_iter()
+        .flat_map(|(group, rules)| {
+            rules
+                .into_iter()
+                .map(move |r| (format!("{group}-{}", r.alert), r))
+        })
+        .collect();
+    if alerts.is_empty() && burns.is_empty() && builtins.is_empty() {
         return None;
     }
     let project = &model.project.name;
@@ -95,6 +103,17 @@ pub fn rules(ctx: &EmitContext, mon: &Monitoring, prom: &Prometheus) -> Option<A
                     no_data_state: "OK",
                     exec_err_state: "Error",
                     for_: None,
+                    annotations: r.annotations,
+                    labels: r.labels,
+                }))
+                .chain(builtins.into_iter().map(|(key, r)| Rule {
+                    uid: uid(project, &key),
+                    title: r.alert,
+                    condition: "threshold",
+                    data: query_chain(&r.expr),
+                    no_data_state: "OK",
+                    exec_err_state: "Error",
+                    for_: Some(r.for_),
                     annotations: r.annotations,
                     labels: r.labels,
                 }))

@@ -204,10 +204,10 @@ pub fn groups(model: &Model, prom: &Prometheus, jobs: &[Job]) -> Vec<(String, Ve
                     "critical",
                     format!("VPN {v} looks down"),
                     format!(
-                        "Prometheus reaches none of the {} Node Exporters behind {} through the \
-                         tunnel (or they are all down at once).",
-                        addrs.len(),
-                        model.host(far).name
+                        "Prometheus reaches none of the Node Exporters behind {} ({} scraped) \
+                         through the tunnel, or they are all down at once.",
+                        model.host(far).name,
+                        addrs.len()
                     ),
                 )],
             ));
