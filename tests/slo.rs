@@ -675,3 +675,34 @@ fn builtin_alerts_exist_where_scraped_and_fire() {
         );
     }
 }
+
+#[test]
+fn a_blocked_alertmanager_is_flagged_in_prometheus_yml() {
+    let src = spec(&format!(
+        r#"    alertmanager host="am"
+    slo "api" objective=99.9 {Q} page="mail" ticket="slack""#
+    ))
+    .replace(
+        "    host \"mon\" type=\"t3.large\" {",
+        "    host \"am\" type=\"t3.small\" monitored=#false {\n        subnets \"v/a\"\n        security-groups \"mon\"\n    }\n    host \"mon\" type=\"t3.large\" {",
+    );
+    let artifacts = build_spec(&src);
+    let prom = contents(&artifacts, "prometheus/prometheus.yml").unwrap();
+    assert!(
+        prom.contains(
+            "# WARNING: the security groups drop Prometheus's connection to Alertmanager"
+        ),
+        "{prom}"
+    );
+    assert!(prom.contains("9093"), "{prom}");
+    // Same host: nothing to open.
+    let same = build_spec(&spec(&format!(
+        r#"    alertmanager host="mon"
+    slo "api" objective=99.9 {Q} page="mail" ticket="slack""#
+    )));
+    assert!(
+        !contents(&same, "prometheus/prometheus.yml")
+            .unwrap()
+            .contains("WARNING")
+    );
+}

@@ -31,7 +31,7 @@ impl Emitter for PrometheusEmitter {
         let has_rules = !alerts.is_empty() || !mon.slos.is_empty() || builtins.is_some();
         text.push_str(&config::render(model, mon, prom, &jobs, has_rules));
         if let Some(am) = &mon.alertmanager {
-            text.push_str(&alerting(model, am));
+            text.push_str(&alerting(model, prom, am));
         }
         let mut artifact = Artifact::new("prometheus/prometheus.yml", text)
             .source("monitoring", ctx.line(mon.span))
@@ -75,7 +75,11 @@ impl Emitter for PrometheusEmitter {
 }
 
 /// The `alerting:` block: Prometheus sends its alerts to Alertmanager.
-fn alerting(model: &crate::model::Model, am: &crate::model::Alertmanager) -> String {
+fn alerting(
+    model: &crate::model::Model,
+    prom: &crate::model::Prometheus,
+    am: &crate::model::Alertmanager,
+) -> String {
     #[derive(serde::Serialize)]
     struct Alerting {
         alerting: Managers,
@@ -92,11 +96,19 @@ fn alerting(model: &crate::model::Model, am: &crate::model::Alertmanager) -> Str
     struct Targets {
         targets: Vec<String>,
     }
-    yaml(&Alerting {
+    let target = address(model, am.host, am.port);
+    let mut out = String::new();
+    if let reach::Verdict::Blocked(fix) = reach::tcp(model, prom.host, am.host, am.port, am.span) {
+        out.push_str(&format!(
+            "# WARNING: the security groups drop Prometheus's connection to Alertmanager\n\
+             #   ({target}): no alert will be notified. To open it, {fix}.\n"
+        ));
+    }
+    out + &yaml(&Alerting {
         alerting: Managers {
             alertmanagers: vec![Static {
                 static_configs: vec![Targets {
-                    targets: vec![address(model, am.host, am.port)],
+                    targets: vec![target],
                 }],
             }],
         },
