@@ -706,3 +706,34 @@ fn a_blocked_alertmanager_is_flagged_in_prometheus_yml() {
             .contains("WARNING")
     );
 }
+
+#[test]
+fn queries_reach_yaml_and_json_as_data() {
+    // YAML-significant text: a leading `{`, `: `, ` #`, quotes, a backslash.
+    let errors = r#"{__name__="e", note="a: b #c \"d\" \\e"} * 0 + sum(rate(e[{{window}}]))"#;
+    let src = spec(&format!(
+        "    slo \"api\" objective=99.9 errors={} total=\"sum(rate(t[{{{{window}}}}]))\" page=\"mail\" ticket=\"slack\"",
+        serde_json::to_string(errors).unwrap()
+    ));
+    let artifacts = build_spec(&src);
+    let rules = contents(&artifacts, "prometheus/rules/slo_api.yml").unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(rules).unwrap();
+    let first = doc["groups"][0]["rules"][0]["expr"].as_str().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "({}) / (sum(rate(t[5m])))",
+            errors.replace("{{window}}", "5m")
+        )
+    );
+    if let Some(promtool) = tools::require("promtool") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yml"), rules).unwrap();
+        let out = tools::run(
+            std::process::Command::new(promtool)
+                .args(["check", "rules"])
+                .arg(dir.path().join("r.yml")),
+        );
+        assert!(out.status.success(), "{}", tools::describe(&out));
+    }
+}
