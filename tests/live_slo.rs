@@ -8,7 +8,7 @@
 //! Everything runs in a private network namespace on loopback addresses
 //! (127.66.0.x): the app host's "Node Exporter" port is a tiny exporter in
 //! this test serving the SLO counters, and the Slack receivers' webhook URLs
-//! (secrets, filled at build time as `--secrets-from-env` would) point at a
+//! (secrets: the test fills the 0600 files, as the deploy would) point at a
 //! tiny HTTP server in this test. The generated files are used unchanged
 //! except for one pure, unit-tested adaptation: `api_url_file` paths move from
 //! `/etc/prometheus/alertmanager-secrets` into the test directory. The short
