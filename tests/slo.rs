@@ -737,3 +737,22 @@ fn queries_reach_yaml_and_json_as_data() {
         assert!(out.status.success(), "{}", tools::describe(&out));
     }
 }
+
+#[test]
+fn explain_slo_refuses_an_objective_without_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.kdl");
+    std::fs::write(
+        &path,
+        spec(&format!(r#"    slo "api" objective=100 {Q} page="mail""#)),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .args(["explain", "slo", "api", "--spec"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no error budget"));
+    assert!(out.stdout.is_empty());
+}

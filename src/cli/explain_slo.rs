@@ -23,6 +23,13 @@ pub fn run(name: Option<&str>, spec: Option<&std::path::Path>) -> i32 {
     let checked = crate::pipeline::check(&source, &lock);
     let mon = checked.model.as_ref().and_then(|m| m.monitoring.as_ref());
     match mon.and_then(|m| Some((m, m.slos.iter().find(|s| s.name == name)?))) {
+        Some((_, slo)) if !(slo.objective.value > 0.0 && slo.objective.value < 100.0) => {
+            eprintln!(
+                "infragen: slo `{name}` has no error budget to explain (objective {}); run `infragen lint`",
+                slo.objective.value
+            );
+            EXIT_FAILED
+        }
         Some((mon, slo)) => {
             print!("{}", report(mon, slo));
             EXIT_OK
