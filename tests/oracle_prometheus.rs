@@ -264,6 +264,8 @@ fn rate_windows_cover_four_scrapes() {
                 60
             } else if u == "h" {
                 3600
+            } else if u == "d" {
+                86_400
             } else {
                 1
             }

@@ -3,6 +3,7 @@
 //! README.md).
 
 mod build;
+mod explain_slo;
 mod fill;
 mod graph;
 mod init;
@@ -94,7 +95,7 @@ pub enum Command {
     /// Print a rule's documentation, or what a cluster survives
     /// (`explain cluster NAME --spec SPEC`).
     Explain {
-        /// Rule name (e.g. cidr-overlap), or `cluster`.
+        /// Rule name (e.g. cidr-overlap), `cluster` or `slo`.
         rule: String,
         /// With `cluster`: the cluster's name.
         name: Option<String>,
@@ -202,6 +203,9 @@ pub fn main() -> i32 {
         Command::Rules { format, json } => rules::list(json || format == ListFormat::Json),
         Command::Explain { rule, name, spec } if rule == "cluster" => {
             rules::explain_cluster(name.as_deref(), spec.as_deref())
+        }
+        Command::Explain { rule, name, spec } if rule == "slo" => {
+            explain_slo::run(name.as_deref(), spec.as_deref())
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Init { dir, template } => init::run(&dir, template),

@@ -3,6 +3,7 @@
 //! Everything here is deterministic: sorted maps, no timestamps, no
 //! absolute paths, nothing from the machine the build runs on.
 
+pub mod alertmanager;
 pub mod artifact;
 pub mod cloud_init;
 pub mod context;
@@ -44,6 +45,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(elasticsearch::Elasticsearch),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),
+        Box::new(alertmanager::AlertmanagerEmitter),
         Box::new(terraform::Terraform),
     ]
 }

@@ -63,14 +63,171 @@ impl Lowerer<'_> {
             .children_named("alert")
             .filter_map(|a| self.alert(a, &contacts, has_grafana))
             .collect();
+        let mut slo_names: Namespace<()> = Namespace::new("slo");
+        let slos = n
+            .children_named("slo")
+            .filter_map(|s| self.slo(s, &contacts, has_grafana, &mut slo_names))
+            .collect();
+        let alertmanager = n.child("alertmanager").and_then(|a| {
+            let host_prop = Self::str_prop(a, "host")?;
+            let host = self
+                .hosts
+                .resolve(&host_prop.value, host_prop.span, self.diags)?;
+            Some(Alertmanager {
+                host,
+                host_span: host_prop.span,
+                port: Self::port_prop(a, "port").unwrap_or(9093),
+                span: a.span,
+            })
+        });
         self.model.monitoring = Some(Monitoring {
             node_exporter,
             prometheus,
             grafana,
             alerts,
+            slos,
+            alertmanager,
             span: n.span,
             scrape_interval_poisoned,
+            contacts_poisoned: contacts.any_poisoned(),
         });
+    }
+
+    /// A contact point named by `key=` (`notify`, `page`, `ticket`).
+    fn contact_ref(
+        &mut self,
+        node: &Node,
+        key: &str,
+        contacts: &Namespace<usize>,
+        has_grafana: bool,
+    ) -> Result<Option<usize>, ()> {
+        match Self::str_prop(node, key) {
+            Some(n) if has_grafana => contacts
+                .resolve(&n.value, n.span, self.diags)
+                .map(Some)
+                .ok_or(()),
+            Some(n) => {
+                self.push(
+                    Diagnostic::error(
+                        "unresolved-reference",
+                        format!("no contact point named `{}`", n.value),
+                    )
+                    .label(n.span, "referenced here")
+                    .help("declare contact points under `grafana`"),
+                );
+                Err(())
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn slo(
+        &mut self,
+        s: &Node,
+        contacts: &Namespace<usize>,
+        has_grafana: bool,
+        names: &mut Namespace<()>,
+    ) -> Option<Slo> {
+        let name = Self::name_of(s)?;
+        if !names.declare(&name.value, (), name.span, self.diags) {
+            return None;
+        }
+        let objective = s.prop("objective").and_then(|p| {
+            let v = match p.value {
+                Value::Int(i) => i as f64,
+                Value::Float(f) => f,
+                _ => {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("slo `{}`: objective= must be a number", name.value),
+                        )
+                        .label(p.span, "expected a percentage")
+                        .help("write e.g. objective=99.9"),
+                    );
+                    return None;
+                }
+            };
+            Some(Spanned::new(v, p.span))
+        });
+        let window_ms = match s.prop("window") {
+            Some(p) => {
+                let ms = p
+                    .value
+                    .as_str()
+                    .and_then(|w| crate::units::parse_duration(w).ok());
+                match ms {
+                    Some(ms) if ms >= 3 * 86_400_000 => Some(Spanned::new(ms, p.span)),
+                    // A bad duration is reported by the shape validator.
+                    None => None,
+                    Some(_) => {
+                        self.push(
+                            Diagnostic::error(
+                                "invalid-value",
+                                format!("slo `{}`: the window is shorter than 3 days", name.value),
+                            )
+                            .label(p.span, "too short")
+                            .help(
+                                "the slowest ticket alert looks back 3 days;                                  write e.g. window=\"30d\" or \"28d\"",
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+            None => Some(Spanned::new(30 * 86_400_000, name.span)),
+        };
+        let errors = self.slo_query(s, "errors", &name.value);
+        let total = self.slo_query(s, "total", &name.value);
+        let page = self.contact_ref(s, "page", contacts, has_grafana);
+        let ticket = self.contact_ref(s, "ticket", contacts, has_grafana);
+        Some(Slo {
+            name: name.value,
+            name_span: name.span,
+            span: s.span,
+            objective: objective?,
+            window_ms: window_ms?,
+            errors: errors?,
+            total: total?,
+            page: page.ok()?,
+            ticket: ticket.ok()?,
+        })
+    }
+
+    /// `errors=` / `total=`: PromQL with `{{window}}` where the range goes.
+    /// Checked only as far as infragen relies on it; promtool parses the rest.
+    fn slo_query(&mut self, s: &Node, key: &str, slo: &str) -> Option<String> {
+        let q = Self::str_prop(s, key)?;
+        let problem = if q.value.trim().is_empty() {
+            Some(("empty query", "write the PromQL of the events".to_string()))
+        } else if q.value.chars().any(|c| c.is_control()) {
+            Some((
+                "line break or control character",
+                "write the query on one line".to_string(),
+            ))
+        } else if !q.value.contains("{{window}}") {
+            Some((
+                "no `{{window}}`",
+                format!(
+                    "put {{{{window}}}} where the range goes, e.g. \
+                     {key}=\"sum(rate(http_requests_total[{{{{window}}}}]))\""
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some((label, help)) = problem {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("slo `{slo}`: {key}= is not a usable query"),
+                )
+                .label(q.span, label)
+                .help(help),
+            );
+            return None;
+        }
+        Some(q.value)
     }
 
     fn prometheus(&mut self, p: &Node) -> Option<Prometheus> {

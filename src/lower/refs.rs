@@ -78,6 +78,12 @@ impl<T: Copy> Namespace<T> {
         self.families.insert(prefix.to_string());
     }
 
+    /// Whether some name is poisoned (or all are): checks that need the whole
+    /// namespace (e.g. "is there any contact point") stay quiet.
+    pub fn any_poisoned(&self) -> bool {
+        self.opaque || !self.families.is_empty() || self.map.values().any(|(id, _)| id.is_none())
+    }
+
     /// The entity of a name; None when it is unknown or poisoned.
     pub fn get(&self, name: &str) -> Option<T> {
         self.map.get(name).and_then(|(id, _)| *id)

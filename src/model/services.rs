@@ -145,10 +145,134 @@ pub struct Monitoring {
     pub prometheus: Option<Prometheus>,
     pub grafana: Option<Grafana>,
     pub alerts: Vec<Alert>,
+    pub slos: Vec<Slo>,
+    pub alertmanager: Option<Alertmanager>,
     pub span: Span,
     /// The scrape interval is not known: `prometheus` could not be built or
     /// its `scrape-interval=` is bad (reported). Checks against it skip.
     pub scrape_interval_poisoned: bool,
+    /// A contact point (or Grafana, which holds them) could not be built
+    /// (reported): checks on who receives alerts skip.
+    pub contacts_poisoned: bool,
+}
+
+impl Monitoring {
+    /// The contact point alerts without `notify=`/`page=`/`ticket=` go to:
+    /// the default one, else the first declared (as Grafana's policy does).
+    pub fn root_contact(&self) -> Option<usize> {
+        let g = self.grafana.as_ref()?;
+        let i = g.default_contact_point.unwrap_or(0);
+        (i < g.contact_points.len()).then_some(i)
+    }
+
+    /// Contact points an alert can reach: the root and every one an alert
+    /// or SLO names, in declaration order.
+    pub fn routed_contacts(&self) -> Vec<usize> {
+        let mut named: Vec<usize> = self
+            .alerts
+            .iter()
+            .map(|a| a.notify)
+            .chain(self.slos.iter().flat_map(|s| [s.page, s.ticket]))
+            .flatten()
+            .chain(self.root_contact())
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        named
+    }
+}
+
+/// `slo NAME objective= window= errors= total= page= ticket=`.
+#[derive(Debug, Clone)]
+pub struct Slo {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    /// Percent of good events, e.g. 99.9 (checked by `slo-objective-invalid`).
+    pub objective: Spanned<f64>,
+    pub window_ms: Spanned<u64>,
+    /// PromQL with `{{window}}` where the range goes.
+    pub errors: String,
+    pub total: String,
+    /// Contact points (indices into `Grafana::contact_points`).
+    pub page: Option<usize>,
+    pub ticket: Option<usize>,
+}
+
+impl Slo {
+    /// The error budget as a ratio: 99.9 → 0.001.
+    pub fn budget(&self) -> f64 {
+        (100.0 - self.objective.value) / 100.0
+    }
+
+    /// The four multi-window burn-rate alerts of the SRE workbook (ch. 5),
+    /// scaled to this SLO's window.
+    pub fn burn_alerts(&self) -> [BurnAlert; 4] {
+        BURN_ALERTS.map(|(severity, budget_spent, long_ms, short_ms)| BurnAlert {
+            severity,
+            budget_spent,
+            long_ms,
+            short_ms,
+            burn_rate: round_sig(budget_spent * self.window_ms.value as f64 / long_ms as f64),
+        })
+    }
+
+    /// The ranges the error ratio is recorded over: the alerts' windows and
+    /// the SLO window itself, ascending, without duplicates.
+    pub fn ratio_windows(&self) -> Vec<u64> {
+        let mut w = RATIO_WINDOWS_MS.to_vec();
+        w.push(self.window_ms.value);
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+}
+
+const MIN: u64 = 60_000;
+const HOUR: u64 = 60 * MIN;
+const DAY: u64 = 24 * HOUR;
+
+/// 5m, 30m, 1h, 2h, 6h, 1d, 3d.
+pub const RATIO_WINDOWS_MS: [u64; 7] = [5 * MIN, 30 * MIN, HOUR, 2 * HOUR, 6 * HOUR, DAY, 3 * DAY];
+
+/// (severity, share of the budget spent, long window, short window). With a
+/// 30-day window these give the workbook's burn rates 14.4, 6, 3 and 1.
+const BURN_ALERTS: [(&str, f64, u64, u64); 4] = [
+    ("page", 0.02, HOUR, 5 * MIN),
+    ("page", 0.05, 6 * HOUR, 30 * MIN),
+    ("ticket", 0.10, DAY, 2 * HOUR),
+    ("ticket", 0.10, 3 * DAY, 6 * HOUR),
+];
+
+/// One burn-rate alert of an SLO: it fires when the error ratio over both
+/// windows is at least `burn_rate` times the budget.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BurnAlert {
+    pub severity: &'static str,
+    /// The share of the window's budget spent when the long window alone
+    /// burns at `burn_rate` (0.02 = 2 %).
+    pub budget_spent: f64,
+    pub long_ms: u64,
+    pub short_ms: u64,
+    pub burn_rate: f64,
+}
+
+/// `x` rounded to 12 significant digits, so that 14.4 × 0.001 is written
+/// 0.0144 and not 0.014400000000000001.
+pub fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// `alertmanager host= port=`.
+#[derive(Debug, Clone)]
+pub struct Alertmanager {
+    pub host: HostId,
+    pub host_span: Span,
+    pub port: u16,
+    pub span: Span,
 }
 
 /// A list of hosts given as `group=` or as host names.

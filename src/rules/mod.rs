@@ -99,6 +99,9 @@ pub static REGISTRY: &[&Rule] = &[
     &other::eol_os::RULE,
     &other::alert_for_too_short::RULE,
     &other::terraform_name_collision::RULE,
+    &other::slo_objective_invalid::RULE,
+    &other::alertmanager_receiver_unsupported::RULE,
+    &other::alert_without_receiver::RULE,
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Rule> {

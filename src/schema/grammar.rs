@@ -652,11 +652,54 @@ static ALERT: NodeSpec = leaf(
     true,
     "An alert rule.",
 );
+static SLO: NodeSpec = leaf(
+    "slo",
+    one!(Ty::Name, "the SLO name"),
+    &[
+        req(
+            "objective",
+            Ty::Threshold,
+            "target in percent of good events, e.g. 99.9",
+        ),
+        opt("window", Ty::Duration, "SLO window (default 30d)"),
+        req(
+            "errors",
+            Ty::Str,
+            "PromQL of bad events, with {{window}} for the range",
+        ),
+        req(
+            "total",
+            Ty::Str,
+            "PromQL of all events, with {{window}} for the range",
+        ),
+        opt("page", Ty::Name, "contact point for fast burns"),
+        opt("ticket", Ty::Name, "contact point for slow burns"),
+    ],
+    true,
+    "A service level objective with multi-window burn-rate alerts.",
+);
+static ALERTMANAGER: NodeSpec = leaf(
+    "alertmanager",
+    Args::NONE,
+    &[
+        req("host", Ty::Name, "host that runs Alertmanager"),
+        opt("port", Ty::Port, "listen port (default 9093)"),
+    ],
+    false,
+    "Alertmanager: Prometheus sends its alerts there.",
+);
 static MONITORING: NodeSpec = NodeSpec {
     name: "monitoring",
     args: Args::NONE,
     props: &[],
-    children: &[&NODE_EXPORTER, &PROMETHEUS, &GRAFANA, &ALERT],
+    children: &[
+        &NODE_EXPORTER,
+        &PROMETHEUS,
+        &GRAFANA,
+        &ALERT,
+        &SLO,
+        &ALERTMANAGER,
+    ],
     repeat: false,
     required: false,
     doc: "Node Exporter, Prometheus, Grafana and alerts.",

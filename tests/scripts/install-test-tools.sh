@@ -16,7 +16,7 @@
 #
 # What goes where ($TOOLS is $INFRAGEN_TOOLS, default <repo>/.tools, gitignored):
 #   Debian packages (apt, no recommends, no daemon started): see APT_PACKAGES below.
-#     promtool /usr/bin/promtool, patroni /usr/bin/patroni, etcd /usr/bin/etcd,
+#     promtool /usr/bin/promtool, amtool + alertmanager /usr/bin, patroni /usr/bin/patroni, etcd /usr/bin/etcd,
 #     haproxy /usr/sbin/haproxy, PG 15 /usr/lib/postgresql/15/bin,
 #     strongSwan /usr/lib/ipsec/starter + /usr/lib/ipsec/charon + /usr/sbin/ipsec,
 #     cloud-init, dot (graphviz), ip (iproute2), nft (nftables), curl, ping, jq, shellcheck.
@@ -53,6 +53,7 @@ PULUMI_AZURE_VERSION=6.40.0      # @pulumi/azure (bridged azurerm 4.x): deprecat
 
 APT_PACKAGES=(
   prometheus              # promtool
+  prometheus-alertmanager # amtool check-config, alertmanager for the live SLO test
   patroni                 # patroni --validate-config (Debian 3.0.2, with python3-etcd)
   postgresql              # PG 15 binaries: patroni's bin_dir check, live tests
   etcd-server             # etcd for the live Patroni test
@@ -72,7 +73,7 @@ APT_PACKAGES=(
 )
 # Daemons a package's postinst might start despite policy-rc.d; any of these that
 # appear while we install are stopped again (by PID; pre-existing ones are left alone).
-DAEMON_NAMES=(prometheus postgres etcd haproxy charon starter)
+DAEMON_NAMES=(prometheus alertmanager postgres etcd haproxy charon starter)
 
 # ---- setup ------------------------------------------------------------------
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

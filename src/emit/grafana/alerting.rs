@@ -9,7 +9,7 @@
 //! imports Prometheus rules: any series returned means firing.
 
 use super::{DATASOURCE_UID, uid};
-use crate::emit::prometheus::{rules, targets, yaml};
+use crate::emit::prometheus::{builtin, rules, slo, targets, yaml};
 use crate::emit::{Artifact, EmitContext};
 use crate::model::*;
 use crate::units::format_duration;
@@ -54,7 +54,24 @@ pub fn rules(ctx: &EmitContext, mon: &Monitoring, prom: &Prometheus) -> Option<A
     let model = ctx.model;
     let jobs = targets::plan(model, mon, prom);
     let alerts = rules::alert_rules(model, mon, prom, &jobs);
-    if alerts.is_empty() {
+    let burns: Vec<(String, slo::BurnRule)> = mon
+        .slos
+        .iter()
+        .flat_map(|s| {
+            slo::burn_rules(mon, s)
+                .into_iter()
+                .map(|r| (format!("slo-{}-{}", s.name, r.key), r))
+        })
+        .collect();
+    let builtins: Vec<(String, builtin::Builtin)> = builtin::groups(model, prom, &jobs)
+        .into_iter()
+        .flat_map(|(group, rules)| {
+            rules
+                .into_iter()
+                .map(move |r| (format!("{group}-{}", r.alert), r))
+        })
+        .collect();
+    if alerts.is_empty() && burns.is_empty() && builtins.is_empty() {
         return None;
     }
     let project = &model.project.name;
@@ -78,6 +95,28 @@ pub fn rules(ctx: &EmitContext, mon: &Monitoring, prom: &Prometheus) -> Option<A
                     annotations: a.annotations.clone(),
                     labels: a.labels.clone(),
                 })
+                .chain(burns.into_iter().map(|(key, r)| Rule {
+                    uid: uid(project, &key),
+                    title: r.name,
+                    condition: "threshold",
+                    data: query_chain(&r.expr),
+                    no_data_state: "OK",
+                    exec_err_state: "Error",
+                    for_: None,
+                    annotations: r.annotations,
+                    labels: r.labels,
+                }))
+                .chain(builtins.into_iter().map(|(key, r)| Rule {
+                    uid: uid(project, &key),
+                    title: r.alert,
+                    condition: "threshold",
+                    data: query_chain(&r.expr),
+                    no_data_state: "OK",
+                    exec_err_state: "Error",
+                    for_: Some(r.for_),
+                    annotations: r.annotations,
+                    labels: r.labels,
+                }))
                 .collect(),
         }],
     };
@@ -224,7 +263,10 @@ pub fn contact_points(ctx: &EmitContext, grafana: &Grafana) -> Vec<Artifact> {
     let mut notified: Vec<usize> = model
         .monitoring
         .iter()
-        .flat_map(|m| m.alerts.iter().filter_map(|a| a.notify))
+        .flat_map(|m| {
+            let slos = m.slos.iter().flat_map(|s| [s.page, s.ticket]);
+            m.alerts.iter().map(|a| a.notify).chain(slos).flatten()
+        })
         .filter(|&i| i != root)
         .collect();
     notified.sort();

@@ -6,6 +6,7 @@ mod alerting;
 mod dashboards;
 mod panels;
 mod provisioning;
+mod slo_dashboard;
 
 use super::{Artifact, EmitContext, Emitter};
 use sha2::{Digest, Sha256};
@@ -27,23 +28,29 @@ impl Emitter for GrafanaEmitter {
         };
         let Some(grafana) = &mon.grafana else { return };
         let source = |a: Artifact| a.source("monitoring", ctx.line(grafana.span));
+        // With Alertmanager, Prometheus's alerts are routed there; Grafana
+        // alerting the same rules would notify twice.
+        let own_alerting = mon.alertmanager.is_none();
         // Without Prometheus there is nothing to chart or to alert on.
         if let Some(prom) = &mon.prometheus {
             out.push(source(provisioning::datasource(ctx, grafana, prom)));
-            let boards = dashboards::dashboards(ctx, grafana, prom);
+            let mut boards = dashboards::dashboards(ctx, grafana, prom);
+            boards.extend(slo_dashboard::dashboard_for(ctx, mon));
             if !boards.is_empty() {
                 out.push(source(provisioning::dashboard_provider(ctx)));
             }
             out.extend(boards.into_iter().map(source));
-            if let Some(rules) = alerting::rules(ctx, mon, prom) {
+            if let Some(rules) = alerting::rules(ctx, mon, prom).filter(|_| own_alerting) {
                 out.push(source(rules));
             }
         }
-        out.extend(
-            alerting::contact_points(ctx, grafana)
-                .into_iter()
-                .map(source),
-        );
+        if own_alerting {
+            out.extend(
+                alerting::contact_points(ctx, grafana)
+                    .into_iter()
+                    .map(source),
+            );
+        }
     }
 }
 

@@ -75,7 +75,9 @@ pub fn render(
          #   --storage.tsdb.retention.time={}\n",
         format_duration(prom.retention_ms)
     );
-    out.push_str(if mon.grafana.is_some() {
+    out.push_str(if mon.alertmanager.is_some() {
+        "# Alerts go to Alertmanager (`alerting:` at the end, alertmanager/alertmanager.yml).\n"
+    } else if mon.grafana.is_some() {
         "# No `alerting:` block: Grafana evaluates the same alerts (grafana/provisioning/\n\
          # alerting/rules.yml) and routes them to contact points. The rules here show\n\
          # in Prometheus's UI and are what promtool tests.\n"
