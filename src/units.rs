@@ -109,6 +109,170 @@ pub fn is_valid_env_var(s: &str) -> bool {
         && chars.all(|c| matches!(c, 'A'..='Z' | '0'..='9' | '_'))
 }
 
+/// SSH public key types cloud-init and OpenSSH accept in authorized_keys.
+pub const SSH_KEY_TYPES: &[&str] = &[
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ssh-dss",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+/// Longest value any of the text syntaxes accepts (an RSA 16384 key is
+/// about 2.8 kB of base64).
+const MAX_TEXT: usize = 4096;
+
+/// Checks a free-form value against the syntax of the place it lands in.
+/// The error is (what is wrong, how to write it instead); it never repeats
+/// the value, which may be long or hold control characters.
+pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, String)> {
+    use crate::schema::Text;
+    let only = |allowed: &dyn Fn(char) -> bool| s.chars().all(allowed);
+    let bad_char = s.chars().find(|c| c.is_control()).map(|c| {
+        format!(
+            "contains the control character U+{:04X}, which would start a new line or directive in the output",
+            c as u32
+        )
+    });
+    if let Some(msg) = bad_char {
+        return Err((msg, format!("write {}", kind.describe())));
+    }
+    if s.len() > MAX_TEXT {
+        return Err((
+            format!("is {} bytes long (at most {MAX_TEXT})", s.len()),
+            format!("write {}", kind.describe()),
+        ));
+    }
+    let err = |msg: &str, help: &str| Err((msg.to_string(), help.to_string()));
+    match kind {
+        Text::Version => {
+            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+            if !first_ok || !only(&|c| c.is_ascii_alphanumeric() || ".+~-".contains(c)) || s.len() > 64 {
+                return err(
+                    "is not a version",
+                    "a version is letters, digits and `.+~-`, starting with a letter or digit, e.g. \"1.8.2\"",
+                );
+            }
+        }
+        Text::Proposal => {
+            let ok = s.split(',').all(|p| {
+                let p = p.strip_suffix('!').unwrap_or(p);
+                !p.is_empty()
+                    && p.split('-').all(|alg| {
+                        !alg.is_empty() && alg.chars().all(|c| matches!(c, 'a'..='z' | '0'..='9'))
+                    })
+            });
+            if !ok {
+                return err(
+                    "is not a proposal",
+                    "a proposal is lowercase algorithm names joined by `-` (optionally ending in `!`), e.g. \"aes256-sha256-modp2048\"",
+                );
+            }
+        }
+        Text::AbsPath => {
+            let ok = s.starts_with('/')
+                && s.len() > 1
+                && !s.ends_with('/')
+                && only(&|c| c.is_ascii_alphanumeric() || "._/+@-".contains(c))
+                && !s.split('/').any(|part| part == "..")
+                && s.len() <= 1024;
+            if !ok {
+                return err(
+                    "is not an absolute file path",
+                    "write an absolute path of letters, digits and `._/+@-` (no spaces, quotes or `..`), e.g. \"/var/log/commands.log\"",
+                );
+            }
+        }
+        Text::Package => {
+            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            if s.len() < 2 || !first_ok || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)) {
+                return err(
+                    "is not a Debian package name",
+                    "package names are lowercase letters, digits and `+.-`, at least two characters, starting with a letter or digit",
+                );
+            }
+        }
+        Text::LabelName => {
+            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            if !first_ok || !only(&|c| c.is_ascii_alphanumeric() || c == '_') {
+                return err(
+                    "is not a Prometheus label name",
+                    "label names are letters, digits and `_`, not starting with a digit, e.g. \"role\" (promtool rejects others)",
+                );
+            }
+            if s.starts_with("__") {
+                return err(
+                    "starts with `__`, which Prometheus reserves for internal labels",
+                    "drop the leading underscores",
+                );
+            }
+        }
+        Text::PgParam => {
+            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+            if !first_ok || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c)) || s.len() > 63 {
+                return err(
+                    "is not a PostgreSQL parameter name",
+                    "parameter names are lowercase letters, digits, `_` and `.`, at most 63 bytes, e.g. \"max_connections\"",
+                );
+            }
+        }
+        Text::Domain => {
+            let label_ok = |l: &str| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            };
+            if s.len() > 253 || !s.split('.').all(label_ok) {
+                return err(
+                    "is not a DNS domain",
+                    "a domain is dot-separated labels of lowercase letters, digits and `-`, e.g. \"example.internal\"",
+                );
+            }
+        }
+        Text::SshKey => {
+            let mut parts = s.splitn(3, ' ');
+            let ty = parts.next().unwrap_or("");
+            let body = parts.next().unwrap_or("");
+            let comment = parts.next().unwrap_or("");
+            if !SSH_KEY_TYPES.contains(&ty) {
+                return err(
+                    "does not start with a known SSH key type",
+                    "paste one line of the .pub file: `ssh-ed25519 AAAA… comment` (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256/384/521 or an sk- key)",
+                );
+            }
+            let body_ok = body.len() >= 16
+                && body.trim_end_matches('=').chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+                && body.len() - body.trim_end_matches('=').len() <= 2;
+            if !body_ok {
+                return err(
+                    "has no base64 key after the key type",
+                    "paste one line of the .pub file: `ssh-ed25519 AAAA… comment`",
+                );
+            }
+            if comment.starts_with(' ') || comment.ends_with(' ') || !comment.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+                return err(
+                    "has a comment with characters other than printable ASCII",
+                    "keep the comment to printable ASCII, e.g. `alice@laptop`",
+                );
+            }
+        }
+        Text::Word => {
+            if s.is_empty() || s.len() > 255 || !only(&|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+                return err(
+                    "is not a plain word",
+                    "use letters, digits and `._-` only",
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +313,45 @@ mod tests {
         assert!(!is_valid_name("1app"));
         assert!(is_valid_env_var("PG_PASSWORD"));
         assert!(!is_valid_env_var("pg"));
+    }
+
+    #[test]
+    fn text_syntaxes() {
+        use crate::schema::Text;
+        let ok = |k, s| check_text(k, s).is_ok();
+        assert!(ok(Text::Version, "1.8.2"));
+        assert!(ok(Text::Version, "7.17.21"));
+        assert!(!ok(Text::Version, "1.8.2$(id)"));
+        assert!(!ok(Text::Version, "1.8.2\nx: y"));
+        assert!(ok(Text::Proposal, "aes256-sha256-modp2048!"));
+        assert!(ok(Text::Proposal, "aes256gcm16-prfsha384-ecp384,aes256-sha256"));
+        assert!(!ok(Text::Proposal, "aes256\n leftupdown=/tmp/x.sh"));
+        assert!(!ok(Text::Proposal, "aes256--sha1"));
+        assert!(ok(Text::AbsPath, "/var/log/commands.log"));
+        assert!(!ok(Text::AbsPath, "var/log"));
+        assert!(!ok(Text::AbsPath, "/var/log/x y"));
+        assert!(!ok(Text::AbsPath, "/var/${x}"));
+        assert!(ok(Text::Package, "htop"));
+        assert!(ok(Text::Package, "libstdc++6"));
+        assert!(!ok(Text::Package, "a; rm"));
+        assert!(ok(Text::LabelName, "role"));
+        assert!(!ok(Text::LabelName, "9x"));
+        assert!(!ok(Text::LabelName, "a-b"));
+        assert!(!ok(Text::LabelName, "__name__"));
+        assert!(ok(Text::PgParam, "max_connections"));
+        assert!(ok(Text::PgParam, "pg_stat_statements.track"));
+        let long = "a".repeat(64);
+        assert!(!ok(Text::PgParam, &long));
+        assert!(ok(Text::Domain, "example.internal"));
+        assert!(!ok(Text::Domain, "${x}.internal"));
+        assert!(!ok(Text::Domain, "a..b"));
+        assert!(ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"));
+        assert!(ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"));
+        assert!(!ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a\rb"));
+        assert!(!ok(Text::SshKey, "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"));
+        assert!(!ok(Text::SshKey, "ssh-ed25519 ${x}"));
+        assert!(ok(Text::Word, "t3.micro"));
+        assert!(ok(Text::Word, "Standard_D2s_v3"));
+        assert!(!ok(Text::Word, "json-file\"}"));
     }
 }

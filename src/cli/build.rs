@@ -53,9 +53,10 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
             color: super::use_color(),
             width: 100,
         };
+        let masked = crate::diagnostic::redact_source(&source, &checked.diagnostics);
         let file = FileReport {
             path: &path_str,
-            source: &source,
+            source: &masked,
             diagnostics: &checked.diagnostics,
         };
         eprint!("{}", report::human::render(&file, &opts));

@@ -21,10 +21,16 @@ pub fn run(specs: &[PathBuf], format: Format, deny_warnings: bool) -> i32 {
         .iter()
         .map(|(_, text, lock)| pipeline::check(text, lock))
         .collect();
+    let masked: Vec<String> = sources
+        .iter()
+        .zip(&checked)
+        .map(|((_, text, _), c)| crate::diagnostic::redact_source(text, &c.diagnostics))
+        .collect();
     let files: Vec<FileReport> = sources
         .iter()
         .zip(&checked)
-        .map(|((path, text, _), c)| FileReport {
+        .zip(&masked)
+        .map(|(((path, _, _), c), text)| FileReport {
             path,
             source: text,
             diagnostics: &c.diagnostics,
