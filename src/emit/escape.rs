@@ -1,0 +1,62 @@
+//! Escaping for the output syntaxes that are not YAML (`yaml.rs`) or HCL
+//! (the `hcl` crate in `terraform/`): shell words, and the check that a
+//! value is safe in a line-oriented config (ipsec.conf, HAProxy, rsyslog,
+//! logrotate, JVM options, INI-like files), whose values cannot be quoted
+//! in a way every reader agrees on. Those emitters only take values the
+//! front end validated (`units::check_text`); `line_value` is their last
+//! line of defence and keeps a bad value from adding a line.
+
+/// A word for the POSIX shell: as is when it holds only characters no
+/// shell treats specially (not `~`: tilde expansion), else single-quoted
+/// (`'` as `'\''`).
+pub fn sh_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/:@%+=,-".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A value for one line of a line-oriented config: control characters
+/// (a line break would start a new directive) become `_`.
+pub fn line_value(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '_' } else { c })
+        .collect()
+}
+
+/// Literal text inside a Terraform template (`templatefile()`, or a quoted
+/// HCL template string): `${` → `$${`, `%{` → `%%{`.
+pub fn template_literal(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(sh_word("node_exporter-1.8.1.linux-amd64"), "node_exporter-1.8.1.linux-amd64");
+        assert_eq!(sh_word("https://x/v1.8.1/a.tar.gz"), "https://x/v1.8.1/a.tar.gz");
+        assert_eq!(sh_word(" a.tar.gz$"), "' a.tar.gz$'");
+        assert_eq!(sh_word("$(id)"), "'$(id)'");
+        assert_eq!(sh_word("a'b"), r"'a'\''b'");
+        assert_eq!(sh_word("~root"), "'~root'");
+        assert_eq!(sh_word(""), "''");
+    }
+
+    #[test]
+    fn line_values_stay_on_one_line() {
+        assert_eq!(line_value("a\nb\rc"), "a_b_c");
+    }
+
+    #[test]
+    fn template_literals() {
+        assert_eq!(template_literal("${x} %{if} $${y}"), "$${x} %%{if} $$${y}");
+    }
+}
