@@ -81,6 +81,7 @@ pub static REGISTRY: &[&Rule] = &[
     &network::subnet_capacity::RULE,
     &security::open_to_world::RULE,
     &security::secret_literal::RULE,
+    &security::secret_in_text::RULE,
     &security::required_flow_blocked::RULE,
     &security::weak_ike_proposal::RULE,
     &security::ikev1::RULE,
@@ -96,6 +97,12 @@ pub static REGISTRY: &[&Rule] = &[
     &other::eol_os::RULE,
     &other::alert_for_too_short::RULE,
 ];
+
+/// Front-end checks a rule file holds: they read the spec tree, before the
+/// model exists.
+pub fn check_document(doc: &crate::syntax::Document, out: &mut crate::diagnostic::Diagnostics) {
+    security::secret_in_text::scan(doc, out);
+}
 
 pub fn lookup(name: &str) -> Option<&'static Rule> {
     REGISTRY.iter().copied().find(|r| r.name == name)
