@@ -183,7 +183,7 @@ static VNET: NodeSpec = NodeSpec {
     args: one!(Ty::Name, "the VNet name"),
     props: &[
         req("region", Ty::Text(Text::Word), "Azure region"),
-        req("resource-group", Ty::Str, "Azure resource group"),
+        req("resource-group", Ty::Text(Text::Word), "Azure resource group"),
         req("cidr", Ty::Cidr, "VNet address space"),
     ],
     children: &[&VNET_SUBNET],
