@@ -632,9 +632,20 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
                 case.failures.push(format!("PyYAML cannot read {}: {e}", p.display()));
                 continue;
             }
-            for s in r["strings"].as_array().into_iter().flatten() {
-                case.found.push(s.as_str().unwrap_or_default().to_string());
+            // Every YAML or JSON file the value changed must hold it.
+            let strings: Vec<String> = r["strings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s.as_str().unwrap_or_default().to_string())
+                .collect();
+            if case.literal && !strings.iter().any(|s| s.contains(&case.expected)) {
+                case.failures.push(format!(
+                    "{} changed, but reads back without the literal value",
+                    p.display()
+                ));
             }
+            case.found.extend(strings);
             let runcmd: Vec<&str> = r["runcmd"]
                 .as_array()
                 .into_iter()
@@ -784,5 +795,57 @@ fn literal_secrets_never_reach_a_report() {
         let text = tools::combined(&out);
         assert!(text.contains("secret-literal") && text.contains("secret-in-text"), "{format}: {text}");
         assert!(!text.contains(sentinel), "{format} report shows the secret:\n{text}");
+    }
+}
+
+/// Filled secrets that PyYAML would read as something else when written
+/// plain (an int, a date, a boolean, null, a float) or not at all (a lone
+/// `\r`) come back from patroni.yml as the same strings.
+#[test]
+fn filled_secrets_read_back_exactly_from_yaml() {
+    let Some(python) = tools::require("python3") else { return };
+    let tricky = [
+        "0b101",
+        "2024-01-01T00:00:00Z",
+        "yes",
+        "~",
+        "1e3",
+        "a\rb",
+        "0o17",
+        "1_000",
+        "'\"#: x",
+        "${X}",
+        "\u{85}\u{2028}",
+    ];
+    let (src, lock) = build::example_source("reference");
+    let checked = infragen::pipeline::check(&src, &lock);
+    let model = checked.model.as_ref().unwrap();
+    for secret in tricky {
+        let values = model
+            .secret_vars()
+            .into_iter()
+            .map(|v| (v, secret.to_string()))
+            .collect();
+        let artifacts = build::render_with("reference", &src, &lock, &Secrets::Values(values));
+        let dir = build::write(&artifacts);
+        let files: Vec<PathBuf> = artifacts
+            .iter()
+            .filter(|a| a.path.ends_with("patroni.yml"))
+            .map(|a| dir.path().join(&a.path))
+            .collect();
+        assert!(!files.is_empty());
+        let script = "import sys, yaml\nfor p in sys.argv[1:]:\n    d = yaml.safe_load(open(p, encoding='utf-8'))\n    for user in d['postgresql']['authentication'].values():\n        v = user['password']\n        assert isinstance(v, str), (p, repr(v))\n        sys.stdout.write(v + '\\0')\n";
+        let out = tools::run(
+            Command::new(&python)
+                .env("PYTHONIOENCODING", "utf-8")
+                .arg("-c")
+                .arg(script)
+                .args(&files),
+        );
+        assert!(out.status.success(), "{secret:?}: {}", tools::describe(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let read: Vec<&str> = text.split('\0').filter(|s| !s.is_empty()).collect();
+        assert!(!read.is_empty());
+        assert!(read.iter().all(|v| *v == secret), "{secret:?} read back as {read:?}");
     }
 }
