@@ -150,7 +150,10 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
     match kind {
         Text::Version => {
             let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-            if !first_ok || !only(&|c| c.is_ascii_alphanumeric() || ".+~-".contains(c)) || s.len() > 64 {
+            if !first_ok
+                || !only(&|c| c.is_ascii_alphanumeric() || ".+~-".contains(c))
+                || s.len() > 64
+            {
                 return err(
                     "is not a version",
                     "a version is letters, digits and `.+~-`, starting with a letter or digit, e.g. \"1.8.2\"",
@@ -187,8 +190,14 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
             }
         }
         Text::Package => {
-            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-            if s.len() < 2 || !first_ok || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)) {
+            let first_ok = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            if s.len() < 2
+                || !first_ok
+                || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c))
+            {
                 return err(
                     "is not a Debian package name",
                     "package names are lowercase letters, digits and `+.-`, at least two characters, starting with a letter or digit",
@@ -196,7 +205,10 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
             }
         }
         Text::LabelName => {
-            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+            let first_ok = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
             if !first_ok || !only(&|c| c.is_ascii_alphanumeric() || c == '_') {
                 return err(
                     "is not a Prometheus label name",
@@ -211,8 +223,14 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
             }
         }
         Text::PgParam => {
-            let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-            if !first_ok || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c)) || s.len() > 63 {
+            let first_ok = s
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+            if !first_ok
+                || !only(&|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c))
+                || s.len() > 63
+            {
                 return err(
                     "is not a PostgreSQL parameter name",
                     "parameter names are lowercase letters, digits, `_` and `.`, at most 63 bytes, e.g. \"max_connections\"",
@@ -225,7 +243,8 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && l.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             };
             if s.len() > 253 || !s.split('.').all(label_ok) {
                 return err(
@@ -246,7 +265,10 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
                 );
             }
             let body_ok = body.len() >= 16
-                && body.trim_end_matches('=').chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+                && body
+                    .trim_end_matches('=')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
                 && body.len() - body.trim_end_matches('=').len() <= 2;
             if !body_ok {
                 return err(
@@ -254,7 +276,10 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
                     "paste one line of the .pub file: `ssh-ed25519 AAAA… comment`",
                 );
             }
-            if comment.starts_with(' ') || comment.ends_with(' ') || !comment.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+            if comment.starts_with(' ')
+                || comment.ends_with(' ')
+                || !comment.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+            {
                 return err(
                     "has a comment with characters other than printable ASCII",
                     "keep the comment to printable ASCII, e.g. `alice@laptop`",
@@ -262,11 +287,11 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
             }
         }
         Text::Word => {
-            if s.is_empty() || s.len() > 255 || !only(&|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-                return err(
-                    "is not a plain word",
-                    "use letters, digits and `._-` only",
-                );
+            if s.is_empty()
+                || s.len() > 255
+                || !only(&|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            {
+                return err("is not a plain word", "use letters, digits and `._-` only");
             }
         }
     }
@@ -324,7 +349,10 @@ mod tests {
         assert!(!ok(Text::Version, "1.8.2$(id)"));
         assert!(!ok(Text::Version, "1.8.2\nx: y"));
         assert!(ok(Text::Proposal, "aes256-sha256-modp2048!"));
-        assert!(ok(Text::Proposal, "aes256gcm16-prfsha384-ecp384,aes256-sha256"));
+        assert!(ok(
+            Text::Proposal,
+            "aes256gcm16-prfsha384-ecp384,aes256-sha256"
+        ));
         assert!(!ok(Text::Proposal, "aes256\n leftupdown=/tmp/x.sh"));
         assert!(!ok(Text::Proposal, "aes256--sha1"));
         assert!(ok(Text::AbsPath, "/var/log/commands.log"));
@@ -345,10 +373,22 @@ mod tests {
         assert!(ok(Text::Domain, "example.internal"));
         assert!(!ok(Text::Domain, "${x}.internal"));
         assert!(!ok(Text::Domain, "a..b"));
-        assert!(ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"));
-        assert!(ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"));
-        assert!(!ok(Text::SshKey, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a\rb"));
-        assert!(!ok(Text::SshKey, "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"));
+        assert!(ok(
+            Text::SshKey,
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop"
+        ));
+        assert!(ok(
+            Text::SshKey,
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+        ));
+        assert!(!ok(
+            Text::SshKey,
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl a\rb"
+        ));
+        assert!(!ok(
+            Text::SshKey,
+            "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+        ));
         assert!(!ok(Text::SshKey, "ssh-ed25519 ${x}"));
         assert!(ok(Text::Word, "t3.micro"));
         assert!(ok(Text::Word, "Standard_D2s_v3"));

@@ -82,46 +82,221 @@ const SSH: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHd3bm9uZ2tleWZvcmFsaWNlA
 /// the name syntax and are covered too.
 fn fields() -> Vec<Field> {
     let mut v = vec![
-        f("owner", "owner \"sre@acme.example\"", "owner {V}", "sre@acme.example"),
-        f("project tag key", "tag \"env\" \"prod\"", "tag {V} \"prod\"", "env"),
-        f("project tag value", "tag \"env\" \"prod\"", "tag \"env\" {V}", "prod"),
-        f("group tag value", "tag \"service\" \"booking\"", "tag \"service\" {V}", "booking"),
-        f("backend bucket", "bucket=\"acme-tfstate\"", "bucket={V}", "acme-tfstate"),
-        f("backend key", "key=\"prod/infragen.tfstate\"", "key={V}", "prod/x"),
-        f("backend lock-table", "lock-table=\"acme-tf-locks\"", "lock-table={V}", "locks"),
-        f("vpc region", "vpc \"core\" region=\"us-east-1\"", "vpc \"core\" region={V}", "us-east-1"),
-        f("subnet zone", "zone=\"us-east-1b\"", "zone={V}", "us-east-1b"),
-        f("vnet region", "region=\"centralindia\"", "region={V}", "centralindia"),
-        f("vnet resource-group", "resource-group=\"acme-dr\"", "resource-group={V}", "acme-dr"),
-        f("admin ssh-key", "ssh-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHd3bm9uZ2tleWZvcmFsaWNlAAAAAAAAAAAAAAAA alice@acme\"", "ssh-key={V}", ""),
-        f("domain", "domain \"prod.acme.internal\"", "domain {V}", "prod.acme.internal"),
+        f(
+            "owner",
+            "owner \"sre@acme.example\"",
+            "owner {V}",
+            "sre@acme.example",
+        ),
+        f(
+            "project tag key",
+            "tag \"env\" \"prod\"",
+            "tag {V} \"prod\"",
+            "env",
+        ),
+        f(
+            "project tag value",
+            "tag \"env\" \"prod\"",
+            "tag \"env\" {V}",
+            "prod",
+        ),
+        f(
+            "group tag value",
+            "tag \"service\" \"booking\"",
+            "tag \"service\" {V}",
+            "booking",
+        ),
+        f(
+            "backend bucket",
+            "bucket=\"acme-tfstate\"",
+            "bucket={V}",
+            "acme-tfstate",
+        ),
+        f(
+            "backend key",
+            "key=\"prod/infragen.tfstate\"",
+            "key={V}",
+            "prod/x",
+        ),
+        f(
+            "backend lock-table",
+            "lock-table=\"acme-tf-locks\"",
+            "lock-table={V}",
+            "locks",
+        ),
+        f(
+            "vpc region",
+            "vpc \"core\" region=\"us-east-1\"",
+            "vpc \"core\" region={V}",
+            "us-east-1",
+        ),
+        f(
+            "subnet zone",
+            "zone=\"us-east-1b\"",
+            "zone={V}",
+            "us-east-1b",
+        ),
+        f(
+            "vnet region",
+            "region=\"centralindia\"",
+            "region={V}",
+            "centralindia",
+        ),
+        f(
+            "vnet resource-group",
+            "resource-group=\"acme-dr\"",
+            "resource-group={V}",
+            "acme-dr",
+        ),
+        f(
+            "admin ssh-key",
+            "ssh-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHd3bm9uZ2tleWZvcmFsaWNlAAAAAAAAAAAAAAAA alice@acme\"",
+            "ssh-key={V}",
+            "",
+        ),
+        f(
+            "domain",
+            "domain \"prod.acme.internal\"",
+            "domain {V}",
+            "prod.acme.internal",
+        ),
         f("packages", "\"sysstat\"", "{V}", "sysstat"),
-        f("docker log-driver", "log-driver=\"json-file\"", "log-driver={V}", "json-file"),
-        f("docker storage-driver", "storage-driver=\"overlay2\"", "storage-driver={V}", "overlay2"),
-        f("command-log path", "path=\"/var/log/commands.log\"", "path={V}", "/var/log/commands.log"),
+        f(
+            "docker log-driver",
+            "log-driver=\"json-file\"",
+            "log-driver={V}",
+            "json-file",
+        ),
+        f(
+            "docker storage-driver",
+            "storage-driver=\"overlay2\"",
+            "storage-driver={V}",
+            "overlay2",
+        ),
+        f(
+            "command-log path",
+            "path=\"/var/log/commands.log\"",
+            "path={V}",
+            "/var/log/commands.log",
+        ),
         f("instance type", "type=\"t3.micro\"", "type={V}", "t3.micro"),
-        f("key-pair", "key-pair=\"ops-2026\"", "key-pair={V}", "ops-2026"),
-        f("ingress description", "description=\"SSH from the office\"", "description={V}", "SSH"),
-        f("ingress from", "from=\"set:office\" description=\"SSH", "from={V} description=\"SSH", "set:office"),
-        f("vpn left subnets", "subnets=\"vpc:core\"", "subnets={V}", "vpc:core"),
-        f("ike", "ike \"aes256-sha256-modp2048\"", "ike {V}", "aes256-sha256-modp2048"),
+        f(
+            "key-pair",
+            "key-pair=\"ops-2026\"",
+            "key-pair={V}",
+            "ops-2026",
+        ),
+        f(
+            "ingress description",
+            "description=\"SSH from the office\"",
+            "description={V}",
+            "SSH",
+        ),
+        f(
+            "ingress from",
+            "from=\"set:office\" description=\"SSH",
+            "from={V} description=\"SSH",
+            "set:office",
+        ),
+        f(
+            "vpn left subnets",
+            "subnets=\"vpc:core\"",
+            "subnets={V}",
+            "vpc:core",
+        ),
+        f(
+            "ike",
+            "ike \"aes256-sha256-modp2048\"",
+            "ike {V}",
+            "aes256-sha256-modp2048",
+        ),
         f("esp", "esp \"aes256-sha256\"", "esp {V}", "aes256-sha256"),
-        f("s3 from-region", "from-region=\"us-east-1\"", "from-region={V}", "us-east-1"),
-        f("s3 to-region", "to-region=\"ap-south-1\"", "to-region={V}", "ap-south-1"),
-        f("bucket", "bucket \"acme-assets\"", "bucket {V}", "acme-assets"),
-        f("bucket to", "to=\"acme-assets-aps1\"", "to={V}", "acme-assets-aps1"),
-        f("node-exporter version", "version=\"1.8.1\"", "version={V}", "1.8.1"),
-        f("ec2-discovery region", "ec2-discovery region=\"us-east-1\"", "ec2-discovery region={V}", "us-east-1"),
-        f("filter name", "filter \"instance-state-name\" \"running\"", "filter {V} \"running\"", "instance-state-name"),
-        f("filter value", "filter \"instance-state-name\" \"running\"", "filter \"instance-state-name\" {V}", "running"),
-        f("relabel label", "relabel \"server_name\"", "relabel {V}", "server_name"),
-        f("contact-point to", "to=\"oncall@acme.example\"", "to={V}", "oncall@acme.example"),
+        f(
+            "s3 from-region",
+            "from-region=\"us-east-1\"",
+            "from-region={V}",
+            "us-east-1",
+        ),
+        f(
+            "s3 to-region",
+            "to-region=\"ap-south-1\"",
+            "to-region={V}",
+            "ap-south-1",
+        ),
+        f(
+            "bucket",
+            "bucket \"acme-assets\"",
+            "bucket {V}",
+            "acme-assets",
+        ),
+        f(
+            "bucket to",
+            "to=\"acme-assets-aps1\"",
+            "to={V}",
+            "acme-assets-aps1",
+        ),
+        f(
+            "node-exporter version",
+            "version=\"1.8.1\"",
+            "version={V}",
+            "1.8.1",
+        ),
+        f(
+            "ec2-discovery region",
+            "ec2-discovery region=\"us-east-1\"",
+            "ec2-discovery region={V}",
+            "us-east-1",
+        ),
+        f(
+            "filter name",
+            "filter \"instance-state-name\" \"running\"",
+            "filter {V} \"running\"",
+            "instance-state-name",
+        ),
+        f(
+            "filter value",
+            "filter \"instance-state-name\" \"running\"",
+            "filter \"instance-state-name\" {V}",
+            "running",
+        ),
+        f(
+            "relabel label",
+            "relabel \"server_name\"",
+            "relabel {V}",
+            "server_name",
+        ),
+        f(
+            "contact-point to",
+            "to=\"oncall@acme.example\"",
+            "to={V}",
+            "oncall@acme.example",
+        ),
         f("alert expr", "expr=\"up == 0\"", "expr={V}", "up == 0"),
-        f("allow reason", "reason=\"ESM contract\"", "reason={V}", "ESM contract"),
-        f("parameter name", "parameter \"max_connections\" \"500\"", "parameter {V} \"500\"", "max_connections"),
-        f("parameter value", "parameter \"shared_buffers\" \"16GB\"", "parameter \"shared_buffers\" {V}", "16GB"),
+        f(
+            "allow reason",
+            "reason=\"ESM contract\"",
+            "reason={V}",
+            "ESM contract",
+        ),
+        f(
+            "parameter name",
+            "parameter \"max_connections\" \"500\"",
+            "parameter {V} \"500\"",
+            "max_connections",
+        ),
+        f(
+            "parameter value",
+            "parameter \"shared_buffers\" \"16GB\"",
+            "parameter \"shared_buffers\" {V}",
+            "16GB",
+        ),
         f("postgres version", "version=15", "version={V}", "15"),
-        f("elasticsearch version", "version=\"6.8.23\"", "version={V}", "6.8.23"),
+        f(
+            "elasticsearch version",
+            "version=\"6.8.23\"",
+            "version={V}",
+            "6.8.23",
+        ),
     ];
     // The relabel source becomes a meta label name (`tag:Name` →
     // `__meta_ec2_tag_Name`), so only the consumers' verdict counts.
@@ -163,7 +338,10 @@ fn kdl_string(s: &str) -> String {
     out
 }
 
-fn render(source: &str, lock: &AddressLock) -> Result<Vec<Artifact>, Vec<infragen::diagnostic::Diagnostic>> {
+fn render(
+    source: &str,
+    lock: &AddressLock,
+) -> Result<Vec<Artifact>, Vec<infragen::diagnostic::Diagnostic>> {
     let checked = infragen::pipeline::check(source, lock);
     if checked.errors() > 0 {
         return Err(checked.diagnostics);
@@ -256,17 +434,30 @@ json.dump(out, sys.stdout)
 "#;
 
 fn template_call(p: &Path) -> String {
-    format!("templatefile({:?}, {{ hostname = \"app-01\" }})", p.display().to_string())
+    format!(
+        "templatefile({:?}, {{ hostname = \"app-01\" }})",
+        p.display().to_string()
+    )
 }
 
 fn render_all_templates(t: &Tools, tfdir: &Path, cases: &mut [Case]) {
     let all: Vec<String> = cases
         .iter()
-        .map(|c| format!("[{}]", c.templates.iter().map(|p| template_call(p)).collect::<Vec<_>>().join(", ")))
+        .map(|c| {
+            format!(
+                "[{}]",
+                c.templates
+                    .iter()
+                    .map(|p| template_call(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
         .collect();
     match terraform_eval(t, tfdir, &format!("jsonencode([{}])", all.join(", "))) {
         Ok(bytes) => {
-            let rendered: Vec<Vec<String>> = serde_json::from_slice(&bytes).expect("lists of strings");
+            let rendered: Vec<Vec<String>> =
+                serde_json::from_slice(&bytes).expect("lists of strings");
             for (case, texts) in cases.iter_mut().zip(rendered) {
                 let templates = case.templates.clone();
                 for (p, text) in templates.iter().zip(texts) {
@@ -293,11 +484,21 @@ fn queue_rendered(p: &Path, text: &str, case: &mut Case) {
 fn eval_all_tf_lines(t: &Tools, tfdir: &Path, cases: &mut [Case]) {
     let all: Vec<String> = cases
         .iter()
-        .map(|c| format!("[{}]", c.tf_lines.iter().map(|l| format!("{{ {l} }}")).collect::<Vec<_>>().join(", ")))
+        .map(|c| {
+            format!(
+                "[{}]",
+                c.tf_lines
+                    .iter()
+                    .map(|l| format!("{{ {l} }}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
         .collect();
     match terraform_eval(t, tfdir, &format!("jsonencode([{}])", all.join(", "))) {
         Ok(bytes) => {
-            let v: Vec<serde_json::Value> = serde_json::from_slice(&bytes).expect("a list per case");
+            let v: Vec<serde_json::Value> =
+                serde_json::from_slice(&bytes).expect("a list per case");
             for (case, v) in cases.iter_mut().zip(v) {
                 json_strings(&v, &mut case.found);
             }
@@ -319,18 +520,20 @@ fn render_templates(t: &Tools, tfdir: &Path, templates: &[PathBuf], case: &mut C
         return;
     }
     let calls: Vec<String> = templates.iter().map(|p| template_call(p)).collect();
-    let rendered: Vec<String> = match terraform_eval(t, tfdir, &format!("jsonencode([{}])", calls.join(", "))) {
-        Ok(bytes) => serde_json::from_slice(&bytes).expect("a JSON list of strings"),
-        Err(_) => {
-            // Find the one that fails.
-            for (p, call) in templates.iter().zip(&calls) {
-                if let Err(e) = terraform_eval(t, tfdir, call) {
-                    case.failures.push(format!("templatefile({}): {e}", p.display()));
+    let rendered: Vec<String> =
+        match terraform_eval(t, tfdir, &format!("jsonencode([{}])", calls.join(", "))) {
+            Ok(bytes) => serde_json::from_slice(&bytes).expect("a JSON list of strings"),
+            Err(_) => {
+                // Find the one that fails.
+                for (p, call) in templates.iter().zip(&calls) {
+                    if let Err(e) = terraform_eval(t, tfdir, call) {
+                        case.failures
+                            .push(format!("templatefile({}): {e}", p.display()));
+                    }
                 }
+                return;
             }
-            return;
-        }
-    };
+        };
     for (p, text) in templates.iter().zip(rendered) {
         queue_rendered(p, &text, case);
     }
@@ -490,7 +693,8 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
         return;
     }
     let (base_src, lock) = base();
-    let base_artifacts = render(&base_src, &lock).unwrap_or_else(|d| panic!("base spec has errors: {d:#?}"));
+    let base_artifacts =
+        render(&base_src, &lock).unwrap_or_else(|d| panic!("base spec has errors: {d:#?}"));
     let baseline: BTreeMap<&str, &str> = base_artifacts
         .iter()
         .map(|a| (a.path.as_str(), a.contents.as_str()))
@@ -535,7 +739,10 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
                     if !on_field {
                         case.failures.push(format!(
                             "lint errors, but none on the field: {:?}",
-                            diags.iter().map(|d| (d.rule, &d.message)).collect::<Vec<_>>()
+                            diags
+                                .iter()
+                                .map(|d| (d.rule, &d.message))
+                                .collect::<Vec<_>>()
                         ));
                         cases.push(case);
                     } else {
@@ -553,7 +760,9 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
                 .collect();
             // The changed files, and the rule files promtool loads with
             // prometheus.yml.
-            let prometheus = changed.iter().any(|a| a.path == "prometheus/prometheus.yml");
+            let prometheus = changed
+                .iter()
+                .any(|a| a.path == "prometheus/prometheus.yml");
             for a in artifacts.iter().filter(|a| {
                 changed.iter().any(|c| c.path == a.path)
                     || (prometheus && a.path.starts_with("prometheus/"))
@@ -591,7 +800,9 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
             .and_then(|r| r.split('/').next())
             .and_then(|n| n.parse::<usize>().ok());
         match n {
-            Some(n) if n < cases.len() => cases[n].failures.push(format!("terraform fmt -check: {line}")),
+            Some(n) if n < cases.len() => cases[n]
+                .failures
+                .push(format!("terraform fmt -check: {line}")),
             _ => panic!("terraform fmt -check: {}", tools::describe(&out)),
         }
     }
@@ -603,13 +814,23 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
         .collect();
     let list = work.path().join("schema.json");
     std::fs::write(&list, serde_json::to_string(&rendered).unwrap()).unwrap();
-    let out = tools::run(Command::new(&t.cloud_init_python).arg("-c").arg(SCHEMA).arg(&list));
-    assert!(out.status.success(), "cloud-init schema: {}", tools::describe(&out));
+    let out = tools::run(
+        Command::new(&t.cloud_init_python)
+            .arg("-c")
+            .arg(SCHEMA)
+            .arg(&list),
+    );
+    assert!(
+        out.status.success(),
+        "cloud-init schema: {}",
+        tools::describe(&out)
+    );
     let verdicts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for case in cases.iter_mut() {
         for p in case.schema.clone() {
             if let Some(e) = verdicts[p.display().to_string()].as_str() {
-                case.failures.push(format!("cloud-init schema {}: {e}", p.display()));
+                case.failures
+                    .push(format!("cloud-init schema {}: {e}", p.display()));
             }
         }
     }
@@ -622,14 +843,19 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
     let list = work.path().join("readback.json");
     std::fs::write(&list, serde_json::to_string(&files).unwrap()).unwrap();
     let out = tools::run(Command::new(&t.python).arg("-c").arg(READBACK).arg(&list));
-    assert!(out.status.success(), "PyYAML read-back: {}", tools::describe(&out));
+    assert!(
+        out.status.success(),
+        "PyYAML read-back: {}",
+        tools::describe(&out)
+    );
     let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut seen_runcmd = BTreeSet::new();
     for (i, case) in cases.iter_mut().enumerate() {
         for p in &case.readback.clone() {
             let r = &results[p.display().to_string()];
             if let Some(e) = r["error"].as_str() {
-                case.failures.push(format!("PyYAML cannot read {}: {e}", p.display()));
+                case.failures
+                    .push(format!("PyYAML cannot read {}: {e}", p.display()));
                 continue;
             }
             // Every YAML or JSON file the value changed must hold it.
@@ -655,7 +881,9 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
             if !runcmd.is_empty() {
                 let text = format!("#!/bin/sh\n{}\n", runcmd.join("\n"));
                 if seen_runcmd.insert(text.clone()) {
-                    let script = work.path().join(format!("runcmd-{i}-{}.sh", seen_runcmd.len()));
+                    let script = work
+                        .path()
+                        .join(format!("runcmd-{i}-{}.sh", seen_runcmd.len()));
                     std::fs::write(&script, text).unwrap();
                     case.scripts.push(script);
                 }
@@ -672,7 +900,9 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
     for (i, p) in &scripts {
         let (ok, out) = run_tool(Command::new(&t.bash).arg("-n").arg(p));
         if !ok {
-            cases[*i].failures.push(format!("bash -n {}: {out}", p.display()));
+            cases[*i]
+                .failures
+                .push(format!("bash -n {}: {out}", p.display()));
         }
     }
     if !scripts.is_empty() {
@@ -683,7 +913,10 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
         );
         let text = String::from_utf8_lossy(&out.stdout);
         for line in text.lines() {
-            match scripts.iter().find(|(_, p)| line.starts_with(&p.display().to_string())) {
+            match scripts
+                .iter()
+                .find(|(_, p)| line.starts_with(&p.display().to_string()))
+            {
                 Some((i, _)) => cases[*i].failures.push(format!("shellcheck: {line}")),
                 None => panic!("shellcheck: {}", tools::describe(&out)),
             }
@@ -718,7 +951,10 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
             ));
         }
     }
-    let unused = cases.iter().filter(|c| c.changed.is_empty() && c.failures.is_empty()).count();
+    let unused = cases
+        .iter()
+        .filter(|c| c.changed.is_empty() && c.failures.is_empty())
+        .count();
     eprintln!(
         "payloads: {} fields x {} payloads: {rejected} rejected by lint, {carried} carried literally, {unused} in no output, {} failed",
         fields().len(),
@@ -728,7 +964,6 @@ fn every_free_form_field_rejects_or_carries_every_payload_literally() {
     assert!(failed.is_empty(), "{}", failed.join("\n"));
     assert!(rejected > 0 && carried > 0);
 }
-
 
 fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, case: &mut Case) {
     let p = a.path.as_str();
@@ -741,7 +976,11 @@ fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, ca
     } else if p.ends_with(".yml") || p.ends_with(".yaml") || p.ends_with(".json") {
         case.readback.push(path.to_path_buf());
         if p == "prometheus/prometheus.yml" {
-            let (ok, out) = run_tool(Command::new(&t.promtool).args(["check", "config"]).arg(path));
+            let (ok, out) = run_tool(
+                Command::new(&t.promtool)
+                    .args(["check", "config"])
+                    .arg(path),
+            );
             if !ok {
                 case.failures.push(format!("promtool {p}: {out}"));
             }
@@ -756,7 +995,10 @@ fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, ca
             }
             case.tf_lines.push(l.to_string());
         }
-    } else if p.ends_with(".sh") || a.contents.starts_with("#!/bin/sh") || a.contents.starts_with("#!/usr/bin/env bash") {
+    } else if p.ends_with(".sh")
+        || a.contents.starts_with("#!/bin/sh")
+        || a.contents.starts_with("#!/usr/bin/env bash")
+    {
         case.scripts.push(path.to_path_buf());
     } else if p.ends_with("haproxy.cfg") {
         let (ok, out) = run_tool(Command::new(&t.haproxy).args(["-dW", "-c", "-f"]).arg(path));
@@ -768,7 +1010,9 @@ fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, ca
             case.failures.push(format!("starter {p}: {e}"));
         }
     } else {
-        case.failures.push(format!("{p} changed: spec text reached a file no consumer checks"));
+        case.failures.push(format!(
+            "{p} changed: spec text reached a file no consumer checks"
+        ));
     }
 }
 
@@ -776,11 +1020,15 @@ fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, ca
 fn literal_secrets_never_reach_a_report() {
     let (src, lock) = base();
     let sentinel = "SENTINEL-s3cr3t-4711";
-    let src = src.replace(
-        "replication-user \"replicator\" password-env=\"PG_REPLICATION_PASSWORD\"",
-        &format!("replication-user \"replicator\" password=\"{sentinel}\""),
-    )
-    .replace("description=\"SSH from the office\"", &format!("description=\"password={sentinel}\""));
+    let src = src
+        .replace(
+            "replication-user \"replicator\" password-env=\"PG_REPLICATION_PASSWORD\"",
+            &format!("replication-user \"replicator\" password=\"{sentinel}\""),
+        )
+        .replace(
+            "description=\"SSH from the office\"",
+            &format!("description=\"password={sentinel}\""),
+        );
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.kdl");
     std::fs::write(&spec, &src).unwrap();
@@ -793,8 +1041,14 @@ fn literal_secrets_never_reach_a_report() {
             .output()
             .unwrap();
         let text = tools::combined(&out);
-        assert!(text.contains("secret-literal") && text.contains("secret-in-text"), "{format}: {text}");
-        assert!(!text.contains(sentinel), "{format} report shows the secret:\n{text}");
+        assert!(
+            text.contains("secret-literal") && text.contains("secret-in-text"),
+            "{format}: {text}"
+        );
+        assert!(
+            !text.contains(sentinel),
+            "{format} report shows the secret:\n{text}"
+        );
     }
 }
 
@@ -803,7 +1057,9 @@ fn literal_secrets_never_reach_a_report() {
 /// `\r`) come back from patroni.yml as the same strings.
 #[test]
 fn filled_secrets_read_back_exactly_from_yaml() {
-    let Some(python) = tools::require("python3") else { return };
+    let Some(python) = tools::require("python3") else {
+        return;
+    };
     let tricky = [
         "0b101",
         "2024-01-01T00:00:00Z",
@@ -842,10 +1098,17 @@ fn filled_secrets_read_back_exactly_from_yaml() {
                 .arg(script)
                 .args(&files),
         );
-        assert!(out.status.success(), "{secret:?}: {}", tools::describe(&out));
+        assert!(
+            out.status.success(),
+            "{secret:?}: {}",
+            tools::describe(&out)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
         let read: Vec<&str> = text.split('\0').filter(|s| !s.is_empty()).collect();
         assert!(!read.is_empty());
-        assert!(read.iter().all(|v| *v == secret), "{secret:?} read back as {read:?}");
+        assert!(
+            read.iter().all(|v| *v == secret),
+            "{secret:?} read back as {read:?}"
+        );
     }
 }

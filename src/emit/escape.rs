@@ -11,8 +11,7 @@
 /// (`'` as `'\''`).
 pub fn sh_word(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/:@%+=,-".contains(c));
     if plain {
         s.to_string()
@@ -41,8 +40,14 @@ mod tests {
 
     #[test]
     fn shell_words() {
-        assert_eq!(sh_word("node_exporter-1.8.1.linux-amd64"), "node_exporter-1.8.1.linux-amd64");
-        assert_eq!(sh_word("https://x/v1.8.1/a.tar.gz"), "https://x/v1.8.1/a.tar.gz");
+        assert_eq!(
+            sh_word("node_exporter-1.8.1.linux-amd64"),
+            "node_exporter-1.8.1.linux-amd64"
+        );
+        assert_eq!(
+            sh_word("https://x/v1.8.1/a.tar.gz"),
+            "https://x/v1.8.1/a.tar.gz"
+        );
         assert_eq!(sh_word(" a.tar.gz$"), "' a.tar.gz$'");
         assert_eq!(sh_word("$(id)"), "'$(id)'");
         assert_eq!(sh_word("a'b"), r"'a'\''b'");

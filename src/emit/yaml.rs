@@ -87,7 +87,8 @@ fn is_block(v: &Yaml, m: Mode) -> bool {
     s.contains('\n')
         && !s.ends_with("\n\n")
         && !s.starts_with([' ', '\t', '\n'])
-        && s.chars().all(|c| c == '\n' || c == '\t' || !needs_escape(c))
+        && s.chars()
+            .all(|c| c == '\n' || c == '\t' || !needs_escape(c))
         && !(m == Mode::Template && (s.contains("${") || s.contains("%{")))
 }
 
@@ -436,13 +437,19 @@ mod tests {
     #[test]
     fn templates_hold_no_interpolation_of_a_value() {
         let doc = Yaml::map()
-            .with("hostname", Yaml::Raw(template_var("hostname", ".a${b}%{c}")))
+            .with(
+                "hostname",
+                Yaml::Raw(template_var("hostname", ".a${b}%{c}")),
+            )
             .with("x", Yaml::str("${x} %{if y} $${z}"))
             .with("block", Yaml::str("a ${x}\nb\n"))
             .render_template();
         let rest = doc.split_once('\n').unwrap().1;
         assert!(!rest.contains("${") && !rest.contains("%{"), "{doc}");
-        assert!(doc.starts_with("hostname: \"${hostname}.a\\x24{b}\\x25{c}\"\n"), "{doc}");
+        assert!(
+            doc.starts_with("hostname: \"${hostname}.a\\x24{b}\\x25{c}\"\n"),
+            "{doc}"
+        );
         let v: serde_yaml::Value = serde_yaml::from_str(rest).unwrap();
         assert_eq!(v["x"].as_str(), Some("${x} %{if y} $${z}"));
         assert_eq!(v["block"].as_str(), Some("a ${x}\nb\n"));

@@ -149,7 +149,11 @@ static VPC_SUBNET: NodeSpec = leaf(
     "subnet",
     one!(Ty::Name, "the subnet name"),
     &[
-        req("zone", Ty::Text(Text::Word), "availability zone, e.g. us-east-1a"),
+        req(
+            "zone",
+            Ty::Text(Text::Word),
+            "availability zone, e.g. us-east-1a",
+        ),
         req("cidr", Ty::Cidr, "subnet CIDR inside the VPC"),
         opt("public", Ty::Bool, "routes to an internet gateway"),
     ],
@@ -183,7 +187,11 @@ static VNET: NodeSpec = NodeSpec {
     args: one!(Ty::Name, "the VNet name"),
     props: &[
         req("region", Ty::Text(Text::Word), "Azure region"),
-        req("resource-group", Ty::Text(Text::Word), "Azure resource group"),
+        req(
+            "resource-group",
+            Ty::Text(Text::Word),
+            "Azure resource group",
+        ),
         req("cidr", Ty::Cidr, "VNet address space"),
     ],
     children: &[&VNET_SUBNET],
@@ -225,7 +233,11 @@ static DOCKER: NodeSpec = leaf(
         opt("log-driver", Ty::Text(Text::Word), "Docker log driver"),
         opt("log-max-size", Ty::Size, "log file size before rotation"),
         opt("log-max-file", Ty::Int, "log files kept"),
-        opt("storage-driver", Ty::Text(Text::Word), "Docker storage driver"),
+        opt(
+            "storage-driver",
+            Ty::Text(Text::Word),
+            "Docker storage driver",
+        ),
     ],
     false,
     "Docker daemon settings (/etc/docker/daemon.json).",
@@ -557,7 +569,11 @@ static RELABEL: NodeSpec = leaf(
 static EC2_DISCOVERY: NodeSpec = NodeSpec {
     name: "ec2-discovery",
     args: Args::NONE,
-    props: &[req("region", Ty::Text(Text::Word), "AWS region to discover")],
+    props: &[req(
+        "region",
+        Ty::Text(Text::Word),
+        "AWS region to discover",
+    )],
     children: &[&FILTER, &RELABEL],
     repeat: true,
     required: false,

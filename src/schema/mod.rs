@@ -137,7 +137,9 @@ impl Text {
             Text::LabelName => r"^[a-zA-Z_][a-zA-Z0-9_]*$",
             Text::PgParam => r"^[a-z_][a-z0-9_.]*$",
             Text::Domain => r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$",
-            Text::SshKey => r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$",
+            Text::SshKey => {
+                r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$"
+            }
             Text::Word => r"^[A-Za-z0-9._-]+$",
         }
     }

@@ -214,9 +214,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                 out,
             ),
             None if is_secret_word(&prop.name, spec) => {
-                out.push(
-                    secret_literal(&prop.name, prop.span, spec).redact(value_span(prop)),
-                )
+                out.push(secret_literal(&prop.name, prop.span, spec).redact(value_span(prop)))
             }
             None => {
                 let names = spec.props.iter().map(|p| p.name);
