@@ -286,6 +286,26 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
                 );
             }
         }
+        Text::Emails => {
+            let address_ok = |a: &str| {
+                a.split_once('@').is_some_and(|(local, domain)| {
+                    !local.is_empty()
+                        && !domain.is_empty()
+                        && local
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
+                        && domain
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+                })
+            };
+            if !s.split([',', ';']).all(|a| address_ok(a.trim_matches(' '))) {
+                return err(
+                    "is not a list of email addresses",
+                    "write addresses such as \"oncall@acme.example\" (letters, digits and `._%+-` before the `@`), separated by `,` or `;`",
+                );
+            }
+        }
         Text::Word => {
             if s.is_empty()
                 || s.len() > 255
@@ -393,5 +413,12 @@ mod tests {
         assert!(ok(Text::Word, "t3.micro"));
         assert!(ok(Text::Word, "Standard_D2s_v3"));
         assert!(!ok(Text::Word, "json-file\"}"));
+        assert!(ok(Text::Emails, "oncall@acme.example"));
+        assert!(ok(Text::Emails, "a@x.example; b+ops@y.example"));
+        assert!(!ok(
+            Text::Emails,
+            "a${GF_SECURITY_ADMIN_PASSWORD}@x.example"
+        ));
+        assert!(!ok(Text::Emails, "oncall"));
     }
 }

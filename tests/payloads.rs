@@ -1018,7 +1018,7 @@ fn check_artifact(t: &Tools, a: &Artifact, path: &Path, before: Option<&str>, ca
 
 #[test]
 fn literal_secrets_never_reach_a_report() {
-    let (src, lock) = base();
+    let (src, _) = base();
     let sentinel = "SENTINEL-s3cr3t-4711";
     let src = src
         .replace(
@@ -1032,7 +1032,7 @@ fn literal_secrets_never_reach_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.kdl");
     std::fs::write(&spec, &src).unwrap();
-    drop(lock);
+
     for format in ["human", "json", "sarif"] {
         let out = Command::new(env!("CARGO_BIN_EXE_infragen"))
             .args(["lint", "--format", format])
@@ -1050,6 +1050,21 @@ fn literal_secrets_never_reach_a_report() {
             "{format} report shows the secret:\n{text}"
         );
     }
+    // `build` reports the same diagnostics before refusing to write.
+    let out = Command::new(env!("CARGO_BIN_EXE_infragen"))
+        .arg("build")
+        .arg(&spec)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = tools::combined(&out);
+    assert!(
+        !out.status.success() && text.contains("secret-literal"),
+        "{text}"
+    );
+    assert!(!text.contains(sentinel), "build shows the secret:\n{text}");
 }
 
 /// Filled secrets that PyYAML would read as something else when written

@@ -1,10 +1,10 @@
-//! Escaping for the output syntaxes that are not YAML (`yaml.rs`) or HCL
-//! (the `hcl` crate in `terraform/`): shell words, and the check that a
-//! value is safe in a line-oriented config (ipsec.conf, HAProxy, rsyslog,
-//! logrotate, JVM options, INI-like files), whose values cannot be quoted
-//! in a way every reader agrees on. Those emitters only take values the
-//! front end validated (`units::check_text`); `line_value` is their last
-//! line of defence and keeps a bad value from adding a line.
+//! Escaping for the output syntaxes that are not YAML (`yaml.rs`, which
+//! also writes Terraform templates) or HCL (the `hcl` crate in
+//! `terraform/`): shell words, and values of line-oriented configs
+//! (rsyslog, logrotate, JVM options, elasticsearch.yml comments, INI-like
+//! files), which have no quoting every reader agrees on. Those emitters only
+//! take values the front end validated (`units::check_text`); `line_value`
+//! is their last line of defence and keeps a bad value from adding a line.
 
 /// A word for the POSIX shell: as is when it holds only characters no
 /// shell treats specially (not `~`: tilde expansion), else single-quoted
@@ -13,11 +13,7 @@ pub fn sh_word(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "._/:@%+=,-".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    if plain { s.to_string() } else { sh_quote(s) }
 }
 
 /// A value for one line of a line-oriented config: control characters
@@ -28,10 +24,9 @@ pub fn line_value(s: &str) -> String {
         .collect()
 }
 
-/// Literal text inside a Terraform template (`templatefile()`, or a quoted
-/// HCL template string): `${` → `$${`, `%{` → `%%{`.
-pub fn template_literal(s: &str) -> String {
-    s.replace("${", "$${").replace("%{", "%%{")
+/// A word for the shell, always single-quoted (`'` as `'\''`).
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]
@@ -61,7 +56,8 @@ mod tests {
     }
 
     #[test]
-    fn template_literals() {
-        assert_eq!(template_literal("${x} %{if} $${y}"), "$${x} %%{if} $$${y}");
+    fn quoted_words() {
+        assert_eq!(sh_quote("us-east-1"), "'us-east-1'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
     }
 }

@@ -610,7 +610,7 @@ static CONTACT_POINT: NodeSpec = leaf(
             Ty::Enum(&["email", "googlechat", "slack"]),
             "notifier type",
         ),
-        opt("to", Ty::Str, "email addresses (type=email)"),
+        opt("to", Ty::Text(Text::Emails), "email addresses (type=email)"),
         opt(
             "url-env",
             Ty::EnvVar,

@@ -66,6 +66,10 @@ pub enum Text {
     SshKey,
     /// A word of `[A-Za-z0-9._-]` (regions, zones, instance types, drivers).
     Word,
+    /// Email addresses (`local@domain`, local part `[A-Za-z0-9._%+-]`),
+    /// separated by `,` or `;`: Grafana expands `$VAR` in its provisioning
+    /// files, so no `$` or other punctuation.
+    Emails,
 }
 
 impl Ty {
@@ -108,6 +112,9 @@ impl Text {
             Text::Domain => "a DNS domain such as \"example.internal\"",
             Text::SshKey => "an OpenSSH public key line such as \"ssh-ed25519 AAAA… alice@laptop\"",
             Text::Word => "a word of letters, digits and `._-`",
+            Text::Emails => {
+                "email addresses such as \"oncall@acme.example\", separated by `,` or `;`"
+            }
         }
     }
 
@@ -123,6 +130,7 @@ impl Text {
             Text::Domain => "domain",
             Text::SshKey => "ssh-key",
             Text::Word => "word",
+            Text::Emails => "emails",
         }
     }
 
@@ -141,6 +149,9 @@ impl Text {
                 r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$"
             }
             Text::Word => r"^[A-Za-z0-9._-]+$",
+            Text::Emails => {
+                r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+( *[,;] *[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)*$"
+            }
         }
     }
 
@@ -154,6 +165,7 @@ impl Text {
         Text::Domain,
         Text::SshKey,
         Text::Word,
+        Text::Emails,
     ];
 }
 
