@@ -131,7 +131,9 @@ const MAX_TEXT: usize = 4096;
 pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, String)> {
     use crate::schema::Text;
     let only = |allowed: &dyn Fn(char) -> bool| s.chars().all(allowed);
-    let bad_char = s.chars().find(|c| c.is_control()).map(|c| {
+    // PromQL may span lines.
+    let allowed = |c: char| kind == Text::PromQl && (c == '\n' || c == '\t');
+    let bad_char = s.chars().find(|&c| c.is_control() && !allowed(c)).map(|c| {
         format!(
             "contains the control character U+{:04X}, which would start a new line or directive in the output",
             c as u32
@@ -306,6 +308,14 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
                 );
             }
         }
+        Text::PromQl => {
+            if let Err(msg) = promql_lexically_ok(s) {
+                return Err((
+                    msg,
+                    "write a PromQL expression, e.g. \"up == 0\" or \"rate(http_requests_total{job=\\\"api\\\"}[5m]) > 10\"".to_string(),
+                ));
+            }
+        }
         Text::Word => {
             if s.is_empty()
                 || s.len() > 255
@@ -316,6 +326,109 @@ pub fn check_text(kind: crate::schema::Text, s: &str) -> Result<(), (String, Str
         }
     }
     Ok(())
+}
+
+/// The lexical part of PromQL: strings (`"…"`, `'…'` with `\\` escapes,
+/// `` `…` `` raw) are closed, `()`/`[]` balanced, every `{…}` holds label
+/// matchers (`name op "value"`, comma-separated), and `$`, `\\` and `;`
+/// never appear outside strings.
+fn promql_lexically_ok(s: &str) -> Result<(), String> {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let string_end = |i: usize| -> Result<usize, String> {
+        let q = chars[i];
+        let mut j = i + 1;
+        while j < n {
+            match chars[j] {
+                '\\' if q != '`' => j += 2,
+                c if c == q => return Ok(j + 1),
+                '\n' if q != '`' => break,
+                _ => j += 1,
+            }
+        }
+        Err("has a string that is not closed".to_string())
+    };
+    let skip_ws = |mut i: usize| {
+        while i < n && chars[i].is_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut stack: Vec<char> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = chars[i];
+        match c {
+            '"' | '\'' | '`' => i = string_end(i)?,
+            '#' => {
+                // A comment, to the end of the line.
+                while i < n && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '(' | '[' => {
+                stack.push(c);
+                i += 1;
+            }
+            ')' | ']' => {
+                let open = if c == ')' { '(' } else { '[' };
+                if stack.pop() != Some(open) {
+                    return Err(format!("has a `{c}` without its opening bracket"));
+                }
+                i += 1;
+            }
+            '{' => {
+                i = skip_ws(i + 1);
+                loop {
+                    if i < n && chars[i] == '}' {
+                        i += 1;
+                        break;
+                    }
+                    let start = i;
+                    while i < n && is_ident(chars[i]) {
+                        i += 1;
+                    }
+                    if i == start || chars[start].is_ascii_digit() {
+                        return Err(
+                            "has a `{…}` that does not hold label matchers (`name=\"value\"`)"
+                                .to_string(),
+                        );
+                    }
+                    i = skip_ws(i);
+                    let op: String = chars[i..n.min(i + 2)].iter().collect();
+                    i += if op == "!=" || op == "=~" || op == "!~" {
+                        2
+                    } else if op.starts_with('=') {
+                        1
+                    } else {
+                        return Err(
+                            "has a label matcher without `=`, `!=`, `=~` or `!~`".to_string()
+                        );
+                    };
+                    i = skip_ws(i);
+                    if i >= n || !matches!(chars[i], '"' | '\'' | '`') {
+                        return Err(
+                            "has a label matcher whose value is not a quoted string".to_string()
+                        );
+                    }
+                    i = skip_ws(string_end(i)?);
+                    match chars.get(i) {
+                        Some(',') => i = skip_ws(i + 1),
+                        Some('}') => {}
+                        _ => return Err("has a `{…}` that is not closed".to_string()),
+                    }
+                }
+            }
+            '}' => return Err("has a `}` without its opening `{`".to_string()),
+            '$' | '\\' | ';' => return Err(format!("has a `{c}` outside a string")),
+            _ => i += 1,
+        }
+    }
+    match stack.pop() {
+        Some(open) => Err(format!("has a `{open}` that is not closed")),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -420,5 +533,27 @@ mod tests {
             "a${GF_SECURITY_ADMIN_PASSWORD}@x.example"
         ));
         assert!(!ok(Text::Emails, "oncall"));
+        for e in [
+            "up == 0",
+            "rate(http_requests_total{job=\"api\", code=~\"5..\"}[5m]) > 10",
+            "sum by (job) (up{}) # comment",
+            "up{a='x\\'y'} == 1\nand on() vector(1)",
+        ] {
+            assert!(ok(Text::PromQl, e), "{e}");
+        }
+        for e in [
+            "up == 0\"",
+            "up == 0'",
+            "up == 0$(id)",
+            "up == 0${x}",
+            "up == 0}}",
+            "up{{ query \"x\" }}",
+            "up == 0%{ if true }x%{ endif }",
+            "up == 0\\",
+            "(up",
+            "up == 0\r",
+        ] {
+            assert!(!ok(Text::PromQl, e), "{e}");
+        }
     }
 }

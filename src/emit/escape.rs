@@ -16,6 +16,27 @@ pub fn sh_word(s: &str) -> String {
     if plain { s.to_string() } else { sh_quote(s) }
 }
 
+/// Literal text inside a Go template (Prometheus and Grafana alert
+/// annotations): `{{` and `}}` become actions that print them, so the text
+/// cannot open an action (`{{ query "…" }}`) or break the template.
+pub fn go_template_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if let Some(r) = rest.strip_prefix("{{") {
+            out.push_str(r#"{{ "{{" }}"#);
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix("}}") {
+            out.push_str(r#"{{ "}}" }}"#);
+            rest = r;
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
 /// A value for one line of a line-oriented config: control characters
 /// (a line break would start a new directive) become `_`.
 pub fn line_value(s: &str) -> String {
@@ -53,6 +74,15 @@ mod tests {
     #[test]
     fn line_values_stay_on_one_line() {
         assert_eq!(line_value("a\nb\rc"), "a_b_c");
+    }
+
+    #[test]
+    fn go_templates() {
+        assert_eq!(go_template_literal("up == 0"), "up == 0");
+        assert_eq!(
+            go_template_literal("a{{ query \"x\" }}b}}}"),
+            r#"a{{ "{{" }} query "x" {{ "}}" }}b{{ "}}" }}}"#
+        );
     }
 
     #[test]

@@ -656,7 +656,11 @@ static ALERT: NodeSpec = leaf(
         ),
         opt("notify", Ty::Name, "contact point"),
         opt("cluster", Ty::Name, "postgres cluster (replication-lag)"),
-        opt("expr", Ty::Str, "PromQL, for alerts that are not built in"),
+        opt(
+            "expr",
+            Ty::Text(Text::PromQl),
+            "PromQL, for alerts that are not built in",
+        ),
     ],
     true,
     "An alert rule.",

@@ -70,6 +70,10 @@ pub enum Text {
     /// separated by `,` or `;`: Grafana expands `$VAR` in its provisioning
     /// files, so no `$` or other punctuation.
     Emails,
+    /// A PromQL expression, checked lexically: strings closed, brackets
+    /// balanced, label matchers `name op "value"`, no `$`, `\\` or `{{`
+    /// outside strings (promtool checks the rest).
+    PromQl,
 }
 
 impl Ty {
@@ -115,6 +119,7 @@ impl Text {
             Text::Emails => {
                 "email addresses such as \"oncall@acme.example\", separated by `,` or `;`"
             }
+            Text::PromQl => "a PromQL expression such as \"up == 0\"",
         }
     }
 
@@ -131,6 +136,7 @@ impl Text {
             Text::SshKey => "ssh-key",
             Text::Word => "word",
             Text::Emails => "emails",
+            Text::PromQl => "promql",
         }
     }
 
@@ -152,6 +158,7 @@ impl Text {
             Text::Emails => {
                 r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+( *[,;] *[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)*$"
             }
+            Text::PromQl => r"^[^$\\]+$",
         }
     }
 
@@ -166,6 +173,7 @@ impl Text {
         Text::SshKey,
         Text::Word,
         Text::Emails,
+        Text::PromQl,
     ];
 }
 
