@@ -1051,7 +1051,9 @@ fn literal_secrets_never_reach_a_report() {
         .replace(
             "description=\"SSH from the office\"",
             &format!("description=\"password={sentinel}\""),
-        );
+        )
+        // The key itself where its variable's name belongs.
+        .replace("psk-env \"IPSEC_PSK\"", &format!("psk-env \"{sentinel}\""));
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.kdl");
     std::fs::write(&spec, &src).unwrap();

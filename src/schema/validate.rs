@@ -117,8 +117,10 @@ fn secret_literal(name: &str, span: Span, spec: &NodeSpec) -> Diagnostic {
     .help(help)
 }
 
-fn node_label(node: &Node) -> String {
-    match node.arg_str(0) {
+fn node_label(spec: &NodeSpec, node: &Node) -> String {
+    // An environment variable slot may hold the secret itself by mistake.
+    let secretish = spec.args.types.first() == Some(&Ty::EnvVar);
+    match node.arg_str(0).filter(|_| !secretish) {
         // Only a name-like argument: the value may be the invalid text
         // (with line breaks, or long) the diagnostic is about.
         Some(name)
@@ -135,7 +137,7 @@ fn node_label(node: &Node) -> String {
 }
 
 fn check_node(spec: &'static NodeSpec, node: &Node, out: &mut Diagnostics) {
-    let label = node_label(node);
+    let label = node_label(spec, node);
     check_args(spec, node, &label, out);
     check_props(spec, node, &label, out);
     check_children(spec, &label, &node.children, out);
@@ -346,11 +348,19 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
             }
         }
         (Ty::EnvVar, Value::Str(s)) => {
+            // Often the secret itself, pasted where its variable's name
+            // belongs: never repeated, and masked in every report.
             if !units::is_valid_env_var(s) {
-                invalid(
-                    out,
-                    format!("`{s}` is not an environment variable name"),
-                    "use upper case letters, digits and `_`, e.g. \"PG_PASSWORD\"".into(),
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("{what} is not an environment variable name"),
+                    )
+                    .label(span, "expected a variable name (the value is not shown)")
+                    .help(
+                        "name the environment variable that holds the secret, in upper case letters, digits and `_`, e.g. \"PG_PASSWORD\"",
+                    )
+                    .redact(span),
                 );
             }
         }
