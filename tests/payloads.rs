@@ -1152,3 +1152,23 @@ fn filled_secrets_read_back_exactly_from_yaml() {
         );
     }
 }
+
+/// `allow "secret-in-text"` on the node silences the warning there only.
+#[test]
+fn secret_in_text_can_be_allowed_on_its_node() {
+    let fixture =
+        std::fs::read_to_string(tools::repo_root().join("tests/ui/secret-in-text.kdl")).unwrap();
+    let count = |src: &str| {
+        infragen::pipeline::check(src, &AddressLock::default())
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule == "secret-in-text")
+            .count()
+    };
+    assert_eq!(count(&fixture), 2);
+    let allowed = fixture.replace(
+        "description=\"deploy with AKIAIOSFODNN7EXAMPLE\"",
+        "description=\"deploy with AKIAIOSFODNN7EXAMPLE\" {\n        allow \"secret-in-text\" reason=\"AWS's documented example key\"\n    }",
+    );
+    assert_eq!(count(&allowed), 1);
+}
