@@ -33,6 +33,9 @@ pub struct Diagnostic {
     /// The first label is the primary location.
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// Spans of secret values: every report shows them masked
+    /// ([`redact_source`]), so no snippet or fingerprint carries them.
+    pub redact: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -43,6 +46,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            redact: Vec::new(),
         }
     }
 
@@ -71,6 +75,12 @@ impl Diagnostic {
         self
     }
 
+    /// Marks a span of the source as a secret value, masked in reports.
+    pub fn redact(mut self, span: Span) -> Self {
+        self.redact.push(span);
+        self
+    }
+
     /// The primary location, used for sorting, JSON/SARIF and suppression.
     pub fn primary_span(&self) -> Span {
         self.labels.first().map(|l| l.span).unwrap_or_default()
@@ -80,6 +90,25 @@ impl Diagnostic {
     pub fn sort_key(&self) -> (usize, &'static str, &str) {
         (self.primary_span().start, self.rule, &self.message)
     }
+}
+
+/// The source with every redacted span (see [`Diagnostic::redact`]) masked
+/// byte for byte with `*`, so positions stay valid; a leading `=` (of a
+/// `name=value` property) is kept. Reports render this, never the source.
+pub fn redact_source(source: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut bytes = source.as_bytes().to_vec();
+    for span in diagnostics.iter().flat_map(|d| &d.redact) {
+        let start = span.start.min(bytes.len());
+        let end = span.end().min(bytes.len());
+        for (i, b) in bytes[start..end].iter_mut().enumerate() {
+            if !(i == 0 && *b == b'=') && *b != b'\n' {
+                *b = b'*';
+            }
+        }
+    }
+    // Masking whole spans can cut a multi-byte character at a span's edge;
+    // lossy conversion turns such a remnant into U+FFFD, never a panic.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Collects diagnostics across a stage; stages never stop at the first error.

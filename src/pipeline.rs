@@ -47,6 +47,7 @@ pub fn check(src: &str, lock: &AddressLock) -> Checked {
     };
     let mut front = Diagnostics::default();
     schema::validate::validate(&doc, &mut front);
+    rules::check_document(&doc, &mut front);
     let model = lower::lower(&doc, lock, &mut front);
     let graph = graph::build(&model);
     let frontend_clean = !front.has_errors();

@@ -226,11 +226,7 @@ fn warnings_and_related_locations_validate() {
             .label(Span::new(4, 3), "first defined here"),
         Diagnostic::warning("ikev1", "IKEv1").label(Span::new(src.len(), 0), ""),
     ];
-    let files = [FileReport {
-        path: r"specs\a b.kdl",
-        source: src,
-        diagnostics: &diags,
-    }];
+    let files = [FileReport::new(r"specs\a b.kdl", src, &diags)];
     let log = sarif::render(&files);
     let dir = tempfile::tempdir().unwrap();
     let v = check(dir.path(), "lib.sarif", log.as_bytes());

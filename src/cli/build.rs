@@ -55,11 +55,7 @@ fn build(args: &BuildArgs) -> Result<i32, Failure> {
             color: super::use_color(),
             width: 100,
         };
-        let file = FileReport {
-            path: &path_str,
-            source: &source,
-            diagnostics: &checked.diagnostics,
-        };
+        let file = FileReport::new(&path_str, &source, &checked.diagnostics);
         eprint!("{}", report::human::render(&file, &opts));
     }
     let (Some(model), Some(graph)) = (&checked.model, &checked.graph) else {

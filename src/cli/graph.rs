@@ -45,11 +45,7 @@ pub fn run(spec: &Path, format: GraphFormat) -> i32 {
 /// stderr, nothing to stdout, exit 1 (as `lint` and `build`).
 fn report_errors(spec: &Path, source: &str, checked: &pipeline::Checked) -> i32 {
     let path = spec.display().to_string();
-    let file = report::FileReport {
-        path: &path,
-        source,
-        diagnostics: &checked.diagnostics,
-    };
+    let file = report::FileReport::new(&path, source, &checked.diagnostics);
     let opts = report::human::Options {
         color: super::use_color(),
         width: 100,

@@ -36,11 +36,7 @@ pub fn run(specs: &[PathBuf], format: Format, deny_warnings: bool) -> i32 {
     let files: Vec<FileReport> = sources
         .iter()
         .zip(&checked)
-        .map(|((path, text, _), c)| FileReport {
-            path,
-            source: text,
-            diagnostics: &c.diagnostics,
-        })
+        .map(|((path, text, _), c)| FileReport::new(path, text, &c.diagnostics))
         .collect();
     let errors: usize = checked.iter().map(|c| c.errors()).sum();
     let warnings: usize = checked.iter().map(|c| c.warnings()).sum();

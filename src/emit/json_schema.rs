@@ -35,7 +35,7 @@
 //! [`document_to_json`] converts a parsed spec to this representation.
 
 use crate::schema::grammar::{ALLOW, ROOT};
-use crate::schema::{Args, NodeSpec, PropSpec, Ty};
+use crate::schema::{Args, NodeSpec, PropSpec, Text, Ty};
 use crate::syntax::{Document, Node, Value as KdlValue};
 use serde_json::{Map, Value, json};
 
@@ -243,6 +243,7 @@ fn ty_key(ty: &Ty) -> Option<&'static str> {
         Ty::PortOrRange => "port-or-range",
         Ty::Threshold => "threshold",
         Ty::EnvVar => "env-var",
+        Ty::Text(t) => t.key(),
         Ty::Str | Ty::Int | Ty::Bool | Ty::Enum(_) | Ty::Scalar => return None,
     })
 }
@@ -265,7 +266,18 @@ const DURATION_PATTERN: &str = r"^\s*[0-9]+(ms|s|m|h|d|w)\s*$";
 /// The value types with a rule, each with its description.
 fn type_defs() -> Vec<(&'static str, Value)> {
     let d = |ty: Ty| ty.describe();
-    vec![
+    let texts = Text::ALL.iter().map(|t| {
+        let string = json!({ "type": "string", "pattern": t.pattern() });
+        let def = if *t == Text::Version {
+            json!({ "description": t.describe(), "oneOf": [{ "type": "number" }, string] })
+        } else {
+            let mut def = string;
+            def["description"] = json!(t.describe());
+            def
+        };
+        (t.key(), def)
+    });
+    let mut defs = vec![
         (
             "name",
             json!({
@@ -344,7 +356,9 @@ fn type_defs() -> Vec<(&'static str, Value)> {
                 "pattern": "^[A-Z_][A-Z0-9_]*$",
             }),
         ),
-    ]
+    ];
+    defs.extend(texts);
+    defs
 }
 
 /// A parsed spec in the representation the schema describes.

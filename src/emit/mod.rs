@@ -8,6 +8,7 @@ pub mod artifact;
 pub mod cloud_init;
 pub mod context;
 pub mod elasticsearch;
+pub mod escape;
 pub mod etcd;
 pub mod grafana;
 pub mod haproxy;

@@ -3,6 +3,11 @@
 //! take it for something else (`yes`, `on`, `0644`, `1:30`), else quoted; the
 //! `Yaml` writer uses it, writes multi-line strings as literal blocks, and
 //! keeps keys in the order given, so output is deterministic and reviewable.
+//!
+//! Quoted strings use YAML's own double-quoted escapes for everything PyYAML
+//! would not read back as written (control characters, a lone `\r`, NEL,
+//! U+2028/2029, BOM). `render_template` writes a document that Terraform's
+//! `templatefile()` renders to itself: no spec text can form `${` or `%{`.
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Yaml {
@@ -12,6 +17,17 @@ pub enum Yaml {
     Seq(Vec<Yaml>),
     /// Keys in output order.
     Map(Vec<(String, Yaml)>),
+    /// Text written as is. Only for what the emitter builds itself (a
+    /// template interpolation such as `"${hostname}"`), never spec text.
+    Raw(String),
+}
+
+/// Where the document goes: a plain YAML file, or a Terraform template
+/// (`templatefile()`), in which `${` and `%{` of a value must not appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    Template,
 }
 
 impl Yaml {
@@ -37,12 +53,24 @@ impl Yaml {
 
     /// The document, ending with a newline.
     pub fn render(&self) -> String {
+        self.render_in(Mode::Plain)
+    }
+
+    /// The document as a Terraform template: `templatefile()` renders it
+    /// to exactly `render()`'s text, except for the `Raw` parts, which it
+    /// evaluates.
+    pub fn render_template(&self) -> String {
+        self.render_in(Mode::Template)
+    }
+
+    fn render_in(&self, m: Mode) -> String {
         let mut out = String::new();
         match self {
-            Yaml::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0),
-            Yaml::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0),
+            Yaml::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0, m),
+            Yaml::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0, m),
+            scalar if is_block(scalar, m) => out.push_str(&scalar_text(scalar, 2, m)),
             scalar => {
-                out.push_str(&scalar_text(scalar, 0));
+                out.push_str(&scalar_text(scalar, 0, m));
                 out.push('\n');
             }
         }
@@ -50,46 +78,56 @@ impl Yaml {
     }
 }
 
-fn is_block(v: &Yaml) -> bool {
-    matches!(v, Yaml::Str(s) if s.contains('\n'))
+/// A multi-line string that a literal block (`|`) holds exactly: printable
+/// characters only (a `\r` would end the line), a first line that does not
+/// start with white space (it sets the indentation), at most one trailing
+/// newline, and in a template no `${` / `%{`. Anything else is quoted.
+fn is_block(v: &Yaml, m: Mode) -> bool {
+    let Yaml::Str(s) = v else { return false };
+    s.contains('\n')
+        && !s.ends_with("\n\n")
+        && !s.starts_with([' ', '\t', '\n'])
+        && s.chars()
+            .all(|c| c == '\n' || c == '\t' || !needs_escape(c))
+        && !(m == Mode::Template && (s.contains("${") || s.contains("%{")))
 }
 
 fn is_nested(v: &Yaml) -> bool {
     matches!(v, Yaml::Map(e) if !e.is_empty()) || matches!(v, Yaml::Seq(i) if !i.is_empty())
 }
 
-fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize) {
+fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize, m: Mode) {
     for (k, v) in entries {
         out.push_str(&" ".repeat(indent));
-        out.push_str(&scalar(k));
+        out.push_str(&scalar_in(k, m));
         out.push(':');
-        write_value_after_key(out, v, indent);
+        write_value_after_key(out, v, indent, m);
     }
 }
 
-fn write_value_after_key(out: &mut String, v: &Yaml, indent: usize) {
+fn write_value_after_key(out: &mut String, v: &Yaml, indent: usize, m: Mode) {
     match v {
         Yaml::Map(e) if !e.is_empty() => {
             out.push('\n');
-            write_map(out, e, indent + 2);
+            write_map(out, e, indent + 2, m);
         }
         Yaml::Seq(i) if !i.is_empty() => {
             out.push('\n');
-            write_seq(out, i, indent + 2);
+            write_seq(out, i, indent + 2, m);
         }
-        _ if is_block(v) => {
+        _ if is_block(v, m) => {
             out.push(' ');
-            out.push_str(&scalar_text(v, indent + 2));
+            out.push_str(&scalar_text(v, indent + 2, m));
         }
         _ => {
             out.push(' ');
-            out.push_str(&scalar_text(v, indent));
+            out.push_str(&scalar_text(v, indent, m));
             out.push('\n');
         }
     }
 }
 
-fn write_seq(out: &mut String, items: &[Yaml], indent: usize) {
+fn write_seq(out: &mut String, items: &[Yaml], indent: usize, m: Mode) {
     for item in items {
         out.push_str(&" ".repeat(indent));
         out.push('-');
@@ -104,24 +142,24 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize) {
                     } else {
                         out.push_str(&" ".repeat(indent + 2));
                     }
-                    out.push_str(&scalar(k));
+                    out.push_str(&scalar_in(k, m));
                     out.push(':');
-                    write_value_after_key(out, v, indent + 2);
+                    write_value_after_key(out, v, indent + 2, m);
                 }
             }
             _ if is_nested(item) => {
                 out.push('\n');
                 if let Yaml::Seq(i) = item {
-                    write_seq(out, i, indent + 2);
+                    write_seq(out, i, indent + 2, m);
                 }
             }
-            _ if is_block(item) => {
+            _ if is_block(item, m) => {
                 out.push(' ');
-                out.push_str(&scalar_text(item, indent + 2));
+                out.push_str(&scalar_text(item, indent + 2, m));
             }
             _ => {
                 out.push(' ');
-                out.push_str(&scalar_text(item, indent));
+                out.push_str(&scalar_text(item, indent, m));
                 out.push('\n');
             }
         }
@@ -130,9 +168,10 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize) {
 
 /// A scalar; multi-line strings become `|` blocks indented by `indent`
 /// (and then include their own trailing newline).
-fn scalar_text(v: &Yaml, indent: usize) -> String {
+fn scalar_text(v: &Yaml, indent: usize, m: Mode) -> String {
     match v {
-        Yaml::Str(s) if s.contains('\n') => {
+        Yaml::Str(_) if is_block(v, m) => {
+            let Yaml::Str(s) = v else { unreachable!() };
             let chomp = if s.ends_with('\n') { "" } else { "-" };
             let mut out = format!("|{chomp}\n");
             for line in s.trim_end_matches('\n').split('\n') {
@@ -144,7 +183,8 @@ fn scalar_text(v: &Yaml, indent: usize) -> String {
             }
             out
         }
-        Yaml::Str(s) => scalar(s),
+        Yaml::Str(s) => scalar_in(s, m),
+        Yaml::Raw(r) => r.clone(),
         Yaml::Int(i) => i.to_string(),
         Yaml::Bool(b) => b.to_string(),
         Yaml::Seq(_) => "[]".into(),
@@ -158,13 +198,77 @@ const YAML11_WORDS: &[&str] = &[
 ];
 
 /// A YAML scalar for `s`: plain when that cannot be misread, else a
-/// double-quoted string (JSON string syntax is valid YAML).
+/// double-quoted string.
 pub fn scalar(s: &str) -> String {
+    scalar_in(s, Mode::Plain)
+}
+
+fn scalar_in(s: &str, m: Mode) -> String {
     if is_plain_safe(s) {
         s.to_string()
     } else {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+        quoted(s, m)
     }
+}
+
+/// A scalar for a file whose `$` are substituted after it is written
+/// (`${VAR}` secret placeholders filled by envsubst or a similar tool):
+/// every `$` of the value is written as the escape `\x24`, which YAML reads
+/// as `$` but no substitution matches.
+pub fn scalar_no_subst(s: &str) -> String {
+    if s.contains('$') {
+        let mut out = quoted(s, Mode::Plain);
+        out = out.replace('$', "\\x24");
+        out
+    } else {
+        scalar(s)
+    }
+}
+
+/// A double-quoted template string: the interpolation `${var}` followed by
+/// `suffix` as literal text (escaped like any value in a template).
+pub fn template_var(var: &str, suffix: &str) -> String {
+    let rest = quoted(suffix, Mode::Template);
+    format!("\"${{{var}}}{}", &rest[1..])
+}
+
+/// Characters PyYAML's reader refuses raw, or reads as a line break, or
+/// strips: they are written as escapes.
+fn needs_escape(c: char) -> bool {
+    let n = c as u32;
+    n < 0x20 || (0x7f..0xa0).contains(&n) || matches!(n, 0x2028 | 0x2029 | 0xfeff | 0xfffe | 0xffff)
+}
+
+/// A double-quoted YAML string for `s`. In a template, `$` before `{` and
+/// `%` before `{` are escaped (`\x24`, `\x25`), so `templatefile()` sees no
+/// interpolation or directive in them.
+fn quoted(s: &str, m: Mode) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if m == Mode::Template && chars.peek() == Some(&'{') => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if needs_escape(c) => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else {
+                    out.push_str(&format!("\\u{n:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -190,11 +294,21 @@ fn is_plain_safe(s: &str) -> bool {
         && !looks_numeric(&lower)
 }
 
+/// Could a YAML 1.1 or 1.2 reader resolve this (lower-cased) plain scalar
+/// to a number or a timestamp? Over-approximates: a string that starts
+/// with a digit and holds only characters of numbers (`0b101`, `1e3`,
+/// `0x1f`, `1_000`), sexagesimals (`1:30`) and timestamps
+/// (`2024-01-01t00:00:00z`) is quoted. Two or more dots never form one
+/// (`10.0.0.1:8008` stays plain).
 fn looks_numeric(lower: &str) -> bool {
+    let unsigned = lower.trim_start_matches(['+', '-']);
     lower.parse::<f64>().is_ok()
-        || lower.starts_with("0x")
-        || lower.starts_with("0o")
-        || matches!(lower.trim_start_matches(['+', '-']), ".inf" | ".nan")
+        || matches!(unsigned, ".inf" | ".nan")
+        || (unsigned.starts_with(|c: char| c.is_ascii_digit())
+            && lower.matches('.').count() < 2
+            && unsigned
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || "xob_.:+-tz ".contains(c)))
 }
 
 /// A `parameter` value for a YAML map: a bare integer when it is one (so
@@ -202,7 +316,7 @@ fn looks_numeric(lower: &str) -> bool {
 pub fn param_value(v: &str) -> String {
     match v.parse::<u64>() {
         Ok(n) if v.chars().all(|c| c.is_ascii_digit()) => n.to_string(),
-        _ => scalar(v),
+        _ => scalar_no_subst(v),
     }
 }
 
@@ -280,6 +394,71 @@ mod tests {
             let v: serde_yaml::Value = serde_yaml::from_str(&doc).unwrap();
             assert_eq!(v["k"].as_str(), Some(s), "{doc}");
         }
+    }
+
+    #[test]
+    fn secrets_pyyaml_would_misread_are_quoted() {
+        for s in [
+            "0b101",
+            "2024-01-01T00:00:00Z",
+            "2024-01-01 00:00:00",
+            "2024-01-01",
+            "yes",
+            "~",
+            "1e3",
+            "1_000",
+            "0o17",
+            "+12",
+            "-.inf",
+            "\r",
+            "a\rb",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "\u{feff}x",
+            "x\u{7f}",
+            "---",
+            "...",
+            "a #b",
+        ] {
+            assert!(scalar(s).starts_with('"'), "{s:?} should be quoted");
+        }
+    }
+
+    #[test]
+    fn odd_multiline_strings_are_quoted_not_blocks() {
+        for s in [" lead\nx", "a\r\nb", "a\n\n", "\nx", "a\u{2028}\nb"] {
+            let doc = Yaml::map().with("k", Yaml::str(s)).render();
+            assert!(doc.starts_with("k: \""), "{s:?}: {doc}");
+            let v: serde_yaml::Value = serde_yaml::from_str(&doc).unwrap();
+            assert_eq!(v["k"].as_str(), Some(s), "{doc}");
+        }
+    }
+
+    #[test]
+    fn templates_hold_no_interpolation_of_a_value() {
+        let doc = Yaml::map()
+            .with(
+                "hostname",
+                Yaml::Raw(template_var("hostname", ".a${b}%{c}")),
+            )
+            .with("x", Yaml::str("${x} %{if y} $${z}"))
+            .with("block", Yaml::str("a ${x}\nb\n"))
+            .render_template();
+        let rest = doc.split_once('\n').unwrap().1;
+        assert!(!rest.contains("${") && !rest.contains("%{"), "{doc}");
+        assert!(
+            doc.starts_with("hostname: \"${hostname}.a\\x24{b}\\x25{c}\"\n"),
+            "{doc}"
+        );
+        let v: serde_yaml::Value = serde_yaml::from_str(rest).unwrap();
+        assert_eq!(v["x"].as_str(), Some("${x} %{if y} $${z}"));
+        assert_eq!(v["block"].as_str(), Some("a ${x}\nb\n"));
+    }
+
+    #[test]
+    fn no_subst_escapes_every_dollar() {
+        assert_eq!(scalar_no_subst("$libdir/x"), "\"\\x24libdir/x\"");
+        assert_eq!(scalar_no_subst("on"), "\"on\"");
     }
 
     #[test]

@@ -243,7 +243,11 @@ impl Lowerer<'_> {
                     filters: d
                         .children_named("filter")
                         .filter_map(|f| {
-                            let values = f.args[1..]
+                            // `filter` with no arguments is a missing-value already.
+                            let values = f
+                                .args
+                                .get(1..)
+                                .unwrap_or_default()
                                 .iter()
                                 .filter_map(|a| a.value.as_str().map(str::to_string));
                             Some((f.arg_str(0)?.to_string(), values.collect()))

@@ -82,6 +82,7 @@ pub static REGISTRY: &[&Rule] = &[
     &network::port_conflict::RULE,
     &security::open_to_world::RULE,
     &security::secret_literal::RULE,
+    &security::secret_in_text::RULE,
     &security::required_flow_blocked::RULE,
     &security::host_peer_without_address::RULE,
     &security::weak_ike_proposal::RULE,
@@ -103,6 +104,12 @@ pub static REGISTRY: &[&Rule] = &[
     &other::alertmanager_receiver_unsupported::RULE,
     &other::alert_without_receiver::RULE,
 ];
+
+/// Front-end checks a rule file holds: they read the spec tree, before the
+/// model exists.
+pub fn check_document(doc: &crate::syntax::Document, out: &mut crate::diagnostic::Diagnostics) {
+    security::secret_in_text::scan(doc, out);
+}
 
 pub fn lookup(name: &str) -> Option<&'static Rule> {
     REGISTRY.iter().copied().find(|r| r.name == name)

@@ -1,6 +1,6 @@
 //! Every node, argument and property of the spec language (LANGUAGE.md).
 
-use super::{Args, NodeSpec, PropSpec, Ty};
+use super::{Args, NodeSpec, PropSpec, Text, Ty};
 
 const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
     PropSpec {
@@ -149,7 +149,11 @@ static VPC_SUBNET: NodeSpec = leaf(
     "subnet",
     one!(Ty::Name, "the subnet name"),
     &[
-        req("zone", Ty::Str, "availability zone, e.g. us-east-1a"),
+        req(
+            "zone",
+            Ty::Text(Text::Word),
+            "availability zone, e.g. us-east-1a",
+        ),
         req("cidr", Ty::Cidr, "subnet CIDR inside the VPC"),
         opt("public", Ty::Bool, "routes to an internet gateway"),
     ],
@@ -161,7 +165,7 @@ static VPC: NodeSpec = NodeSpec {
     name: "vpc",
     args: one!(Ty::Name, "the VPC name"),
     props: &[
-        req("region", Ty::Str, "AWS region"),
+        req("region", Ty::Text(Text::Word), "AWS region"),
         req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)"),
     ],
     children: &[&VPC_SUBNET],
@@ -182,8 +186,12 @@ static VNET: NodeSpec = NodeSpec {
     name: "vnet",
     args: one!(Ty::Name, "the VNet name"),
     props: &[
-        req("region", Ty::Str, "Azure region"),
-        req("resource-group", Ty::Str, "Azure resource group"),
+        req("region", Ty::Text(Text::Word), "Azure region"),
+        req(
+            "resource-group",
+            Ty::Text(Text::Word),
+            "Azure resource group",
+        ),
         req("cidr", Ty::Cidr, "VNet address space"),
     ],
     children: &[&VNET_SUBNET],
@@ -195,13 +203,13 @@ static VNET: NodeSpec = NodeSpec {
 static ADMIN: NodeSpec = leaf(
     "admin",
     one!(Ty::Name, "the user name"),
-    &[req("ssh-key", Ty::Str, "public SSH key")],
+    &[req("ssh-key", Ty::Text(Text::SshKey), "public SSH key")],
     true,
     "A sudo admin user with an SSH key.",
 );
 static DOMAIN: NodeSpec = leaf(
     "domain",
-    one!(Ty::Str, "the DNS domain"),
+    one!(Ty::Text(Text::Domain), "the DNS domain"),
     &[],
     false,
     "Domain for host FQDNs.",
@@ -209,7 +217,7 @@ static DOMAIN: NodeSpec = leaf(
 static PACKAGES: NodeSpec = leaf(
     "packages",
     Args {
-        types: &[Ty::Str],
+        types: &[Ty::Text(Text::Package)],
         min: 1,
         variadic: true,
         what: "package names",
@@ -222,10 +230,14 @@ static DOCKER: NodeSpec = leaf(
     "docker",
     Args::NONE,
     &[
-        opt("log-driver", Ty::Str, "Docker log driver"),
+        opt("log-driver", Ty::Text(Text::Word), "Docker log driver"),
         opt("log-max-size", Ty::Size, "log file size before rotation"),
         opt("log-max-file", Ty::Int, "log files kept"),
-        opt("storage-driver", Ty::Str, "Docker storage driver"),
+        opt(
+            "storage-driver",
+            Ty::Text(Text::Word),
+            "Docker storage driver",
+        ),
     ],
     false,
     "Docker daemon settings (/etc/docker/daemon.json).",
@@ -246,7 +258,7 @@ static COMMAND_LOG: NodeSpec = leaf(
     Args::NONE,
     &[req(
         "path",
-        Ty::Str,
+        Ty::Text(Text::AbsPath),
         "file that receives every command users run",
     )],
     false,
@@ -299,7 +311,7 @@ macro_rules! host_props {
     ($($extra:expr),* $(,)?) => {
         &[
             $($extra,)*
-            opt("type", Ty::Str, "AWS instance type or Azure VM size"),
+            opt("type", Ty::Text(Text::Word), "AWS instance type or Azure VM size"),
             opt("os", Ty::Enum(OS_RELEASES), "operating system release"),
             opt("key-pair", Ty::Str, "AWS key pair"),
             opt("volume-size", Ty::Int, "root volume size in GiB"),
@@ -443,14 +455,14 @@ static VPN_RIGHT: NodeSpec = leaf(
 );
 static IKE: NodeSpec = leaf(
     "ike",
-    one!(Ty::Str, "an IKE proposal"),
+    one!(Ty::Text(Text::Proposal), "an IKE proposal"),
     &[],
     false,
     "IKE proposal, e.g. aes256-sha256-modp2048.",
 );
 static ESP: NodeSpec = leaf(
     "esp",
-    one!(Ty::Str, "an ESP proposal"),
+    one!(Ty::Text(Text::Proposal), "an ESP proposal"),
     &[],
     false,
     "ESP proposal, e.g. aes256-sha256.",
@@ -514,8 +526,8 @@ static S3_MIGRATION: NodeSpec = NodeSpec {
     name: "s3-migration",
     args: one!(Ty::Name, "the migration name"),
     props: &[
-        req("from-region", Ty::Str, "source region"),
-        req("to-region", Ty::Str, "destination region"),
+        req("from-region", Ty::Text(Text::Word), "source region"),
+        req("to-region", Ty::Text(Text::Word), "destination region"),
         opt(
             "method",
             Ty::Enum(&["sync", "replication"]),
@@ -532,7 +544,7 @@ static NODE_EXPORTER: NodeSpec = leaf(
     "node-exporter",
     Args::NONE,
     &[
-        opt("version", Ty::Str, "Node Exporter release"),
+        opt("version", Ty::Text(Text::Version), "Node Exporter release"),
         opt("port", Ty::Port, "listen port (default 9100)"),
     ],
     false,
@@ -552,7 +564,7 @@ static FILTER: NodeSpec = leaf(
 );
 static RELABEL: NodeSpec = leaf(
     "relabel",
-    one!(Ty::Str, "the target label"),
+    one!(Ty::Text(Text::LabelName), "the target label"),
     &[req(
         "from",
         Ty::Str,
@@ -564,7 +576,11 @@ static RELABEL: NodeSpec = leaf(
 static EC2_DISCOVERY: NodeSpec = NodeSpec {
     name: "ec2-discovery",
     args: Args::NONE,
-    props: &[req("region", Ty::Str, "AWS region to discover")],
+    props: &[req(
+        "region",
+        Ty::Text(Text::Word),
+        "AWS region to discover",
+    )],
     children: &[&FILTER, &RELABEL],
     repeat: true,
     required: false,
@@ -601,7 +617,7 @@ static CONTACT_POINT: NodeSpec = leaf(
             Ty::Enum(&["email", "googlechat", "slack"]),
             "notifier type",
         ),
-        opt("to", Ty::Str, "email addresses (type=email)"),
+        opt("to", Ty::Text(Text::Emails), "email addresses (type=email)"),
         opt(
             "url-env",
             Ty::EnvVar,
@@ -647,7 +663,11 @@ static ALERT: NodeSpec = leaf(
         ),
         opt("notify", Ty::Name, "contact point"),
         opt("cluster", Ty::Name, "postgres cluster (replication-lag)"),
-        opt("expr", Ty::Str, "PromQL, for alerts that are not built in"),
+        opt(
+            "expr",
+            Ty::Text(Text::PromQl),
+            "PromQL, for alerts that are not built in",
+        ),
     ],
     true,
     "An alert rule.",
@@ -828,7 +848,7 @@ static EXPORTER: NodeSpec = leaf(
 static PARAMETER: NodeSpec = leaf(
     "parameter",
     Args {
-        types: &[Ty::Str, Ty::Scalar],
+        types: &[Ty::Text(Text::PgParam), Ty::Scalar],
         min: 2,
         variadic: false,
         what: "a parameter name and value",
@@ -887,7 +907,7 @@ static ELASTICSEARCH_CLUSTER: NodeSpec = NodeSpec {
     args: one!(Ty::Name, "the cluster name"),
     props: &[req(
         "version",
-        Ty::Scalar,
+        Ty::Text(Text::Version),
         "Elasticsearch version, e.g. \"6.8.23\"",
     )],
     children: &[

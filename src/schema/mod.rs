@@ -35,7 +35,13 @@ pub enum Ty {
     Scalar,
     /// An environment variable name: `[A-Z_][A-Z0-9_]*`.
     EnvVar,
+    /// Free text whose target cannot hold arbitrary text: checked against
+    /// the syntax of the place it lands in (see `units::check_text`).
+    Text(Text),
 }
+
+/// The syntaxes of free-form values live with their checker in `units`.
+pub use crate::units::Text;
 
 impl Ty {
     pub fn describe(&self) -> String {
@@ -60,8 +66,82 @@ impl Ty {
             Ty::Threshold => "a number or a duration".into(),
             Ty::Scalar => "a string or a number".into(),
             Ty::EnvVar => "an environment variable name such as \"PG_PASSWORD\"".into(),
+            Ty::Text(t) => t.describe().into(),
         }
     }
+}
+
+impl Text {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Text::Version => "a version such as \"1.8.2\" (letters, digits and `.+~-`)",
+            Text::Proposal => "a proposal such as \"aes256-sha256-modp2048\"",
+            Text::AbsPath => "an absolute path such as \"/var/log/commands.log\"",
+            Text::Package => "a Debian package name such as \"htop\"",
+            Text::LabelName => "a Prometheus label name such as \"role\"",
+            Text::PgParam => "a PostgreSQL parameter name such as \"max_connections\"",
+            Text::Domain => "a DNS domain such as \"example.internal\"",
+            Text::SshKey => "an OpenSSH public key line such as \"ssh-ed25519 AAAA… alice@laptop\"",
+            Text::Word => "a word of letters, digits and `._-`",
+            Text::Emails => {
+                "email addresses such as \"oncall@acme.example\", separated by `,` or `;`"
+            }
+            Text::PromQl => "a PromQL expression such as \"up == 0\"",
+        }
+    }
+
+    /// The `$defs` key in the JSON Schema.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Text::Version => "version",
+            Text::Proposal => "proposal",
+            Text::AbsPath => "abs-path",
+            Text::Package => "package",
+            Text::LabelName => "label-name",
+            Text::PgParam => "pg-parameter",
+            Text::Domain => "domain",
+            Text::SshKey => "ssh-key",
+            Text::Word => "word",
+            Text::Emails => "emails",
+            Text::PromQl => "promql",
+        }
+    }
+
+    /// A JSON Schema `pattern` equivalent to `units::check_text` as far as a
+    /// regular expression can say it.
+    pub fn pattern(&self) -> &'static str {
+        match self {
+            Text::Version => r"^[0-9A-Za-z][0-9A-Za-z.+~-]*$",
+            Text::Proposal => r"^[a-z0-9]+(-[a-z0-9]+)*!?(,[a-z0-9]+(-[a-z0-9]+)*!?)*$",
+            Text::AbsPath => r"^/[A-Za-z0-9._/+@-]*$",
+            Text::Package => r"^[a-z0-9][a-z0-9+.-]+$",
+            Text::LabelName => r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+            Text::PgParam => r"^[a-z_][a-z0-9_.]*$",
+            Text::Domain => r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$",
+            Text::SshKey => {
+                r"^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?)?$"
+            }
+            Text::Word => r"^[A-Za-z0-9._-]+$",
+            Text::Emails => {
+                r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+( *[,;] *[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+)*$"
+            }
+            Text::PromQl => r"^[^$\\]+$",
+        }
+    }
+
+    pub const ALL: &'static [Text] = &[
+        Text::Version,
+        Text::Proposal,
+        Text::AbsPath,
+        Text::Package,
+        Text::LabelName,
+        Text::PgParam,
+        Text::Domain,
+        Text::SshKey,
+        Text::Word,
+        Text::Emails,
+        Text::PromQl,
+    ];
 }
 
 /// Positional arguments of a node.

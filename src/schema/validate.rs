@@ -59,7 +59,11 @@ fn check_children(spec: &'static NodeSpec, parent: &str, children: &[Node], out:
 
 fn unknown_node(spec: &NodeSpec, parent: &str, node: &Node) -> Diagnostic {
     if is_secret_word(&node.name, spec) {
-        return secret_literal(&node.name, node.span, spec);
+        // Every value of the node is (part of) the secret.
+        let mut d = secret_literal(&node.name, node.span, spec);
+        d.redact.extend(node.args.iter().map(|a| a.span));
+        d.redact.extend(node.props.iter().map(value_span));
+        return d;
     }
     let names = spec.children.iter().map(|c| c.name);
     let help = did_you_mean(&node.name, names.clone()).unwrap_or_else(|| {
@@ -85,6 +89,12 @@ fn is_secret_word(name: &str, spec: &NodeSpec) -> bool {
         || spec.child(&env_form).is_some()
 }
 
+/// The `=value` part of a `name=value` property.
+pub fn value_span(prop: &crate::syntax::Prop) -> Span {
+    let start = prop.name_span.end();
+    Span::new(start, prop.span.end().saturating_sub(start))
+}
+
 fn secret_literal(name: &str, span: Span, spec: &NodeSpec) -> Diagnostic {
     let env_form = format!("{name}-env");
     let help = if spec.prop(&env_form).is_some() {
@@ -107,15 +117,27 @@ fn secret_literal(name: &str, span: Span, spec: &NodeSpec) -> Diagnostic {
     .help(help)
 }
 
-fn node_label(node: &Node) -> String {
-    match node.arg_str(0) {
-        Some(name) if !name.is_empty() => format!("`{} \"{name}\"`", node.name),
+fn node_label(spec: &NodeSpec, node: &Node) -> String {
+    // An environment variable slot may hold the secret itself by mistake.
+    let secretish = spec.args.types.first() == Some(&Ty::EnvVar);
+    match node.arg_str(0).filter(|_| !secretish) {
+        // Only a name-like argument: the value may be the invalid text
+        // (with line breaks, or long) the diagnostic is about.
+        Some(name)
+            if !name.is_empty()
+                && name.len() <= 63
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-/:".contains(c)) =>
+        {
+            format!("`{} \"{name}\"`", node.name)
+        }
         _ => format!("`{}`", node.name),
     }
 }
 
 fn check_node(spec: &'static NodeSpec, node: &Node, out: &mut Diagnostics) {
-    let label = node_label(node);
+    let label = node_label(spec, node);
     check_args(spec, node, &label, out);
     check_props(spec, node, &label, out);
     check_children(spec, &label, &node.children, out);
@@ -194,7 +216,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                 out,
             ),
             None if is_secret_word(&prop.name, spec) => {
-                out.push(secret_literal(&prop.name, prop.span, spec))
+                out.push(secret_literal(&prop.name, prop.span, spec).redact(value_span(prop)))
             }
             None => {
                 let names = spec.props.iter().map(|p| p.name);
@@ -266,6 +288,17 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
     };
     match (ty, value) {
         (Ty::Str, Value::Str(_)) => {}
+        (Ty::Text(kind), Value::Str(s)) => {
+            if let Err((msg, help)) = units::check_text(kind, s) {
+                out.push(
+                    Diagnostic::error("invalid-value", format!("{what} {msg}"))
+                        .label(span, format!("expected {}", kind.describe()))
+                        .help(help),
+                );
+            }
+        }
+        // A version may be written as a number: `version=8`.
+        (Ty::Text(super::Text::Version), Value::Int(_) | Value::Float(_)) => {}
         (Ty::Scalar, Value::Str(_) | Value::Int(_) | Value::Float(_)) => {}
         (Ty::Int, Value::Int(i)) => {
             if *i < 0 || *i > i64::MAX as i128 {
@@ -315,11 +348,19 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
             }
         }
         (Ty::EnvVar, Value::Str(s)) => {
+            // Often the secret itself, pasted where its variable's name
+            // belongs: never repeated, and masked in every report.
             if !units::is_valid_env_var(s) {
-                invalid(
-                    out,
-                    format!("`{s}` is not an environment variable name"),
-                    "use upper case letters, digits and `_`, e.g. \"PG_PASSWORD\"".into(),
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("{what} is not an environment variable name"),
+                    )
+                    .label(span, "expected a variable name (the value is not shown)")
+                    .help(
+                        "name the environment variable that holds the secret, in upper case letters, digits and `_`, e.g. \"PG_PASSWORD\"",
+                    )
+                    .redact(span),
                 );
             }
         }

@@ -85,7 +85,7 @@ pub fn render(file: &FileReport, opts: &Options) -> String {
     for diag in file.diagnostics {
         let r = Rendered {
             diag,
-            source: NamedSource::new(file.path, file.source.to_string()),
+            source: NamedSource::new(file.path, file.source().to_string()),
         };
         if handler.render_report(&mut out, &r).is_err() {
             out.push_str(&format!(

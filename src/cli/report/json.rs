@@ -48,8 +48,8 @@ pub fn render(files: &[FileReport]) -> String {
                 crate::diagnostic::Severity::Warning => warnings += 1,
             }
             let span = d.primary_span();
-            let (line, column) = line_col(f.source, span.start);
-            let (end_line, end_column) = line_col(f.source, span.end());
+            let (line, column) = line_col(f.source(), span.start);
+            let (end_line, end_column) = line_col(f.source(), span.end());
             diagnostics.push(JsonDiagnostic {
                 rule: d.rule,
                 severity: d.severity.as_str(),
@@ -64,7 +64,7 @@ pub fn render(files: &[FileReport]) -> String {
                     .labels
                     .iter()
                     .map(|l| {
-                        let (line, column) = line_col(f.source, l.span.start);
+                        let (line, column) = line_col(f.source(), l.span.start);
                         JsonLabel {
                             message: &l.text,
                             line,

@@ -68,14 +68,14 @@ pub fn render_with_root(files: &[FileReport], root: Option<&Path>) -> String {
                 }));
                 rules.len() - 1
             });
-            let hash = fingerprint(diag, &location.key, file.source);
+            let hash = fingerprint(diag, &location.key, file.source());
             let n = seen_fingerprints.entry(hash.clone()).or_insert(0);
             *n += 1;
             results.push(result(
                 diag,
                 rule_index,
                 &location,
-                file.source,
+                file.source(),
                 format!("{hash}:{n}"),
             ));
         }
@@ -290,11 +290,7 @@ mod tests {
     use crate::span::Span;
 
     fn report(diags: &[Diagnostic], path: &str, source: &str) -> Value {
-        let files = [FileReport {
-            path,
-            source,
-            diagnostics: diags,
-        }];
+        let files = [FileReport::new(path, source, diags)];
         let out = render_with_root(&files, Some(Path::new("/repo")));
         serde_json::from_str(&out).expect("SARIF is JSON")
     }
@@ -394,11 +390,7 @@ mod tests {
     #[test]
     fn deterministic() {
         let diags = vec![Diagnostic::error("unknown-node", "nope").label(Span::new(0, 1), "here")];
-        let files = [FileReport {
-            path: "a.kdl",
-            source: "x\n",
-            diagnostics: &diags,
-        }];
+        let files = [FileReport::new("a.kdl", "x\n", &diags)];
         assert_eq!(
             render_with_root(&files, None),
             render_with_root(&files, None)

@@ -29,6 +29,8 @@ fn plugin(os: &str) -> (&'static str, &'static str, &'static str) {
 }
 
 pub fn files(ctx: &EmitContext, path: &str, os: &str) -> Vec<Yaml> {
+    // A checked absolute path (`Text::AbsPath`): one word on one line.
+    let path = &crate::emit::escape::line_value(path);
     let h = ctx.header("#");
     let (plugin_path, plugin_bin, plugin_type) = plugin(os);
     vec![

@@ -1,8 +1,10 @@
 //! `cloud-init/<group or host>.yaml`: first boot from `baseline`. A group's
 //! file is shared by its hosts, so it is a Terraform template with one
 //! variable, `hostname` (Terraform: `templatefile(…, { hostname = each.key })`);
-//! a single host's file names the host directly. Nothing else in the file
-//! uses `${`, so the template renders to exactly this text.
+//! a single host's file names the host directly. Both are rendered by
+//! `templatefile()`, so the document is written with `Yaml::render_template`:
+//! no value can form `${` or `%{`, and the only interpolation is the
+//! hostname the emitter writes itself.
 
 mod command_log;
 mod tuning;
@@ -23,8 +25,8 @@ struct Entry<'a> {
     span: Span,
     settings: &'a HostSettings,
     hosts: Vec<HostId>,
-    /// Hostname as the file writes it.
-    hostname: String,
+    /// The host's name, or `None` for a group: the template's `hostname`.
+    hostname: Option<String>,
 }
 
 fn entries(model: &Model) -> Vec<Entry<'_>> {
@@ -37,7 +39,7 @@ fn entries(model: &Model) -> Vec<Entry<'_>> {
             span: g.span,
             settings: &g.settings,
             hosts: g.hosts.clone(),
-            hostname: "${hostname}".into(),
+            hostname: None,
         })
         .collect();
     for (i, h) in model.hosts.iter().enumerate() {
@@ -48,7 +50,7 @@ fn entries(model: &Model) -> Vec<Entry<'_>> {
                 span: h.span,
                 settings: &h.settings,
                 hosts: vec![HostId::from_index(i)],
-                hostname: h.name.clone(),
+                hostname: Some(h.name.clone()),
             });
         }
     }
@@ -103,9 +105,14 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
         .unwrap_or(crate::model::fleet::DEFAULT_OS);
     let systemd = os_has_systemd(os);
     let gateway = is_gateway(model, &e.hosts);
-    let mut doc = Yaml::map().with("hostname", Yaml::str(e.hostname.clone()));
+    // `prefix` then `suffix`, with the template variable between them for a group.
+    let hostname = |suffix: &str| match &e.hostname {
+        Some(name) => Yaml::str(format!("{name}{suffix}")),
+        None => Yaml::Raw(super::yaml::template_var("hostname", suffix)),
+    };
+    let mut doc = Yaml::map().with("hostname", hostname(""));
     if let Some(domain) = &b.domain {
-        doc = doc.with("fqdn", Yaml::str(format!("{}.{domain}", e.hostname)));
+        doc = doc.with("fqdn", hostname(&format!(".{domain}")));
     }
     doc = doc.with("manage_etc_hosts", Yaml::Bool(true));
     let mut users = vec![Yaml::str("default")];
@@ -205,5 +212,9 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
     } else {
         format!("# host {}\n", e.name)
     };
-    format!("#cloud-config\n{}{what}{}", ctx.header("#"), doc.render())
+    format!(
+        "#cloud-config\n{}{what}{}",
+        ctx.header("#"),
+        doc.render_template()
+    )
 }

@@ -10,6 +10,9 @@
 //! after. The package's `path.data`/`path.logs` are repeated because this
 //! file replaces the one the package ships.
 
+// The version is checked at the front end (`Text::Version`); `line_value`
+// keeps it on its comment line whatever it holds.
+use super::escape::line_value;
 use super::text::{Text, host_port};
 use super::yaml::scalar;
 use super::{Artifact, EmitContext, Emitter};
@@ -99,7 +102,10 @@ fn render_yml(ctx: &EmitContext, es: &EsCluster, v: Version, node: HostId) -> Op
         0,
         format!(
             "# Elasticsearch {} cluster \"{}\": {} ({}), {role_text}.",
-            es.version.value, es.name, host.name, addr
+            line_value(&es.version.value),
+            es.name,
+            host.name,
+            addr
         ),
     );
     t.line(0, format!("cluster.name: {}", scalar(&es.name)));
@@ -204,7 +210,7 @@ fn render_heap(ctx: &EmitContext, es: &EsCluster, v: Version, node: &str, bytes:
             0,
             format!(
                 "# Elasticsearch {} does not read jvm.options.d/ (added in 7.7): put these two lines in",
-                es.version.value
+                line_value(&es.version.value)
             ),
         );
         t.line(

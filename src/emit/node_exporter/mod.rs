@@ -99,13 +99,24 @@ esac
 
 /// Shell commands that download, verify and install the release binary.
 pub fn install_commands(version: &str, systemd: bool) -> Vec<String> {
+    // The version is checked at the front end (`Text::Version`); quoting
+    // each word as well keeps the command one command whatever it holds.
+    use super::escape::sh_word as w;
     let dir = format!("node_exporter-{version}.linux-amd64");
     let base = format!("https://github.com/prometheus/node_exporter/releases/download/v{version}");
+    let grep = format!(" {dir}.tar.gz$");
     let mut cmds = vec![
         "id node_exporter >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin node_exporter"
             .to_string(),
         format!(
-            "cd /tmp && curl -fsSLO {base}/{dir}.tar.gz && curl -fsSL {base}/sha256sums.txt | grep ' {dir}.tar.gz$' | sha256sum -c - && tar -xzf {dir}.tar.gz && install -m 0755 {dir}/node_exporter {BIN} && rm -rf {dir} {dir}.tar.gz"
+            "cd /tmp && curl -fsSLO {} && curl -fsSL {} | grep {} | sha256sum -c - && tar -xzf {} && install -m 0755 {} {BIN} && rm -rf {} {}",
+            w(&format!("{base}/{dir}.tar.gz")),
+            w(&format!("{base}/sha256sums.txt")),
+            w(&grep),
+            w(&format!("{dir}.tar.gz")),
+            w(&format!("{dir}/node_exporter")),
+            w(&dir),
+            w(&format!("{dir}.tar.gz"))
         ),
     ];
     if systemd {

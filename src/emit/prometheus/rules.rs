@@ -132,7 +132,11 @@ fn expand<'a>(
         AlertKind::Custom { expr } => (
             expr.clone(),
             format!("{} is firing", a.name),
-            format!("`{expr}` has returned results{held}."),
+            // Annotations are Go templates: the expression is text there.
+            format!(
+                "`{}` has returned results{held}.",
+                crate::emit::escape::go_template_literal(expr)
+            ),
         ),
     };
     let mut labels = BTreeMap::from([("severity".to_string(), a.severity.clone())]);

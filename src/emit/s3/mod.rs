@@ -24,10 +24,7 @@ impl Emitter for S3Scripts {
     }
 }
 
-/// Single-quotes a word for the shell.
-fn sh(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+use super::escape::sh_quote as sh;
 
 fn script(ctx: &EmitContext, m: &S3Migration) -> String {
     let method = match m.method {
