@@ -485,6 +485,8 @@ proptest! {
 
 /// Runs the binary with a wall-clock limit; returns (exit code, wall time,
 /// the child's peak RSS in KB, stderr). A child past the limit is killed.
+/// The child is reaped by `wait4` (for its rusage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn run_measured(
     args: &[&std::ffi::OsStr],
     limit: std::time::Duration,
