@@ -10,6 +10,11 @@
 //! VNet, and an address-set. The same `--hosts`/`--seed` always print the
 //! same text (a small LCG, no `rand`).
 //!
+//!     cargo run --release --example gen -- --hosts 1000000 --groups 100
+//!
+//! With `--groups`, prints a scale test instead: N hosts in G equal groups
+//! spread over as many VPCs as they need ([`generate_groups`]).
+//!
 //! `tests/benches/lint.rs` and `tests/robustness.rs` include this file as a module
 //! and call [`generate`].
 
@@ -369,8 +374,78 @@ elasticsearch-cluster "logs" version="6.8.23" {
 }
 "#;
 
+/// Usable addresses of an AWS subnet with this prefix (AWS reserves 5).
+fn usable(prefix: u32) -> usize {
+    (1usize << (32 - prefix)) - 5
+}
+
+/// A scale test, `--groups G`: `hosts` hosts in `groups` groups of equal
+/// size (the first ones take the remainder), each group in its own subnet,
+/// the subnets packed into as many /16 VPCs as they need (`10.K.0.0/16`),
+/// one security group per VPC. Err when a group cannot fit one VPC (more
+/// than 65 531 hosts) or the VPCs run out (256).
+pub fn generate_groups(hosts: usize, groups: usize) -> Result<String, String> {
+    if groups == 0 || hosts < groups {
+        return Err("--groups must be 1..=--hosts".into());
+    }
+    let size = hosts.div_ceil(groups);
+    let prefix = (16..=28)
+        .rev()
+        .find(|&p| usable(p) >= size)
+        .ok_or_else(|| format!("a group of {size} hosts does not fit one /16 VPC (65 531)"))?;
+    let per_vpc = 1usize << (prefix - 16);
+    let vpcs = groups.div_ceil(per_vpc);
+    if vpcs > 256 {
+        return Err(format!("{vpcs} VPCs needed; at most 256"));
+    }
+    let mut s = String::with_capacity(groups * 300 + 4096);
+    let _ = writeln!(
+        s,
+        "// Scale test: {hosts} hosts in {groups} groups.\n\
+         // cargo run --release --example gen -- --hosts {hosts} --groups {groups}\n\n\
+         project \"scale\" {{\n    owner \"sre@scale.example\"\n}}\n"
+    );
+    let step = 1usize << (32 - prefix);
+    for v in 0..vpcs {
+        let _ = writeln!(
+            s,
+            "vpc \"v{v}\" region=\"us-east-1\" cidr=\"10.{v}.0.0/16\" {{"
+        );
+        for g in (v * per_vpc..((v + 1) * per_vpc).min(groups)).map(|g| (g, g % per_vpc)) {
+            let base = g.1 * step;
+            let _ = writeln!(
+                s,
+                "    subnet \"s{}\" zone=\"us-east-1{}\" cidr=\"10.{v}.{}.{}/{prefix}\"",
+                g.0,
+                if g.0 % 2 == 0 { 'a' } else { 'b' },
+                base >> 8,
+                base & 255
+            );
+        }
+        s.push_str("}\n");
+        let _ = writeln!(
+            s,
+            "security-group \"app-{v}\" vpc=\"v{v}\" {{\n    ingress \"tcp\" 8080 from=\"vpc:v{v}\" description=\"app\"\n}}"
+        );
+    }
+    s.push_str("\nfleet {\n    defaults os=\"ubuntu-22.04\" key-pair=\"ops\" type=\"m5.large\" monitored=#false\n");
+    let mut left = hosts;
+    for g in 0..groups {
+        let count = left.div_ceil(groups - g);
+        left -= count;
+        let v = g / per_vpc;
+        let _ = writeln!(
+            s,
+            "    group \"g{g}\" count={count} {{\n        subnets \"v{v}/s{g}\"\n        security-groups \"app-{v}\"\n    }}"
+        );
+    }
+    s.push_str("}\n");
+    Ok(s)
+}
+
 fn main() {
     let mut hosts = None;
+    let mut groups = None;
     let mut seed = 1u64;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -378,16 +453,31 @@ fn main() {
         match (arg.as_str(), value.and_then(|v| v.parse::<u64>().ok())) {
             ("--hosts", Some(n)) => hosts = Some(n as usize),
             ("--seed", Some(s)) => seed = s,
+            ("--groups", Some(g)) => groups = Some(g as usize),
             _ => {
-                eprintln!("usage: gen --hosts N [--seed S]   ({MIN_HOSTS} <= N <= {MAX_HOSTS})");
+                eprintln!(
+                    "usage: gen --hosts N [--seed S]   ({MIN_HOSTS} <= N <= {MAX_HOSTS})\n       gen --hosts N --groups G"
+                );
                 std::process::exit(2);
             }
         }
     }
+    if let (Some(n), Some(g)) = (hosts, groups) {
+        match generate_groups(n, g) {
+            Ok(spec) => print!("{spec}"),
+            Err(e) => {
+                eprintln!("gen: {e}");
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
     match hosts {
         Some(n) if (MIN_HOSTS..=MAX_HOSTS).contains(&n) => print!("{}", generate(n, seed)),
         _ => {
-            eprintln!("usage: gen --hosts N [--seed S]   ({MIN_HOSTS} <= N <= {MAX_HOSTS})");
+            eprintln!(
+                "usage: gen --hosts N [--seed S]   ({MIN_HOSTS} <= N <= {MAX_HOSTS})\n       gen --hosts N --groups G"
+            );
             std::process::exit(2);
         }
     }

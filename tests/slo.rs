@@ -276,10 +276,7 @@ fn alertmanager_spec() -> String {
     alert "instance-down" for="2m" notify="mail"
     slo "api" objective=99.9 {Q} page="mail" ticket="slack""#
     ))
-    .replace(
-        r#"to="oncall@example.com""#,
-        r#"to="oncall@acme.example""#,
-    )
+    .replace(r#"to="oncall@example.com""#, r#"to="oncall@acme.example""#)
     .replace(
         r#"        contact-point "chat" type="googlechat" url-env="CHAT_URL"
 "#,

@@ -7,6 +7,7 @@ mod explain_slo;
 mod fill;
 mod graph;
 mod init;
+mod input;
 mod lint;
 mod output_dir;
 pub mod report;
@@ -229,7 +230,8 @@ pub fn lock_path(spec: &Path) -> PathBuf {
 /// Reads a spec as UTF-8 text, and its lock if it has one. Every command
 /// that takes a spec loads it here, so they fail alike (exit 2).
 pub fn load_spec(spec: &Path) -> Result<(String, crate::lock::AddressLock), String> {
-    let bytes = std::fs::read(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let bytes = input::read_regular(spec, crate::syntax::limits::MAX_SOURCE_BYTES)
+        .map_err(|e| e.message(spec))?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", spec.display()))?;
     Ok((text, read_lock(spec)?))
@@ -238,11 +240,13 @@ pub fn load_spec(spec: &Path) -> Result<(String, crate::lock::AddressLock), Stri
 /// Reads a spec's lock, if it has one.
 pub fn read_lock(spec: &Path) -> Result<crate::lock::AddressLock, String> {
     let path = lock_path(spec);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
+    match input::read_regular(&path, input::MAX_LOCK_BYTES) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
             crate::lock::AddressLock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        Err(input::ReadError::NotFound) => Ok(Default::default()),
+        Err(e) => Err(e.message(&path)),
     }
 }

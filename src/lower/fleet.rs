@@ -10,6 +10,13 @@ use crate::syntax::Node;
 /// Larger groups are almost certainly a typo, and would make every later
 /// stage allocate for nothing.
 const MAX_GROUP_COUNT: i128 = 100_000;
+/// Most hosts in one spec, all groups together (docs/language.md, "Limits"):
+/// memory stays bounded (about 1 KB per host through the whole build).
+pub const MAX_HOSTS: usize = 1_000_000;
+/// Longest group name expanded into hosts. Longer names are invalid anyway
+/// (the validator reports them: names have at most 63 characters); not
+/// expanding them keeps `count` copies of a huge name out of memory.
+const MAX_NAME_BYTES: usize = 63;
 
 /// The size of the Ubuntu images infragen boots from: Canonical's AMIs
 /// carry an 8 GiB root snapshot, its Azure marketplace images a 30 GiB OS
@@ -384,6 +391,23 @@ impl Lowerer<'_> {
             self.poison_group(&name);
             return;
         }
+        if name.value.len() > MAX_NAME_BYTES {
+            return;
+        }
+        if self.model.hosts.len() + count.value as usize > MAX_HOSTS {
+            self.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "group `{}` brings the spec past {MAX_HOSTS} hosts",
+                        name.value
+                    ),
+                )
+                .label(count.span, "one group too many")
+                .help(format!("a spec has at most {MAX_HOSTS} hosts in all; split the estate into several specs")),
+            );
+            return;
+        }
         if !self.check_settings(n, name.span, &mut settings) {
             self.poison_group(&name);
             return;
@@ -417,6 +441,7 @@ impl Lowerer<'_> {
         let gid = GroupId::from_index(self.model.groups.len());
         self.groups.declare(&name.value, gid, name.span, self.diags);
         let mut hosts = Vec::with_capacity(count.value as usize);
+        let shared = std::sync::Arc::new(settings.clone());
         for i in 0..count.value as usize {
             let host_name = format!("{}-{:0width$}", name.value, i + 1);
             let subnet = settings.subnets[i % settings.subnets.len()];
@@ -430,7 +455,7 @@ impl Lowerer<'_> {
                 name_span: name.span,
                 span: n.span,
                 group: Some(gid),
-                settings: settings.clone(),
+                settings: std::sync::Arc::clone(&shared),
                 subnet,
                 address: None,
                 address_span: None,
@@ -507,7 +532,7 @@ impl Lowerer<'_> {
             name_span: name.span,
             span: n.span,
             group: None,
-            settings,
+            settings: std::sync::Arc::new(settings),
             subnet,
             address: address.as_ref().map(|a| a.value),
             address_span: address.map(|a| a.span),

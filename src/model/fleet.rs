@@ -53,7 +53,9 @@ pub struct Host {
     /// The declaring `host` or `group` node.
     pub span: Span,
     pub group: Option<GroupId>,
-    pub settings: HostSettings,
+    /// Shared by the hosts of a group: a group's settings are stored once,
+    /// not once per host.
+    pub settings: std::sync::Arc<HostSettings>,
     pub subnet: SubnetId,
     /// Compile-time private address; None only when the subnet is full.
     pub address: Option<IpAddr>,

@@ -2,6 +2,7 @@
 //! `kdl` crate; everything after this module works on these types.
 
 pub mod kdl;
+pub mod limits;
 
 use crate::span::Span;
 

@@ -1,6 +1,9 @@
-//! `pipeline::check` on the reference and on synthetic estates.
+//! `pipeline::check` on the reference and on synthetic estates, and the
+//! build (check + every emitter, in memory) of one large group and of many
+//! groups, to keep both linear in hosts.
 //!
 //!     cargo bench --bench lint
+//!     cargo bench --bench lint -- build/
 //!
 //! The synthetic specs come from `examples/gen.rs` (the same text as
 //! `cargo run --release --example gen -- --hosts N`, seed 1).
@@ -45,5 +48,36 @@ fn lint(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lint);
+/// Check and emit every artifact, as `infragen build` does before writing.
+fn build_once(src: &str, lock: &AddressLock) -> usize {
+    let checked = pipeline::check(src, lock);
+    let (Some(model), Some(graph)) = (&checked.model, &checked.graph) else {
+        panic!("no model");
+    };
+    let secrets = infragen::emit::Secrets::Placeholders;
+    let ctx = infragen::emit::EmitContext::new(model, graph, "bench.kdl", src, &secrets);
+    infragen::emit::emit_all(&ctx).len()
+}
+
+fn build(c: &mut Criterion) {
+    let lock = AddressLock::default();
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    // One group growing (a quadratic step shows as ×4 per ×2), then the same
+    // hosts spread over 100 groups.
+    for (hosts, groups) in [(10_000, 1), (20_000, 1), (40_000, 1), (100_000, 100)] {
+        let src = synth::generate_groups(hosts, groups).expect("a valid scale spec");
+        let checked = pipeline::check(&src, &lock);
+        assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
+        group.throughput(Throughput::Elements(hosts as u64));
+        group.bench_with_input(
+            BenchmarkId::new(format!("groups-{groups}"), hosts),
+            &src,
+            |b, src| b.iter(|| build_once(black_box(src), &lock)),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lint, build);
 criterion_main!(benches);

@@ -91,7 +91,7 @@ fn hosts(tf: &Tf, f: &mut TfFile) {
                 .iter()
                 .map(|h| (m.host(*h).name.clone(), host_entry(m, *h)))
                 .collect();
-            groups.push((names::id(&u.name), super::fmt::one_line(&map(entries))));
+            groups.push((names::id(&u.name), super::fmt::one_line_map(entries)));
             if let Some(g) = u.group {
                 f.source(format!("group {}", u.name), m.group(g).span);
             }
