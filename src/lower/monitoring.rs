@@ -19,7 +19,10 @@ impl Lowerer<'_> {
             span: ne.map_or(n.name_span, |c| c.span),
         };
         // The version lands in a download URL and a path of cloud-init.
+        // (A value that is not even a version's syntax is reported by the
+        // validator: one mistake, one error.)
         if let Some(v) = ne.and_then(|c| Self::str_prop(c, "version"))
+            && crate::units::check_text(crate::units::Text::Version, &v.value).is_ok()
             && !is_release(&v.value)
         {
             self.push(

@@ -100,6 +100,7 @@ pub static REGISTRY: &[&Rule] = &[
     &other::eol_os::RULE,
     &other::alert_for_too_short::RULE,
     &other::terraform_name_collision::RULE,
+    &other::azure_admin_key_missing::RULE,
     &other::slo_objective_invalid::RULE,
     &other::alertmanager_receiver_unsupported::RULE,
     &other::alert_without_receiver::RULE,

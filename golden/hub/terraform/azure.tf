@@ -271,12 +271,17 @@ resource "azurerm_linux_virtual_machine" "vpn_hub" {
   location                        = "westeurope"
   resource_group_name             = data.azurerm_resource_group.acme_hub.name
   size                            = "Standard_B2s"
-  admin_username                  = "azureuser"
+  admin_username                  = "sre"
   disable_password_authentication = true
   network_interface_ids           = [azurerm_network_interface.vpn_hub.id]
   allow_extension_operations      = false
   custom_data                     = base64encode(templatefile("${path.module}/../cloud-init/vpn-hub.yaml", { hostname = "vpn-hub" }))
   tags                            = merge(local.tags, { Name = "vpn-hub", Monitored = "false" })
+
+  admin_ssh_key {
+    username   = "sre"
+    public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy sre@example"
+  }
 
   os_disk {
     caching              = "ReadWrite"
@@ -315,12 +320,17 @@ resource "azurerm_linux_virtual_machine" "hub_app" {
   location                        = "westeurope"
   resource_group_name             = data.azurerm_resource_group.acme_hub.name
   size                            = "Standard_B2s"
-  admin_username                  = "azureuser"
+  admin_username                  = "sre"
   disable_password_authentication = true
   network_interface_ids           = [azurerm_network_interface.hub_app.id]
   allow_extension_operations      = false
   custom_data                     = base64encode(templatefile("${path.module}/../cloud-init/hub-app.yaml", { hostname = "hub-app" }))
   tags                            = merge(local.tags, { Name = "hub-app", Monitored = "false" })
+
+  admin_ssh_key {
+    username   = "sre"
+    public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy sre@example"
+  }
 
   os_disk {
     caching              = "ReadWrite"

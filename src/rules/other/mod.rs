@@ -1,6 +1,7 @@
 pub mod alert_for_too_short;
 pub mod alert_without_receiver;
 pub mod alertmanager_receiver_unsupported;
+pub mod azure_admin_key_missing;
 pub mod eol_os;
 pub mod invalid_bucket_name;
 pub mod same_region_migration;
