@@ -62,6 +62,9 @@ pub struct Host {
     pub public_address: Option<Spanned<IpAddr>>,
     /// RAM in bytes: `memory=` or the instance-type table.
     pub memory: Option<u64>,
+    /// The availability zone: the subnet's `zone=` on AWS; `zone=` or the
+    /// group's `zones` on Azure (None: the region's zone-less domain).
+    pub zone: Option<String>,
 }
 
 impl Host {

@@ -9,6 +9,7 @@ pub mod network;
 pub mod project;
 pub mod security;
 pub mod services;
+pub mod zones;
 
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;
@@ -16,6 +17,7 @@ pub use network::{AddressSet, Cloud, Network, Subnet};
 pub use project::{Baseline, Project};
 pub use security::{Direction, Peer, Proto, SecurityGroup, SgRule};
 pub use services::*;
+pub use zones::Zone;
 
 use crate::span::Span;
 use ipnet::IpNet;
