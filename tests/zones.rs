@@ -48,7 +48,10 @@ fn zones(m: &Model, prefix: &str) -> Vec<String> {
         .iter()
         .enumerate()
         .filter(|(_, h)| h.name.starts_with(prefix))
-        .map(|(i, _)| m.host_zone(infragen::model::HostId::from_index(i)).to_string())
+        .map(|(i, _)| {
+            m.host_zone(infragen::model::HostId::from_index(i))
+                .to_string()
+        })
         .collect()
 }
 
@@ -85,7 +88,9 @@ fn round_robin_by_zone_first_when_two_subnets_share_a_zone() {
     let subnets: Vec<String> = m.hosts.iter().map(|h| m.subnet_path(h.subnet)).collect();
     assert_eq!(
         subnets,
-        ["core/a1", "core/b", "core/a2", "core/b", "core/a1", "core/b"]
+        [
+            "core/a1", "core/b", "core/a2", "core/b", "core/a1", "core/b"
+        ]
     );
 }
 

@@ -2,6 +2,7 @@
 //! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
 
 mod build;
+mod failures;
 mod fill;
 mod graph;
 mod lint;
@@ -79,8 +80,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print a rule's documentation, or what a cluster survives
-    /// (`explain cluster NAME --spec SPEC`).
+    /// Print a rule's documentation, what a cluster survives
+    /// (`explain cluster NAME --spec SPEC`), or what each failure domain
+    /// takes down (`explain failures SPEC [--format json]`).
     Explain {
         /// Rule name (e.g. cidr-overlap), or `cluster`.
         rule: String,
@@ -89,6 +91,15 @@ pub enum Command {
         /// With `cluster`: the spec that declares it.
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// With `failures`: human (default) or json.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// With `failures`: also fail every pair of zones.
+        #[arg(long)]
+        two_zones: bool,
+        /// With `failures`: assume one NAT gateway per zone.
+        #[arg(long)]
+        nat_per_zone: bool,
     },
     /// Print the JSON Schema of the spec's document tree (schema/README.md).
     #[command(hide = true)]
@@ -154,9 +165,17 @@ pub fn main() -> i32 {
         }),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Rules { json } => rules::list(json),
-        Command::Explain { rule, name, spec } if rule == "cluster" => {
-            rules::explain_cluster(name.as_deref(), spec.as_deref())
-        }
+        Command::Explain {
+            rule, name, spec, ..
+        } if rule == "cluster" => rules::explain_cluster(name.as_deref(), spec.as_deref()),
+        Command::Explain {
+            rule,
+            name,
+            format,
+            two_zones,
+            nat_per_zone,
+            ..
+        } if rule == "failures" => failures::run(name.as_deref(), format, two_zones, nat_per_zone),
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Schema => {
             print!("{}", crate::emit::json_schema::render());

@@ -5,6 +5,7 @@
 //! region count as one domain.
 
 use super::{Cloud, HostId, Model};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The zone a host fails with.
@@ -38,6 +39,42 @@ impl Model {
     }
 }
 
+/// The hosts of each zone (each host once), zones in order.
+pub fn hosts_by_zone(model: &Model, hosts: &[HostId]) -> BTreeMap<Zone, Vec<HostId>> {
+    let mut seen = BTreeSet::new();
+    let mut out: BTreeMap<Zone, Vec<HostId>> = BTreeMap::new();
+    for &h in hosts {
+        if seen.insert(h) {
+            out.entry(model.host_zone(h)).or_default().push(h);
+        }
+    }
+    out
+}
+
+/// How many zone failures at once a set of quorum voters survives (0, 1 or
+/// more), given its zones: each zone lost takes its members along.
+pub fn zone_failures_tolerated(model: &Model, voters: &[HostId]) -> usize {
+    let by_zone = hosts_by_zone(model, voters);
+    let n: usize = by_zone.values().map(Vec::len).sum();
+    if n == 0 {
+        return 0;
+    }
+    let quorum = n / 2 + 1;
+    let mut sizes: Vec<usize> = by_zone.values().map(Vec::len).collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    // Worst case: the largest zones go first.
+    let mut left = n;
+    let mut k = 0;
+    for s in sizes {
+        if left - s < quorum {
+            break;
+        }
+        left -= s;
+        k += 1;
+    }
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,7 +83,12 @@ mod tests {
     fn display_names_the_domain() {
         let z = |cloud, zone: Option<&str>| Zone {
             cloud,
-            region: if cloud == Cloud::Aws { "us-east-1" } else { "centralindia" }.into(),
+            region: if cloud == Cloud::Aws {
+                "us-east-1"
+            } else {
+                "centralindia"
+            }
+            .into(),
             zone: zone.map(str::to_string),
         };
         assert_eq!(z(Cloud::Aws, Some("us-east-1a")).to_string(), "us-east-1a");
