@@ -172,3 +172,99 @@ fn locked_hosts_do_not_move_when_placement_changes() {
     assert_eq!(fresh.entries["app-03"].0, "core/c");
     assert_eq!(lock2.entries["app-03"].0, "core/a1");
 }
+
+fn rules_of(src: &str) -> Vec<(String, String)> {
+    check(src, &AddressLock::default())
+        .diagnostics
+        .into_iter()
+        .map(|d| (d.rule.to_string(), d.message))
+        .collect()
+}
+
+const ETCD_SG: &str = r#"
+security-group "internal" vpc="core" {
+    ingress "all" from="vpc:core" description="Traffic inside the VPC"
+}
+"#;
+
+fn cluster_spec(subnets: &str, haproxy: &str) -> String {
+    format!(
+        r#"{NET}{ETCD_SG}
+fleet {{
+    defaults {{
+        subnets {subnets}
+        security-groups "internal"
+    }}
+    group "db" count=3 type="r5.large"
+    group "etcd" count=3 type="t3.small"
+    group "search" count=3 type="r5.large"
+    host "lb" type="t3.small"
+    host "bastion" type="t3.micro"
+}}
+postgres-cluster "orders" version=15 {{
+    members group="db"
+    etcd group="etcd"
+    {haproxy}
+}}
+elasticsearch-cluster "logs" version="7.17.0" {{
+    members group="search"
+}}
+"#
+    )
+}
+
+#[test]
+fn zone_rule_names_the_zone_and_members_and_three_zones_are_quiet() {
+    let two = rules_of(&cluster_spec(r#""core/a1" "core/b""#, ""));
+    let zone: Vec<_> = two
+        .iter()
+        .filter(|(r, _)| r == "zone-failure-loses-quorum")
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert_eq!(zone.len(), 2, "{two:#?}");
+    assert!(zone[0].contains("us-east-1a") && zone[0].contains("etcd of `orders`"));
+    assert!(zone[1].contains("master-eligible nodes of `logs`"));
+    // Two subnets of one zone plus one other: still two zones, still warned.
+    let shared = rules_of(&cluster_spec(r#""core/a1" "core/a2" "core/b""#, ""));
+    assert!(shared.iter().any(|(r, _)| r == "zone-failure-loses-quorum"));
+    let three = rules_of(&cluster_spec(r#""core/a1" "core/b" "core/c""#, ""));
+    assert!(
+        three.iter().all(|(r, _)| r != "zone-failure-loses-quorum"),
+        "{three:#?}"
+    );
+    // One zone used while the VPC offers more: warned.
+    let one = rules_of(&cluster_spec(r#""core/a1""#, ""));
+    assert!(one.iter().any(|(r, _)| r == "zone-failure-loses-quorum"));
+    // A network with a single zone is not second-guessed.
+    let single_zone = cluster_spec(r#""core/a1""#, "")
+        .replace(
+            "    subnet \"b\" zone=\"us-east-1b\" cidr=\"10.10.3.0/24\"\n",
+            "",
+        )
+        .replace(
+            "    subnet \"c\" zone=\"us-east-1c\" cidr=\"10.10.4.0/24\"\n",
+            "",
+        );
+    let quiet = rules_of(&single_zone);
+    assert!(
+        quiet.iter().all(|(r, _)| r != "zone-failure-loses-quorum"),
+        "{quiet:#?}"
+    );
+}
+
+#[test]
+fn single_point_rule_is_quiet_for_what_is_not_declared_ha() {
+    let three = r#""core/a1" "core/b" "core/c""#;
+    let quiet = rules_of(&cluster_spec(three, ""));
+    assert!(
+        quiet.iter().all(|(r, _)| r != "single-point-of-failure"),
+        "the bastion and the lb host are no declared HA service: {quiet:#?}"
+    );
+    let loud = rules_of(&cluster_spec(three, r#"haproxy host="lb" port=5000"#));
+    let spof: Vec<_> = loud
+        .iter()
+        .filter(|(r, _)| r == "single-point-of-failure")
+        .collect();
+    assert_eq!(spof.len(), 1, "{loud:#?}");
+    assert!(spof[0].1.contains("`lb`"));
+}
