@@ -263,3 +263,45 @@ fn explain_cluster_gives_the_zone_view() {
         "{text}"
     );
 }
+
+/// examples/three-zones.kdl: every single zone failure leaves every service
+/// up, and it lints with neither failure-domain warning.
+#[test]
+fn three_zones_survives_every_zone_and_lints_quiet() {
+    let src = std::fs::read_to_string(root().join("examples/three-zones.kdl")).unwrap();
+    let r = report(&src, Options::default());
+    let zones: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|x| x.domain.kind.as_str() == "zone")
+        .collect();
+    assert_eq!(zones.len(), 3);
+    for row in zones {
+        for (c, col) in row.cells.iter().zip(&r.columns) {
+            assert!(
+                c.survives,
+                "{} takes {} down: {}",
+                row.domain.label(),
+                col.name,
+                c.reason_text()
+            );
+        }
+    }
+    let c = check(&src, &AddressLock::default());
+    let rules: Vec<&str> = c.diagnostics.iter().map(|d| d.rule).collect();
+    assert!(!rules.contains(&"zone-failure-loses-quorum"), "{rules:?}");
+    assert!(!rules.contains(&"single-point-of-failure"), "{rules:?}");
+    // Two zones at once do take the quorums.
+    let r = report(
+        &src,
+        Options {
+            two_zones: true,
+            ..Options::default()
+        },
+    );
+    assert!(!verdict(
+        &r,
+        "zones eu-central-1a + eu-central-1b",
+        "postgres ledger writes"
+    ));
+}
