@@ -305,3 +305,76 @@ fn three_zones_survives_every_zone_and_lints_quiet() {
         "postgres ledger writes"
     ));
 }
+
+/// The rule and the simulator agree: on every example, a zone loses an
+/// etcd quorum in `explain failures` exactly when `zone-failure-loses-quorum`
+/// names that zone for that etcd.
+#[test]
+fn zone_rule_agrees_with_the_simulator_on_every_example() {
+    let dir = root().join("examples");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "kdl").then_some(p)
+        })
+        .collect();
+    names.sort();
+    let mut seen = 0;
+    for path in names {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let lock = std::fs::read_to_string(path.with_extension("lock"))
+            .ok()
+            .and_then(|t| AddressLock::parse(&t).ok())
+            .unwrap_or_default();
+        let c = check(&src, &lock);
+        if c.errors() > 0 {
+            continue;
+        }
+        let r = simulate(
+            c.model.as_ref().unwrap(),
+            c.graph.as_ref().unwrap(),
+            Options::default(),
+        );
+        let model = c.model.as_ref().unwrap();
+        for pg in &model.postgres {
+            // A single-zone network is the rule's documented exception.
+            let net = model.network(model.host_network(pg.etcd.hosts[0]));
+            let zones: std::collections::BTreeSet<_> = net
+                .subnets
+                .iter()
+                .filter_map(|s| model.subnet(*s).zone.as_ref().map(|z| z.value.clone()))
+                .collect();
+            if zones.len() < 2 {
+                continue;
+            }
+            let col = r
+                .columns
+                .iter()
+                .position(|x| x.name == format!("postgres {} writes", pg.name))
+                .unwrap();
+            for row in r.rows.iter().filter(|x| x.domain.kind.as_str() == "zone") {
+                let sim = row.cells[col]
+                    .reason_text()
+                    .starts_with(&format!("etcd {} ", pg.name));
+                let rule = c.diagnostics.iter().any(|d| {
+                    d.rule == "zone-failure-loses-quorum"
+                        && d.message.contains(&format!(
+                            "losing zone {} leaves etcd of `{}`",
+                            row.domain.name, pg.name
+                        ))
+                });
+                assert_eq!(
+                    sim,
+                    rule,
+                    "{}: zone {} / etcd of {}",
+                    path.display(),
+                    row.domain.name,
+                    pg.name
+                );
+                seen += usize::from(sim);
+            }
+        }
+    }
+    assert!(seen >= 1, "the reference's us-east-1a should be one");
+}

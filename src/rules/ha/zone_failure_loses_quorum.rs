@@ -148,11 +148,23 @@ fn quorum(model: &Model, out: &mut Vec<Diagnostic>, what: &str, voters: &Members
     }
 }
 
-/// Whether the voters' network offers more than one zone.
+/// Whether the voters' network offers more than one zone. False too when
+/// a voter's subnet names a zone outside its region: `zone-region-mismatch`
+/// reports that, and the zones here would be wrong.
 fn multi_zone(model: &Model, hosts: &[HostId]) -> bool {
     let Some(first) = hosts.first() else {
         return false;
     };
+    let bad_zone = hosts.iter().any(|h| {
+        let z = model.host_zone(*h);
+        z.cloud == Cloud::Aws
+            && z.zone.as_deref().is_some_and(|zone| {
+                !super::super::network::zone_region_mismatch::in_region(zone, &z.region)
+            })
+    });
+    if bad_zone {
+        return false;
+    }
     let net = model.network(model.host_network(*first));
     let mut zones: BTreeSet<Option<String>> = net
         .subnets
