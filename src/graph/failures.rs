@@ -126,7 +126,10 @@ pub struct Report {
 /// Each flow's state in the healthy estate: allowed, and the tunnel it
 /// takes between networks.
 struct FlowState {
-    ok: bool,
+    /// `reach::check` passes; evaluated on first use (most flows are
+    /// never asked about: a scrape inside one network is lost only with
+    /// its host).
+    ok: std::cell::OnceCell<bool>,
     tunnel: Option<reach::Tunnel>,
 }
 
@@ -135,13 +138,18 @@ pub struct Simulator<'a> {
     flows: &'a [Flow],
     state: Vec<FlowState>,
     index: HashMap<(Purpose, HostId, HostId), usize>,
+    /// Every zone with hosts, in order, and each host's index into it.
+    zones: Vec<Zone>,
+    host_zone: Vec<usize>,
+    /// The flows that cross a tunnel.
+    tunnel_flows: Vec<usize>,
 }
 
 impl<'a> Simulator<'a> {
     pub fn new(model: &'a Model, graph: &'a Graph) -> Self {
         let flows = &graph.flows[..];
         let mut index = HashMap::with_capacity(flows.len());
-        let state = flows
+        let state: Vec<FlowState> = flows
             .iter()
             .enumerate()
             .map(|(i, f)| {
@@ -151,22 +159,62 @@ impl<'a> Simulator<'a> {
                     _ => None,
                 };
                 FlowState {
-                    ok: reach::check(model, f).is_ok(),
+                    ok: std::cell::OnceCell::new(),
                     tunnel,
                 }
             })
+            .collect();
+        // Zones keyed by borrowed names (no String per host); the key
+        // orders like `Zone`.
+        let key = |i: usize| {
+            let h = &model.hosts[i];
+            let net = model.network(model.host_network(HostId::from_index(i)));
+            (net.cloud, net.region.value.as_str(), h.zone.as_deref())
+        };
+        let mut keys: BTreeMap<(Cloud, &str, Option<&str>), usize> = BTreeMap::new();
+        for i in 0..model.hosts.len() {
+            keys.insert(key(i), 0);
+        }
+        let zones: Vec<Zone> = keys
+            .iter_mut()
+            .enumerate()
+            .map(|(n, ((cloud, region, zone), slot))| {
+                *slot = n;
+                Zone {
+                    cloud: *cloud,
+                    region: region.to_string(),
+                    zone: zone.map(str::to_string),
+                }
+            })
+            .collect();
+        let host_zone = (0..model.hosts.len()).map(|i| keys[&key(i)]).collect();
+        let tunnel_flows = state
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.tunnel.is_some())
+            .map(|(i, _)| i)
             .collect();
         Simulator {
             model,
             flows,
             state,
             index,
+            zones,
+            host_zone,
+            tunnel_flows,
         }
+    }
+
+    /// Whether flow `i` gets through the healthy estate.
+    fn ok(&self, i: usize) -> bool {
+        *self.state[i]
+            .ok
+            .get_or_init(|| reach::check(self.model, &self.flows[i]).is_ok())
     }
 
     fn flow_up(&self, i: usize, d: &Domain) -> bool {
         let (f, s) = (&self.flows[i], &self.state[i]);
-        if !s.ok || d.is_down(f.from) || d.is_down(f.to) {
+        if d.is_down(f.from) || d.is_down(f.to) || !self.ok(i) {
             return false;
         }
         match &s.tunnel {
@@ -300,13 +348,12 @@ impl<'a> Simulator<'a> {
 
     /// Every zone with hosts, in order.
     pub fn zones(&self) -> Vec<Zone> {
-        let set: BTreeSet<Zone> = (0..self.model.hosts.len())
-            .map(|i| self.model.host_zone(HostId::from_index(i)))
-            .collect();
-        set.into_iter().collect()
+        self.zones.clone()
     }
 
-    fn zone_domain(&self, zones: &[Zone], host_zones: &[Zone]) -> Domain {
+    /// The domain of the zones `ids` (indexes into `self.zones`).
+    fn zone_domain(&self, ids: &[usize]) -> Domain {
+        let zones: Vec<Zone> = ids.iter().map(|&i| self.zones[i].clone()).collect();
         let kind = if zones.len() == 1 {
             DomainKind::Zone
         } else {
@@ -317,8 +364,8 @@ impl<'a> Simulator<'a> {
             .map(|z| z.to_string())
             .collect::<Vec<_>>()
             .join(" + ");
-        let mut d = self.domain(kind, name, |h| zones.contains(&host_zones[h.index()]));
-        d.zones_down = zones.to_vec();
+        let mut d = self.domain(kind, name, |h| ids.contains(&self.host_zone[h.index()]));
+        d.zones_down = zones;
         d
     }
 
@@ -326,20 +373,20 @@ impl<'a> Simulator<'a> {
     /// each host some service depends on alone (and zone pairs).
     pub fn domains(&self, opts: Options) -> Vec<Domain> {
         let m = self.model;
-        let host_zones: Vec<Zone> = (0..m.hosts.len())
-            .map(|i| m.host_zone(HostId::from_index(i)))
-            .collect();
         let mut out = vec![self.domain(DomainKind::None, String::new(), |_| false)];
-        let zones = self.zones();
-        for z in &zones {
-            out.push(self.zone_domain(std::slice::from_ref(z), &host_zones));
+        let zones = &self.zones;
+        for i in 0..zones.len() {
+            out.push(self.zone_domain(&[i]));
         }
         let regions: BTreeSet<(Cloud, String)> =
             zones.iter().map(|z| (z.cloud, z.region.clone())).collect();
         for (cloud, region) in regions {
+            let in_region: Vec<bool> = zones
+                .iter()
+                .map(|z| z.cloud == cloud && z.region == region)
+                .collect();
             let mut d = self.domain(DomainKind::Region, region.clone(), |h| {
-                let z = &host_zones[h.index()];
-                z.cloud == cloud && z.region == region
+                in_region[self.host_zone[h.index()]]
             });
             d.zones_down = zones
                 .iter()
@@ -357,9 +404,9 @@ impl<'a> Simulator<'a> {
             out.push(self.domain(DomainKind::Host, m.host(h).name.clone(), |x| x == h));
         }
         if opts.two_zones {
-            for (i, a) in zones.iter().enumerate() {
-                for b in &zones[i + 1..] {
-                    out.push(self.zone_domain(&[a.clone(), b.clone()], &host_zones));
+            for a in 0..zones.len() {
+                for b in a + 1..zones.len() {
+                    out.push(self.zone_domain(&[a, b]));
                 }
             }
         }
@@ -506,7 +553,7 @@ impl<'a> Simulator<'a> {
         }
         // The entry point: clients → HAProxy → a possible leader, or
         // clients → a member directly.
-        let clients = dedup(&pg.clients.hosts);
+        let clients = &pg.clients.hosts;
         match &pg.haproxy {
             Some(hx) => {
                 if d.is_down(hx.host) {
@@ -619,7 +666,7 @@ impl<'a> Simulator<'a> {
             reason.push("writes down".into());
             return down(reason);
         }
-        let clients = dedup(&es.clients.hosts);
+        let clients = &es.clients.hosts;
         if !clients.is_empty()
             && !clients.iter().any(|c| {
                 data.iter()
@@ -647,10 +694,10 @@ impl<'a> Simulator<'a> {
         let mut total = 0;
         let mut with_end = 0;
         let mut lost_examples = Vec::new();
-        for (i, f) in self.flows.iter().enumerate() {
-            let s = &self.state[i];
+        for &i in &self.tunnel_flows {
+            let (f, s) = (&self.flows[i], &self.state[i]);
             let Some(t) = &s.tunnel else { continue };
-            if t.vpn != id || !s.ok {
+            if t.vpn != id || !self.ok(i) {
                 continue;
             }
             total += 1;
@@ -717,19 +764,20 @@ impl<'a> Simulator<'a> {
                 "no host is scraped".into(),
             ]);
         }
+        // Both ends up and a local path: the scrape works as in the healthy
+        // estate. Only a scrape through a tunnel is lost with a live host.
         let mut lost = Vec::new();
-        for (i, h) in m.hosts.iter().enumerate() {
-            let id = HostId::from_index(i);
-            if !h.settings.monitored || d.is_down(id) || id == prom.host {
+        for &fi in &self.tunnel_flows {
+            let f = &self.flows[fi];
+            if f.purpose != Purpose::ScrapeNodeExporter
+                || f.from != prom.host
+                || d.is_down(f.to)
+                || !m.host(f.to).settings.monitored
+            {
                 continue;
             }
-            if let Some(&fi) = self
-                .index
-                .get(&(Purpose::ScrapeNodeExporter, prom.host, id))
-                && self.state[fi].ok
-                && !self.flow_up(fi, d)
-            {
-                lost.push(h.name.clone());
+            if self.ok(fi) && !self.flow_up(fi, d) {
+                lost.push(m.host(f.to).name.clone());
             }
         }
         let mut reason = vec![format!("Prometheus {} up", m.host(prom.host).name)];
