@@ -39,11 +39,11 @@ postgres-cluster "orders" version=15 {
     haproxy host="haproxy" port=5000 stats-port=7000   // one host
 }
 ```
-Run HAProxy on a group of two or more hosts in different zones, fronted by
-an internal load balancer:
-```kdl
-    haproxy group="haproxy" port=5000 stats-port=7000
-```
+Without a redundant proxy, let the clients find the leader themselves: drop
+`haproxy` and connect with a multi-host libpq connection string
+(`host=db-01,db-02,db-03 target_session_attrs=read-write`), as
+`examples/three-zones.kdl` does. (The second edition's `haproxy group=`, a
+HAProxy pair behind an internal load balancer, is not built yet.)
 
 ## Source
 - AWS Builders' Library, "Minimizing correlated failures in distributed
@@ -73,7 +73,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .label(hx.host_span, "the only entry point of the cluster")
-                .help("run HAProxy on two or more hosts in different zones behind an internal load balancer: `haproxy group=NAME …`"),
+                .help("drop `haproxy` and let clients reach the leader with a multi-host libpq connection string (`host=A,B,C target_session_attrs=read-write`), as examples/three-zones.kdl does"),
             );
         }
         one_host(
