@@ -25,5 +25,8 @@ fn reference_lints_clean_with_expected_warnings() {
     let rules: Vec<&str> = diags.iter().filter_map(|d| d["rule"].as_str()).collect();
     assert!(rules.contains(&"eol-os"), "{rules:?}");
     assert!(rules.contains(&"jvm-heap-compressed-oops"), "{rules:?}");
+    // Issue 12: us-east-1a holds two of three etcd members; one HAProxy host.
+    assert!(rules.contains(&"zone-failure-loses-quorum"), "{rules:?}");
+    assert!(rules.contains(&"single-point-of-failure"), "{rules:?}");
     assert_eq!(out.status.code(), Some(0));
 }

@@ -4,6 +4,7 @@
 
 mod build;
 mod explain_slo;
+mod failures;
 mod fill;
 mod graph;
 mod init;
@@ -93,8 +94,9 @@ pub enum Command {
         #[arg(long, hide = true)]
         json: bool,
     },
-    /// Print a rule's documentation, or what a cluster survives
-    /// (`explain cluster NAME --spec SPEC`).
+    /// Print a rule's documentation, what a cluster survives
+    /// (`explain cluster NAME --spec SPEC`), or what each failure domain
+    /// takes down (`explain failures SPEC [--format json]`).
     Explain {
         /// Rule name (e.g. cidr-overlap), `cluster` or `slo`.
         rule: String,
@@ -103,6 +105,15 @@ pub enum Command {
         /// With `cluster`: the spec that declares it.
         #[arg(long)]
         spec: Option<PathBuf>,
+        /// With `failures`: human (default) or json.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// With `failures`: also fail every pair of zones.
+        #[arg(long)]
+        two_zones: bool,
+        /// With `failures`: assume one NAT gateway per zone.
+        #[arg(long)]
+        nat_per_zone: bool,
     },
     /// Write a commented starter spec to DIR/infra.kdl (never overwrites).
     Init {
@@ -202,12 +213,20 @@ pub fn main() -> i32 {
         }),
         Command::Graph { spec, format } => graph::run(&spec, format),
         Command::Rules { format, json } => rules::list(json || format == ListFormat::Json),
-        Command::Explain { rule, name, spec } if rule == "cluster" => {
-            rules::explain_cluster(name.as_deref(), spec.as_deref())
-        }
-        Command::Explain { rule, name, spec } if rule == "slo" => {
-            explain_slo::run(name.as_deref(), spec.as_deref())
-        }
+        Command::Explain {
+            rule, name, spec, ..
+        } if rule == "cluster" => rules::explain_cluster(name.as_deref(), spec.as_deref()),
+        Command::Explain {
+            rule, name, spec, ..
+        } if rule == "slo" => explain_slo::run(name.as_deref(), spec.as_deref()),
+        Command::Explain {
+            rule,
+            name,
+            format,
+            two_zones,
+            nat_per_zone,
+            ..
+        } if rule == "failures" => failures::run(name.as_deref(), format, two_zones, nat_per_zone),
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Init { dir, template } => init::run(&dir, template),
         Command::Schema => {

@@ -1,6 +1,7 @@
 //! The dependency graph: every entity of the model as a node, every
 //! reference as an edge, plus the service flows the declared services need.
 
+pub mod failures;
 pub mod fix;
 pub mod flows;
 pub mod reach;

@@ -442,9 +442,15 @@ impl Lowerer<'_> {
         self.groups.declare(&name.value, gid, name.span, self.diags);
         let mut hosts = Vec::with_capacity(count.value as usize);
         let shared = std::sync::Arc::new(settings.clone());
+        let buckets = self.zone_buckets(&settings.subnets);
+        let azure_zones = self.azure_zones(n, &settings);
         for i in 0..count.value as usize {
             let host_name = format!("{}-{:0width$}", name.value, i + 1);
-            let subnet = settings.subnets[i % settings.subnets.len()];
+            let subnet = self.place(&host_name, i, &buckets, &settings.subnets);
+            let zone = match &azure_zones {
+                Some(zones) => Some(zones[i % zones.len()].clone()),
+                None => self.subnet_zone(subnet),
+            };
             let hid = HostId::from_index(self.model.hosts.len());
             if !self.hosts.declare(&host_name, hid, name.span, self.diags) {
                 continue;
@@ -461,6 +467,7 @@ impl Lowerer<'_> {
                 address_span: None,
                 public_address: None,
                 memory,
+                zone,
             });
             hosts.push(hid);
         }
@@ -527,6 +534,7 @@ impl Lowerer<'_> {
         };
         let address = ip("address");
         let memory = self.memory_for(&settings, subnet);
+        let zone = self.host_zone_prop(n, subnet);
         self.model.hosts.push(Host {
             name: name.value,
             name_span: name.span,
@@ -538,6 +546,7 @@ impl Lowerer<'_> {
             address_span: address.map(|a| a.span),
             public_address: ip("public-address"),
             memory,
+            zone,
         });
     }
 
@@ -561,4 +570,107 @@ impl Lowerer<'_> {
         self.groups.declare_poisoned(&name.value, name.span);
         self.hosts.poison_family(&name.value);
     }
+
+    /// The group's subnets by zone, zones in the order first listed: hosts
+    /// go round-robin over the zones first, then over a zone's subnets, so
+    /// consecutive hosts land in different zones even when two listed
+    /// subnets share one. (Azure subnets carry no zone: one bucket.)
+    fn zone_buckets(&self, subnets: &[SubnetId]) -> Vec<Vec<SubnetId>> {
+        let mut buckets: Vec<(Option<String>, Vec<SubnetId>)> = Vec::new();
+        for &sid in subnets {
+            let zone = self.subnet_zone(sid);
+            match buckets.iter_mut().find(|(z, _)| *z == zone) {
+                Some((_, b)) => b.push(sid),
+                None => buckets.push((zone, vec![sid])),
+            }
+        }
+        buckets.into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// Where the `i`-th host of a group goes: its locked subnet when the
+    /// lock names one of the group's subnets (placement never moves a
+    /// built host), else round-robin by zone.
+    fn place(
+        &self,
+        host: &str,
+        i: usize,
+        buckets: &[Vec<SubnetId>],
+        subnets: &[SubnetId],
+    ) -> SubnetId {
+        if let Some((path, _)) = self.lock.entries.get(host)
+            && let Some(&sid) = subnets
+                .iter()
+                .find(|&&sid| self.model.subnet_path(sid) == *path)
+        {
+            return sid;
+        }
+        let bucket = &buckets[i % buckets.len()];
+        bucket[(i / buckets.len()) % bucket.len()]
+    }
+
+    /// An AWS subnet's zone (None on Azure: subnets span the region).
+    fn subnet_zone(&self, subnet: SubnetId) -> Option<String> {
+        let s = self.model.subnet(subnet);
+        if self.model.network(s.network).cloud != Cloud::Aws {
+            return None;
+        }
+        s.zone.as_ref().map(|z| z.value.clone())
+    }
+
+    /// Whether `zone=`/`zones` may be written here: Azure only (an AWS
+    /// host's zone is its subnet's). Reports it otherwise.
+    fn zone_allowed(&mut self, subnet: SubnetId, span: crate::span::Span, what: &str) -> bool {
+        let cloud = self.model.network(self.model.subnet(subnet).network).cloud;
+        if cloud == Cloud::Azure {
+            return true;
+        }
+        self.push(
+            Diagnostic::error(
+                "invalid-value",
+                format!("`{what}` is for Azure hosts; an AWS host takes its subnet's zone"),
+            )
+            .label(span, "on an AWS host")
+            .help("remove it, and list subnets of the zones you want in `subnets`"),
+        );
+        false
+    }
+
+    /// A group's `zones "1" "2" "3"` (Azure).
+    fn azure_zones(&mut self, n: &Node, settings: &HostSettings) -> Option<Vec<String>> {
+        let c = n.child("zones")?;
+        let zones: Vec<String> = c
+            .args
+            .iter()
+            .filter_map(|a| a.value.as_str())
+            .filter(|z| AZURE_ZONES.contains(z))
+            .map(str::to_string)
+            .collect();
+        // A bad value was reported by the validator: zone-less hosts.
+        if zones.len() != c.args.len() || zones.is_empty() {
+            return None;
+        }
+        self.zone_allowed(settings.subnets[0], c.span, "zones")
+            .then_some(zones)
+    }
+
+    /// A host's zone: its subnet's on AWS, `zone=` on Azure.
+    fn host_zone_prop(&mut self, n: &Node, subnet: SubnetId) -> Option<String> {
+        let Some(p) = n.prop("zone") else {
+            return self.subnet_zone(subnet);
+        };
+        let span = p.span;
+        // A bad value was reported by the validator.
+        let Some(value) = p.value.as_str().filter(|z| AZURE_ZONES.contains(z)) else {
+            return self.subnet_zone(subnet);
+        };
+        let value = value.to_string();
+        if self.zone_allowed(subnet, span, "zone=") {
+            Some(value)
+        } else {
+            self.subnet_zone(subnet)
+        }
+    }
 }
+
+/// Azure's availability zones (the grammar's `zone=`/`zones` values).
+const AZURE_ZONES: &[&str] = &["1", "2", "3"];

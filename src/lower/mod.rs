@@ -37,6 +37,8 @@ pub struct Lowerer<'d> {
     /// Terraform resources named after them.
     fleet_entries: Namespace<()>,
     pg_clusters: Namespace<PgClusterId>,
+    /// The address lock: placement keeps a locked host in its subnet.
+    lock: &'d AddressLock,
 }
 
 /// Lowers a document into a model. `lock` pins addresses (may be empty).
@@ -52,6 +54,7 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         groups: Namespace::new("group"),
         fleet_entries: Namespace::new("group or host"),
         pg_clusters: Namespace::new("postgres cluster"),
+        lock,
     };
     l.model.project.name = "infragen".into();
     collect_suppressions(

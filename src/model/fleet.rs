@@ -64,6 +64,9 @@ pub struct Host {
     pub public_address: Option<Spanned<IpAddr>>,
     /// RAM in bytes: `memory=` or what the instance type says (model::instance_types).
     pub memory: Option<u64>,
+    /// The availability zone: the subnet's `zone=` on AWS; `zone=` or the
+    /// group's `zones` on Azure (None: the region's zone-less domain).
+    pub zone: Option<String>,
 }
 
 impl Host {

@@ -54,6 +54,7 @@ pub fn report(model: &Model, name: &str) -> Option<String> {
             etcd / 2 + 1,
             quorum_tolerance(etcd)
         ));
+        s.push_str(&zone_view(model, "etcd", &pg.etcd.hosts));
         s.push_str(&format!(
             "  PostgreSQL: {members} members; keeps a writable leader through {} member failure(s), one at a time, while etcd has quorum\n",
             members.saturating_sub(1)
@@ -70,13 +71,31 @@ pub fn report(model: &Model, name: &str) -> Option<String> {
     if let Some(es) = model.elasticsearch.iter().find(|c| c.name == name) {
         let n = es.master_eligible.hosts.len();
         return Some(format!(
-            "elasticsearch-cluster {} (Elasticsearch {})\n  master-eligible: {n}, quorum {}, tolerates {} master failure(s)\n  members: {}\n",
+            "elasticsearch-cluster {} (Elasticsearch {})\n  master-eligible: {n}, quorum {}, tolerates {} master failure(s)\n{}  members: {}\n",
             es.name,
             es.version.value,
             es.quorum(),
             quorum_tolerance(n),
+            zone_view(model, "master-eligible", &es.master_eligible.hosts),
             es.members.hosts.len()
         ));
     }
     None
+}
+
+/// The zone view of a quorum: "tolerates 1 host failure, 0 zone failures"
+/// and where the voters sit.
+fn zone_view(model: &Model, what: &str, voters: &[super::HostId]) -> String {
+    let by_zone = super::zones::hosts_by_zone(model, voters);
+    let n: usize = by_zone.values().map(Vec::len).sum();
+    let zones = by_zone
+        .iter()
+        .map(|(z, hs)| format!("{z} {}", hs.len()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "  {what} by zone: {zones}; tolerates {} host failure(s), {} zone failure(s)\n",
+        quorum_tolerance(n),
+        super::zones::zone_failures_tolerated(model, voters)
+    )
 }

@@ -10,6 +10,7 @@ pub mod project;
 pub mod security;
 pub mod services;
 pub mod tf_names;
+pub mod zones;
 
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;
@@ -17,6 +18,7 @@ pub use network::{AddressSet, Cloud, Network, Subnet};
 pub use project::{Baseline, Project};
 pub use security::{Direction, Peer, Proto, SecurityGroup, SgRule};
 pub use services::*;
+pub use zones::Zone;
 
 use crate::span::Span;
 use ipnet::IpNet;

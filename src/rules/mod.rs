@@ -92,6 +92,8 @@ pub static REGISTRY: &[&Rule] = &[
     &ha::patroni_timing::RULE,
     &ha::cluster_too_small::RULE,
     &ha::es_minimum_master_nodes::RULE,
+    &ha::zone_failure_loses_quorum::RULE,
+    &ha::single_point_of_failure::RULE,
     &ha::jvm_heap_over_32g::RULE,
     &ha::jvm_heap_compressed_oops::RULE,
     &ha::jvm_heap_over_half_ram::RULE,

@@ -294,6 +294,19 @@ static SUBNETS: NodeSpec = leaf(
     false,
     "Subnets the hosts are spread over, round-robin.",
 );
+const AZURE_ZONES: &[&str] = &["1", "2", "3"];
+static ZONES: NodeSpec = leaf(
+    "zones",
+    Args {
+        types: &[Ty::Enum(AZURE_ZONES)],
+        min: 1,
+        variadic: true,
+        what: "Azure availability zones (\"1\", \"2\", \"3\")",
+    },
+    &[],
+    false,
+    "Azure only: availability zones the group's hosts are spread over, round-robin.",
+);
 static SECURITY_GROUPS: NodeSpec = leaf(
     "security-groups",
     Args {
@@ -343,7 +356,7 @@ static GROUP: NodeSpec = NodeSpec {
             "minimum width of the host numbers (default 2; never derived from count)"
         ),
     ),
-    children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],
+    children: &[&SUBNETS, &ZONES, &SECURITY_GROUPS, &TAG],
     repeat: true,
     required: false,
     doc: "A group of identical hosts.",
@@ -358,6 +371,11 @@ static HOST: NodeSpec = NodeSpec {
             "public-address",
             Ty::Ip,
             "an existing public IP (Elastic IP / static public IP) to attach"
+        ),
+        opt(
+            "zone",
+            Ty::Enum(AZURE_ZONES),
+            "Azure only: the availability zone (AWS hosts take their subnet's)"
         ),
     ),
     children: &[&SUBNETS, &SECURITY_GROUPS, &TAG],

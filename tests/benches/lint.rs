@@ -79,5 +79,23 @@ fn build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lint, build);
+/// The failure simulator (`explain failures`) after the check: every zone,
+/// region, tunnel and single-point host of the estate.
+fn failures(c: &mut Criterion) {
+    use infragen::graph::failures::{Options, simulate};
+    let lock = AddressLock::default();
+    let mut group = c.benchmark_group("failures");
+    for hosts in [1_000, 10_000] {
+        let src = synth::generate(hosts, 1);
+        let checked = pipeline::check(&src, &lock);
+        let (model, graph) = (checked.model.unwrap(), checked.graph.unwrap());
+        group.throughput(Throughput::Elements(hosts as u64));
+        group.bench_function(BenchmarkId::new("hosts", hosts), |b| {
+            b.iter(|| simulate(black_box(&model), &graph, Options::default()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, lint, build, failures);
 criterion_main!(benches);

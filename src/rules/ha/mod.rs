@@ -6,6 +6,8 @@ pub mod jvm_heap_compressed_oops;
 pub mod jvm_heap_over_32g;
 pub mod jvm_heap_over_half_ram;
 pub mod patroni_timing;
+pub mod single_point_of_failure;
+pub mod zone_failure_loses_quorum;
 
 use crate::model::{Members, Model};
 use crate::span::Span;

@@ -41,7 +41,7 @@ vpc "core" region="us-east-1" cidr="10.10.0.0/16" {
 "#;
 
 /// `us-east-1a` is a zone of `us-east-1`: the region, then one letter.
-fn in_region(zone: &str, region: &str) -> bool {
+pub(crate) fn in_region(zone: &str, region: &str) -> bool {
     zone.strip_prefix(region)
         .is_some_and(|rest| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase()))
 }

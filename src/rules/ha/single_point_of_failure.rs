@@ -1,0 +1,117 @@
+//! `single-point-of-failure`: One host whose loss stops a declared HA
+//! service.
+
+use super::super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    name: "single-point-of-failure",
+    family: Family::Ha,
+    severity: Severity::Warning,
+    summary: "One host whose loss stops a declared HA service.",
+    docs: DOCS,
+    check: Some(check),
+};
+
+const DOCS: &str = r#"## What it does
+Reports a host that a declared high-availability service cannot lose:
+
+- a `postgres-cluster` whose clients reach it through `haproxy host=`: one
+  HAProxy host carries every connection;
+- a cluster (`postgres-cluster` members, its `etcd`, an
+  `elasticsearch-cluster`) whose members are all one host;
+- an `etcd` of one member.
+
+Hosts that are not part of a declared HA service (a bastion, the
+monitoring host) are not reported: they are single on purpose.
+
+## Why is this bad
+A Patroni cluster survives the loss of its leader, but not of the one
+HAProxy in front of it: when that host fails, no client reaches the new
+leader and every write stops, exactly as if the database had failed. The
+redundancy below the single host buys nothing. The same holds for an etcd
+of one member or members that are all one machine.
+
+## Example
+```kdl
+postgres-cluster "orders" version=15 {
+    members group="db"
+    etcd group="etcd"
+    haproxy host="haproxy" port=5000 stats-port=7000   // one host
+}
+```
+Without a redundant proxy, let the clients find the leader themselves: drop
+`haproxy` and connect with a multi-host libpq connection string
+(`host=db-01,db-02,db-03 target_session_attrs=read-write`), as
+`examples/three-zones.kdl` does. (The second edition's `haproxy group=`, a
+HAProxy pair behind an internal load balancer, is not built yet.)
+
+## Source
+- AWS Builders' Library, "Minimizing correlated failures in distributed
+  systems": <https://aws.amazon.com/builders-library/minimizing-correlated-failures-in-distributed-systems/>
+- Patroni documentation, "HAProxy" (clients reach the leader through a
+  proxy that must itself be redundant): <https://patroni.readthedocs.io/en/latest/rest_api.html>
+"#;
+
+fn distinct(hosts: &[HostId]) -> Vec<HostId> {
+    let mut v = hosts.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let model = ctx.model;
+    for pg in &model.postgres {
+        if let Some(hx) = &pg.haproxy {
+            let host = &model.host(hx.host).name;
+            out.push(
+                Diagnostic::warning(
+                    RULE.name,
+                    format!(
+                        "HAProxy of `{}` runs on one host, `{host}`: losing it stops every write",
+                        pg.name
+                    ),
+                )
+                .label(hx.host_span, "the only entry point of the cluster")
+                .help("drop `haproxy` and let clients reach the leader with a multi-host libpq connection string (`host=A,B,C target_session_attrs=read-write`), as examples/three-zones.kdl does"),
+            );
+        }
+        one_host(
+            model,
+            out,
+            &format!("postgres cluster `{}`", pg.name),
+            &pg.members,
+            2,
+        );
+        one_host(model, out, &format!("etcd of `{}`", pg.name), &pg.etcd, 1);
+    }
+    for es in &model.elasticsearch {
+        one_host(
+            model,
+            out,
+            &format!("elasticsearch cluster `{}`", es.name),
+            &es.members,
+            2,
+        );
+    }
+}
+
+/// Members that are one host: listed `min` times or more (a lone etcd
+/// member counts; one PostgreSQL or Elasticsearch member is
+/// `cluster-too-small`'s).
+fn one_host(model: &Model, out: &mut Vec<Diagnostic>, what: &str, m: &Members, min: usize) {
+    let hosts = distinct(&m.hosts);
+    let [only] = hosts[..] else { return };
+    if m.hosts.len() < min {
+        return;
+    }
+    let host = &model.host(only).name;
+    out.push(
+        Diagnostic::warning(
+            RULE.name,
+            format!("every member of {what} is host `{host}`: losing it stops the cluster"),
+        )
+        .label(m.span, format!("all on `{host}`"))
+        .help("place the members on three hosts, in different zones"),
+    );
+}
