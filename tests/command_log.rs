@@ -78,7 +78,7 @@ fn textfile_collector_script_and_cron_only_with_a_command_log() {
 }
 
 #[test]
-#[ignore = "needs shellcheck: tests/scripts/test.sh runs it"]
+#[ignore = "needs shellcheck and promtool: tests/scripts/test.sh runs it"]
 fn size_script_passes_shellcheck_and_writes_the_metric_atomically() {
     let Some(shellcheck) = tools::require("shellcheck") else {
         return;
