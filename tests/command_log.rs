@@ -53,7 +53,10 @@ fn textfile_collector_script_and_cron_only_with_a_command_log() {
             "{name}"
         );
         let cron = written(ci, "/etc/cron.d/infragen-command-log").expect(name);
-        assert!(cron.ends_with(&format!("\n*/5 * * * * root {SCRIPT}\n")), "{cron}");
+        assert!(
+            cron.ends_with(&format!("\n*/5 * * * * root {SCRIPT}\n")),
+            "{cron}"
+        );
         assert!(
             ci.contains(&format!("install -d -m 0755 {TEXTFILE} && {SCRIPT}")),
             "{name}"
@@ -96,7 +99,11 @@ fn size_script_passes_shellcheck_and_writes_the_metric_atomically() {
     let path = dir.path().join("infragen-command-log-size");
     std::fs::write(&path, &script).unwrap();
     let out = tools::run(Command::new(&shellcheck).args(["-S", "warning"]).arg(&path));
-    assert!(out.status.success(), "shellcheck:\n{}", tools::describe(&out));
+    assert!(
+        out.status.success(),
+        "shellcheck:\n{}",
+        tools::describe(&out)
+    );
     for sh in ["bash", "sh"] {
         let out = tools::run(Command::new(sh).arg("-n").arg(&path));
         assert!(out.status.success(), "{sh} -n:\n{}", tools::describe(&out));
