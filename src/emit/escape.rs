@@ -45,6 +45,14 @@ pub fn line_value(s: &str) -> String {
         .collect()
 }
 
+/// A label value in Prometheus's text exposition format (between `"`):
+/// `\`, `"` and a line break escaped, as the format defines.
+pub fn prom_label_value(s: &str) -> String {
+    s.replace('\\', r"\\")
+        .replace('"', r#"\""#)
+        .replace('\n', r"\n")
+}
+
 /// A word for the shell, always single-quoted (`'` as `'\''`).
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -69,6 +77,12 @@ mod tests {
         assert_eq!(sh_word("a'b"), r"'a'\''b'");
         assert_eq!(sh_word("~root"), "'~root'");
         assert_eq!(sh_word(""), "''");
+    }
+
+    #[test]
+    fn prometheus_label_values() {
+        assert_eq!(prom_label_value("/var/log/a.log"), "/var/log/a.log");
+        assert_eq!(prom_label_value("a\\b\"c\nd"), r#"a\\b\"c\nd"#);
     }
 
     #[test]

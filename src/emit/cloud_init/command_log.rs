@@ -79,3 +79,53 @@ pub fn commands() -> Vec<String> {
         "service rsyslog restart".into(),
     ]
 }
+
+/// The script cron runs every 5 minutes on a monitored host: the log's size
+/// for Node Exporter's textfile collector, written to a temporary file in
+/// the same directory and renamed, so the collector never reads half a file
+/// (it reads only `*.prom`, so it skips the temporary one).
+pub const SIZE_SCRIPT: &str = "/usr/local/sbin/infragen-command-log-size";
+
+pub fn size_files(ctx: &EmitContext, path: &str) -> Vec<Yaml> {
+    use crate::emit::escape::{prom_label_value, sh_quote};
+    use crate::emit::node_exporter::TEXTFILE_DIR;
+    let h = ctx.header("#");
+    let log = sh_quote(path);
+    let label = sh_quote(&prom_label_value(path));
+    vec![
+        super::file_mode(
+            SIZE_SCRIPT,
+            "0755",
+            format!(
+                r#"#!/bin/sh
+{h}# The command log's size for Node Exporter's textfile collector (cron, every 5 minutes).
+set -eu
+LOG={log}
+LABEL={label}
+DIR={TEXTFILE_DIR}
+bytes=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
+tmp=$(mktemp "$DIR/.command_log.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+printf '# HELP infragen_command_log_bytes Size of the command log in bytes.\n# TYPE infragen_command_log_bytes gauge\ninfragen_command_log_bytes{{path="%s"}} %s\n' "$LABEL" "$bytes" >"$tmp"
+chmod 0644 "$tmp"
+mv "$tmp" "$DIR/command_log.prom"
+"#
+            ),
+        ),
+        // cron, not a systemd timer: the same file on every release (14.04 has no systemd).
+        super::file(
+            "/etc/cron.d/infragen-command-log",
+            format!(
+                "{h}SHELL=/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin\n*/5 * * * * root {SIZE_SCRIPT}\n"
+            ),
+        ),
+    ]
+}
+
+/// Before Node Exporter starts: the directory, and a first value.
+pub fn size_commands() -> Vec<String> {
+    use crate::emit::node_exporter::TEXTFILE_DIR;
+    vec![format!(
+        "install -d -m 0755 {TEXTFILE_DIR} && {SIZE_SCRIPT}"
+    )]
+}

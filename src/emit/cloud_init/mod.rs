@@ -185,6 +185,11 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
             ));
         }
         packages.push("curl".into());
+        if let Some(path) = &b.command_log {
+            packages.push("cron".into());
+            files.extend(command_log::size_files(ctx, path));
+            runcmd.extend(command_log::size_commands());
+        }
         runcmd.extend(node_exporter::install_commands(
             &mon.node_exporter.version,
             systemd,

@@ -10,6 +10,27 @@ pub struct NodeExporter;
 
 const BIN: &str = "/usr/local/bin/node_exporter";
 
+/// The textfile collector's directory: cloud-init's command-log size script
+/// writes `command_log.prom` there (`baseline { command-log }`).
+pub const TEXTFILE_DIR: &str = "/var/lib/node_exporter/textfile";
+
+/// Node Exporter's flags: the listen port, and the textfile collector when
+/// the estate logs commands.
+fn args(ctx: &EmitContext, port: u16) -> String {
+    let mut a = format!("--web.listen-address=:{port}");
+    if has_textfile(ctx) {
+        a.push_str(&format!(" --collector.textfile.directory={TEXTFILE_DIR}"));
+    }
+    a
+}
+
+pub fn has_textfile(ctx: &EmitContext) -> bool {
+    ctx.model
+        .baseline
+        .as_ref()
+        .is_some_and(|b| b.command_log.is_some())
+}
+
 pub fn systemd_unit(ctx: &EmitContext, port: u16) -> String {
     format!(
         "{header}[Unit]
@@ -21,7 +42,7 @@ After=network-online.target
 [Service]
 User=node_exporter
 Group=node_exporter
-ExecStart={BIN} --web.listen-address=:{port}
+ExecStart={BIN} {args}
 Restart=on-failure
 RestartSec=5s
 NoNewPrivileges=true
@@ -32,7 +53,8 @@ PrivateTmp=true
 [Install]
 WantedBy=multi-user.target
 ",
-        header = ctx.header("#")
+        header = ctx.header("#"),
+        args = args(ctx, port)
     )
 }
 
@@ -50,7 +72,7 @@ pub fn init_script(ctx: &EmitContext, port: u16) -> String {
 {header}
 NAME=node_exporter
 DAEMON={BIN}
-DAEMON_ARGS="--web.listen-address=:{port}"
+DAEMON_ARGS="{args}"
 PIDFILE=/var/run/node_exporter.pid
 LOGFILE=/var/log/node_exporter.log
 RUN_AS=node_exporter
@@ -93,7 +115,8 @@ case "$1" in
 		;;
 esac
 "#,
-        header = ctx.header("#").trim_end()
+        header = ctx.header("#").trim_end(),
+        args = args(ctx, port)
     )
 }
 

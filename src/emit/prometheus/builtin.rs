@@ -213,6 +213,42 @@ pub fn groups(model: &Model, prom: &Prometheus, jobs: &[Job]) -> Vec<(String, Ve
             ));
         }
     }
+    // `baseline { command-log }`: cloud-init's cron script writes the log's
+    // size to Node Exporter's textfile collector on every monitored host.
+    if model
+        .baseline
+        .as_ref()
+        .is_some_and(|b| b.command_log.is_some())
+        && scraped(jobs, NODE_JOB).is_some()
+    {
+        out.push((
+            "infragen-command-log".to_string(),
+            vec![
+                rule(
+                    "CommandLogLarge",
+                    format!("infragen_command_log_bytes{{job=\"{NODE_JOB}\"}} > 1073741824"),
+                    "15m",
+                    "warning",
+                    "Command log on {{ $labels.instance }} is over 1 GiB".to_string(),
+                    "{{ $labels.path }} holds more than 1 GiB since its last daily rotation: \
+                     something runs commands in a loop, or logrotate stopped."
+                        .to_string(),
+                ),
+                rule(
+                    "CommandLogStale",
+                    format!(
+                        "time() - node_textfile_mtime_seconds{{job=\"{NODE_JOB}\", file=~\".*/command_log\\\\.prom\"}} > 1800"
+                    ),
+                    "5m",
+                    "warning",
+                    "Command log size on {{ $labels.instance }} is not updated".to_string(),
+                    "command_log.prom is over 30 minutes old: the cron job that measures the \
+                     command log stopped, so CommandLogLarge cannot fire."
+                        .to_string(),
+                ),
+            ],
+        ));
+    }
     out
 }
 
