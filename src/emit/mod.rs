@@ -15,6 +15,7 @@ pub mod json_schema;
 mod manifest;
 pub mod node_exporter;
 pub mod patroni;
+pub mod pki;
 pub mod prometheus;
 pub mod s3;
 pub mod terraform;
@@ -42,6 +43,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(haproxy::Haproxy),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
+        Box::new(pki::PkiRequests),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),
         Box::new(terraform::Terraform),
