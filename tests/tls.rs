@@ -456,3 +456,41 @@ fn elasticsearch_xpack_paths_are_the_files_pki_describes() {
         assert_eq!(nodes, 3, "{version}");
     }
 }
+
+/// The rules of issue 13 go away once the spec has what they ask for.
+#[test]
+fn tls_and_rest_user_silence_the_rules() {
+    let rules = |src: &str| -> Vec<&'static str> {
+        check(src, &AddressLock::default())
+            .diagnostics
+            .iter()
+            .map(|d| d.rule)
+            .filter(|r| {
+                [
+                    "plaintext-dcs",
+                    "patroni-rest-unauthenticated",
+                    "es-security-disabled",
+                ]
+                .contains(r)
+            })
+            .collect()
+    };
+    assert_eq!(rules(&source()), Vec::<&str>::new());
+    let plain = build::example_source("local-ha").0;
+    assert_eq!(
+        rules(&plain),
+        ["plaintext-dcs", "patroni-rest-unauthenticated"]
+    );
+    let es8 = ES_SPEC.replace("VERSION", "8.15.0");
+    assert_eq!(rules(&es8), Vec::<&str>::new());
+    assert_eq!(
+        rules(&edit(&es8, "    tls pki=\"es\"\n", "")),
+        ["es-security-disabled"]
+    );
+    // 7.x without tls is allowed (security is off by default there).
+    let es7 = ES_SPEC.replace("VERSION", "7.17.21");
+    assert_eq!(
+        rules(&edit(&es7, "    tls pki=\"es\"\n", "")),
+        Vec::<&str>::new()
+    );
+}

@@ -248,6 +248,9 @@ impl Lowerer<'_> {
                     .prop_bool("synchronous-mode")
                     .unwrap_or(d.synchronous_mode),
                 rest_auth: self.rest_auth(p),
+                rest_auth_poisoned: ["rest-user", "rest-password-env"]
+                    .iter()
+                    .any(|k| p.prop(k).is_some()),
                 span: Some(p.span),
                 poisoned: ["ttl", "loop-wait", "retry-timeout"]
                     .iter()

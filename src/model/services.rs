@@ -181,6 +181,8 @@ pub struct Patroni {
     pub synchronous_mode: bool,
     /// `rest-user=`/`rest-password-env=`: basic auth on unsafe endpoints.
     pub rest_auth: Option<super::RestAuth>,
+    /// `rest-user=`/`rest-password-env=` given but refused (reported).
+    pub rest_auth_poisoned: bool,
     pub span: Option<Span>,
     /// A timing was given with a bad value (reported): its default stands
     /// in, so checks of the timings skip the cluster.
@@ -198,6 +200,7 @@ impl Default for Patroni {
             use_slots: true,
             synchronous_mode: false,
             rest_auth: None,
+            rest_auth_poisoned: false,
             span: None,
             poisoned: false,
         }
