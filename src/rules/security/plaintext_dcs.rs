@@ -54,14 +54,14 @@ the addresses its peers dial.
 
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for pg in ctx.model.postgres.iter().filter(|p| p.tls.is_none()) {
-        let etcd = pg.etcd.hosts.len();
+        // No member counts in the text: a fault elsewhere (a host that
+        // cannot be placed) must not change this warning.
         out.push(
             Diagnostic::warning(
                 RULE.name,
                 format!(
-                    "postgres-cluster `{}` runs without TLS: its etcd ({etcd} member{}, ports 2379/2380) takes any client, and Patroni's REST API (8008) and PostgreSQL (5432) talk in plaintext",
+                    "postgres-cluster `{}` runs without TLS: its etcd (ports 2379/2380) takes any client, and Patroni's REST API (8008) and PostgreSQL (5432) talk in plaintext",
                     pg.name,
-                    if etcd == 1 { "" } else { "s" }
                 ),
             )
             .label(pg.name_span, "no `tls`")
