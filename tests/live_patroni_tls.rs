@@ -9,8 +9,10 @@
 //! pg_hba. Gated by `INFRAGEN_LIVE=1` (tests/scripts/test.sh sets it); see
 //! docs/live-tests.md.
 //!
-//! Everything runs in a private network namespace whose `lo` carries each
-//! host's address (127.0.0.40–53). The daemons run from the generated files
+//! Everything runs in private network namespaces: one whose `lo` carries
+//! the addresses of the HAProxy and PostgreSQL hosts (127.0.0.40–43), and
+//! one per etcd host (127.0.0.51–53) joined to it by a veth pair, since etcd
+//! checks that a peer dials from an address its certificate names. The daemons run from the generated files
 //! with the adaptations of tests/live_patroni.rs (data directories, unix
 //! socket directory, pgpass, HAProxy's admin socket) plus one: the pki's
 //! paths point at the test's CA directory (`pki::relocate`). Each is a pure
@@ -430,13 +432,7 @@ impl Cluster {
     }
 }
 
-/// Ignored: written, not yet run to the end. In one network namespace every
-/// connection to a member's address leaves from that same address, so etcd's
-/// peer check (the remote address must be a SAN of the peer's certificate)
-/// refuses the peers and etcd never forms a quorum; the test needs one
-/// namespace per host (veth pairs to a bridge namespace).
 #[test]
-#[ignore = "etcd peer TLS needs one network namespace per host (the peer's source address must be its SAN)"]
 fn patroni_failover_with_tls_from_generated_configs() {
     if !live::enabled("live_patroni_tls") {
         return;
@@ -543,11 +539,71 @@ fn patroni_failover_with_tls_from_generated_configs() {
 
     // --- one namespace; lo carries every host's address (/32: a connection
     // to a host then leaves from that host's address, not 127.0.0.1).
+    // etcd checks that a peer dials from an address its certificate names,
+    // so each etcd host gets a namespace of its own, joined to the main one
+    // (Patroni, PostgreSQL, HAProxy) by a veth pair: its connections then
+    // leave from its own address. 127.0.0.0/8 off `lo` needs route_localnet,
+    // and the main namespace answers ARP for the etcd hosts (proxy_arp) so
+    // they reach each other through it. Nothing leaves these namespaces.
     let ns = live.netns("ha");
-    for h in &model.hosts {
-        if let Some(a) = h.address {
-            live.ip(&ns, &["addr", "add", &format!("{a}/32"), "dev", "lo"]);
+    let etcd_hosts: Vec<String> = artifacts_under(&arts, "etcd/")
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    let sh = |live: &Live, ns: &str, cmd: &str| {
+        let out = live.run_in(ns, None, 10, &["sh", "-c", cmd], &[]);
+        assert!(out.status.success(), "{ns}: {cmd}: {}", live::stderr(&out));
+    };
+    const PREP: &str = "sysctl -qw net.ipv4.conf.all.route_localnet=1 net.ipv4.conf.default.route_localnet=1 \
+        net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.ip_forward=1 \
+        && ip addr del 127.0.0.1/8 dev lo && ip addr add 127.0.0.1/32 dev lo";
+    sh(&live, &ns, PREP);
+    let mut etcd_ns: BTreeMap<String, String> = BTreeMap::new();
+    for (i, h) in model.hosts.iter().enumerate() {
+        let Some(a) = h.address else { continue };
+        if !etcd_hosts.contains(&h.name) {
+            // Global scope: a source address for connections to the etcd hosts.
+            live.ip(
+                &ns,
+                &[
+                    "addr",
+                    "add",
+                    &format!("{a}/32"),
+                    "dev",
+                    "lo",
+                    "scope",
+                    "global",
+                ],
+            );
+            continue;
         }
+        let ens = live.netns(&h.name);
+        sh(&live, &ens, PREP);
+        let v = format!("v{i}");
+        live.ip(
+            &ns,
+            &[
+                "link", "add", &v, "type", "veth", "peer", "name", "eth0", "netns", &ens,
+            ],
+        );
+        live.ip(&ns, &["link", "set", &v, "up"]);
+        sh(
+            &live,
+            &ns,
+            &format!(
+                "sysctl -qw net.ipv4.conf.{v}.route_localnet=1 net.ipv4.conf.{v}.rp_filter=0 net.ipv4.conf.{v}.proxy_arp=1"
+            ),
+        );
+        live.ip(&ns, &["route", "add", &format!("{a}/32"), "dev", &v]);
+        live.ip(&ens, &["addr", "add", &format!("{a}/32"), "dev", "eth0"]);
+        live.ip(&ens, &["link", "set", "eth0", "up"]);
+        sh(
+            &live,
+            &ens,
+            "sysctl -qw net.ipv4.conf.eth0.route_localnet=1 net.ipv4.conf.eth0.rp_filter=0",
+        );
+        live.ip(&ens, &["route", "add", "default", "dev", "eth0"]);
+        etcd_ns.insert(h.name.clone(), ens);
     }
 
     // --- etcd ×3
@@ -567,7 +623,7 @@ fn patroni_failover_with_tls_from_generated_configs() {
         );
         live.spawn(
             &member,
-            &ns,
+            &etcd_ns[&member],
             None,
             &[Path::new("etcd"), Path::new("--config-file"), cfg.as_path()],
             &[],
@@ -707,30 +763,46 @@ fn patroni_failover_with_tls_from_generated_configs() {
         "LOCK etcd: a client without a certificate is refused (curl exit {:?})",
         bare.status.code()
     );
-    // Patroni: unsafe endpoints want the REST credentials.
+    // Patroni: with `verify_client: optional` an unsafe endpoint wants a
+    // client certificate from the CA (403 without), and then the REST
+    // credentials (401 without, or with a wrong password).
     let leader_addr = c.members[&leader].0.clone();
     let body = format!("{{\"leader\":\"{leader}\"}}");
-    let anonymous = c.rest("POST", &leader_addr, "/switchover", &["-d", &body]);
+    let cert = ["--cert", &client_crt, "--key", &client_key];
+    let no_cert = c.rest("POST", &leader_addr, "/switchover", &["-d", &body]);
+    assert_eq!(
+        no_cert, 403,
+        "POST /switchover without a client certificate"
+    );
+    let anonymous = c.rest(
+        "POST",
+        &leader_addr,
+        "/switchover",
+        &[&cert[..], &["-d", &body]].concat(),
+    );
     assert_eq!(anonymous, 401, "POST /switchover without credentials");
     let wrong = c.rest(
         "POST",
         &leader_addr,
         "/switchover",
-        &["-u", "patroni:wrong", "-d", &body],
+        &[&cert[..], &["-u", "patroni:wrong", "-d", &body]].concat(),
     );
     assert_eq!(wrong, 401, "POST /switchover with a wrong password");
-    // The right credentials pass authentication (a bad request body, 400,
-    // not 401: no switchover happens).
+    // The right credentials pass (a request without a leader is refused
+    // with 400 before anything happens: no switchover).
     let userpass = format!("patroni:{}", c.rest_password);
     let authed = c.rest(
         "POST",
         &leader_addr,
         "/switchover",
-        &["-u", &userpass, "-d", "{}"],
+        &[&cert[..], &["-u", &userpass, "-d", "{}"]].concat(),
     );
-    assert_ne!(authed, 401, "POST /switchover with the REST credentials");
+    assert!(
+        authed != 401 && authed != 403 && authed != 0,
+        "POST /switchover with the certificate and credentials: {authed}"
+    );
     eprintln!(
-        "LOCK Patroni REST: POST /switchover without credentials {anonymous}, wrong password {wrong}, with them {authed}"
+        "LOCK Patroni REST: POST /switchover without a client certificate {no_cert}, with one but no credentials {anonymous}, wrong password {wrong}, certificate and credentials {authed}"
     );
     // PostgreSQL: a plaintext connection matches no pg_hba line; TLS with
     // the member's certificate verified (verify-full) is admitted.

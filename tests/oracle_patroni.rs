@@ -193,7 +193,8 @@ fn has_pki(name: &str) -> bool {
 /// Ignored: in one network namespace every connection to a member's address
 /// leaves from that same address, so etcd's peer check (the remote address
 /// must be a SAN of the peer's certificate) refuses the peers and the script
-/// times out before quorum. It needs one namespace per host.
+/// times out before quorum. It needs one namespace per etcd host, as
+/// tests/live_patroni_tls.rs does (which runs these configs to a failover).
 #[test]
 #[ignore = "etcd peer TLS needs one network namespace per host (the peer's source address must be its SAN)"]
 fn tls_etcd_starts_and_patroni_validates() {

@@ -26,6 +26,6 @@ cargo clippy --all-targets -- -D warnings
 echo "==> cargo test $*"
 cargo test "$@"
 if [ "$#" -eq 0 ]; then
-  echo "==> INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec"
-  INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_ipsec -- --nocapture --test-threads=1
+  echo "==> INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_patroni_tls --test live_ipsec"
+  INFRAGEN_LIVE=1 cargo test --test live_patroni --test live_patroni_tls --test live_ipsec -- --nocapture --test-threads=1
 fi

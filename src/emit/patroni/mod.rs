@@ -106,8 +106,9 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
         t.line(2, format!("certfile: {}", scalar(crt)));
         t.line(2, format!("keyfile: {}", scalar(key)));
         t.line(2, format!("cafile: {}", scalar(ca)));
-        // HAProxy's checks and monitoring present no certificate; a client
-        // certificate, when one is presented, must be from the CA.
+        // HAProxy's checks and monitoring (safe GETs) present no
+        // certificate; unsafe endpoints then need one from the CA (Patroni
+        // answers 403 without) on top of the basic auth below.
         t.line(2, "verify_client: optional");
     }
     if let Some(auth) = &p.rest_auth {
