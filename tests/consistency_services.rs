@@ -210,9 +210,15 @@ fn etcd_configs_are_exactly_the_etcd_members() {
             let hosts = &pg.etcd.hosts;
             let peer = ex.flow_port(Purpose::EtcdPeers, hosts[0], *hosts.last().unwrap());
             let client = ex.flow_port(Purpose::PatroniToEtcd, pg.members.hosts[0], hosts[0]);
+            // `tls` (issue 13) puts both on https.
+            let scheme = if ex.model.etcd_pki(pg).is_some() {
+                "https"
+            } else {
+                "http"
+            };
             let cluster: Vec<String> = hosts
                 .iter()
-                .map(|&e| format!("{}=http://{}", ex.name_of(e), ex.hp(e, peer)))
+                .map(|&e| format!("{}={scheme}://{}", ex.name_of(e), ex.hp(e, peer)))
                 .collect();
             for &e in hosts {
                 let path = format!("etcd/{}/etcd.conf.yml", ex.name_of(e));
@@ -220,8 +226,8 @@ fn etcd_configs_are_exactly_the_etcd_members() {
                 let y = ex.yaml(&path);
                 let ctx = format!("{}: {path}", ex.name);
                 assert_eq!(y["name"].as_str(), Some(ex.name_of(e)), "{ctx}");
-                let peer_url = format!("http://{}", ex.hp(e, peer));
-                let client_url = format!("http://{}", ex.hp(e, client));
+                let peer_url = format!("{scheme}://{}", ex.hp(e, peer));
+                let client_url = format!("{scheme}://{}", ex.hp(e, client));
                 assert_eq!(
                     y["listen-peer-urls"].as_str(),
                     Some(peer_url.as_str()),

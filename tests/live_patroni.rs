@@ -1033,6 +1033,7 @@ fn verdict(survives: bool) -> &'static str {
 const ZONES_DEADLINE: Duration = Duration::from_secs(175);
 
 #[test]
+#[ignore = "live: root and INFRAGEN_LIVE=1; tests/scripts/test.sh runs it"]
 fn zone_failures_match_explain_failures() {
     if !live::enabled("live_patroni zones") {
         return;

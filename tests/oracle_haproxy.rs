@@ -4,6 +4,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/pki.rs"]
+mod pki;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -41,8 +43,19 @@ fn haproxy_accepts_every_generated_config() {
     for name in build::example_names() {
         let artifacts = build::render_example(&name);
         let dir = build::write(&artifacts);
+        // With `tls`, `ca-file` must name a real CA: issue one, and point
+        // the config's pki paths at it (the only adaptation).
+        let (source, lock) = build::example_source(&name);
+        let pkis = pki::paths_of(&source, &lock);
+        let certs = dir.path().join("test-pki");
+        if !pkis.is_empty() && tools::require("openssl").is_some() {
+            pki::issue(&artifacts, &certs);
+        }
         for a in artifacts.iter().filter(|a| a.path.ends_with("haproxy.cfg")) {
             let path = dir.path().join(&a.path);
+            if !pkis.is_empty() {
+                std::fs::write(&path, pki::relocate(&a.contents, &pkis, &certs)).unwrap();
+            }
             let out = tools::run(
                 Command::new(&haproxy)
                     .arg("-dW")

@@ -8,11 +8,15 @@
 //!
 //! One adaptation, the only one: each etcd `data-dir` is moved into a
 //! temporary directory (the generated `/var/lib/etcd/...` is not ours here).
+//! With `tls`, a throwaway CA issues each host's certificate from
+//! `pki/HOST.cnf` and the pki paths point at it (support/pki.rs).
 
 #[path = "support/build.rs"]
 mod build;
 #[path = "support/netns.rs"]
 mod netns;
+#[path = "support/pki.rs"]
+mod pki;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -30,11 +34,38 @@ ok=0
 for i in $(seq 1 150); do
   all=1
   for a in "$@"; do
-    python3 - "$a" 2>/dev/null <<'PY' || all=0
-import json, sys, urllib.request
+    python3 - "$a" "$D/pki" 2>/dev/null <<'PY' || all=0
+import json, os, ssl, sys, urllib.error, urllib.request
 host = sys.argv[1] if ":" not in sys.argv[1] else "[%s]" % sys.argv[1]
-r = json.load(urllib.request.urlopen("http://%s:2379/health" % host, timeout=1))
-sys.exit(0 if r.get("health") == "true" else 1)
+pki = sys.argv[2]
+if not os.path.exists(pki + "/ca.crt"):
+    r = json.load(urllib.request.urlopen("http://%s:2379/health" % host, timeout=1))
+    sys.exit(0 if r.get("health") == "true" else 1)
+# tls: the member's server certificate (issued from pki/HOST.cnf) verifies
+# against the CA for the address dialled, and a client without a certificate
+# is refused. In one network namespace every connection to a member's
+# address leaves from that same address, so etcd's peer check (the remote
+# address must be a SAN of the peer's certificate) refuses the peers and no
+# quorum forms here: /health answering over TLS (503 without a leader) is
+# what this oracle can prove; tests/live_patroni_tls.rs runs the quorum.
+url = "https://%s:2379/health" % host
+bare = ssl.create_default_context(cafile=pki + "/ca.crt")
+try:
+    urllib.request.urlopen(url, timeout=1, context=bare).read()
+    print("etcd %s served a client without a certificate" % host)
+    sys.exit(2)
+except urllib.error.HTTPError:
+    sys.exit(2)
+except (ssl.SSLError, urllib.error.URLError, ConnectionError, OSError) as e:
+    if "CERTIFICATE_VERIFY_FAILED" in str(e):
+        sys.exit(3)
+ctx = ssl.create_default_context(cafile=pki + "/ca.crt")
+ctx.load_cert_chain(pki + "/test-client.crt", pki + "/test-client.key")
+try:
+    r = json.load(urllib.request.urlopen(url, timeout=1, context=ctx))
+except urllib.error.HTTPError as e:
+    r = json.load(e)
+sys.exit(0 if "health" in r else 1)
 PY
   done
   [ "$all" = 1 ] && { ok=1; break; }
@@ -56,7 +87,7 @@ exit $rc
 /// The host of `key: http://HOST:PORT` in an etcd config.
 fn url_host(text: &str, key: &str) -> Option<String> {
     let line = text.lines().find(|l| l.starts_with(&format!("{key}:")))?;
-    let url = line.split_once("http://")?.1.trim();
+    let url = line.split_once("://")?.1.trim();
     let (host, _port) = url.rsplit_once(':')?;
     Some(host.trim_matches(['[', ']']).to_string())
 }
@@ -64,6 +95,13 @@ fn url_host(text: &str, key: &str) -> Option<String> {
 /// Lays out one example's etcd and Patroni files for the script.
 fn stage(name: &str, dir: &Path) -> (Vec<String>, usize) {
     let artifacts = build::render_example(name);
+    let (source, lock) = build::example_source(name);
+    let pkis = pki::paths_of(&source, &lock);
+    if !pkis.is_empty() {
+        pki::issue(&artifacts, &dir.join("pki"));
+    }
+    let certs = dir.join("pki");
+    let relocate = |t: &str| pki::relocate(t, &pkis, &certs);
     std::fs::create_dir_all(dir.join("etcd")).unwrap();
     std::fs::create_dir_all(dir.join("patroni")).unwrap();
     let mut addrs = Vec::new();
@@ -73,8 +111,7 @@ fn stage(name: &str, dir: &Path) -> (Vec<String>, usize) {
         match parts.as_slice() {
             ["etcd", member, "etcd.conf.yml"] => {
                 let data = dir.join("data").join(member);
-                let text: String = a
-                    .contents
+                let text: String = relocate(&a.contents)
                     .lines()
                     .map(|l| {
                         if l.starts_with("data-dir:") {
@@ -90,7 +127,7 @@ fn stage(name: &str, dir: &Path) -> (Vec<String>, usize) {
             ["patroni", member, "patroni.yml"] => {
                 std::fs::write(
                     dir.join("patroni").join(format!("{member}.yml")),
-                    &a.contents,
+                    relocate(&a.contents),
                 )
                 .unwrap();
                 patronis += 1;
@@ -116,6 +153,12 @@ fn generated_etcd_forms_a_cluster_and_patroni_validates_against_it() {
     }
     let mut checked = 0;
     for name in build::example_names() {
+        if has_pki(&name) {
+            eprintln!(
+                "{name}: has tls, checked by tls_etcd_starts_and_patroni_validates (ignored)"
+            );
+            continue;
+        }
         let tmp = tempfile::tempdir().unwrap();
         let (addrs, patronis) = stage(&name, tmp.path());
         if patronis == 0 {
@@ -139,6 +182,47 @@ fn generated_etcd_forms_a_cluster_and_patroni_validates_against_it() {
         checked += 1;
     }
     assert!(checked > 0, "no example has a Patroni cluster");
+}
+
+fn has_pki(name: &str) -> bool {
+    let (source, lock) = build::example_source(name);
+    !pki::paths_of(&source, &lock).is_empty()
+}
+
+/// The examples with `tls`: etcd started from the generated configs with
+/// certificates issued from `pki/HOST.cnf`, then `patroni --validate-config`.
+/// Ignored: in one network namespace every connection to a member's address
+/// leaves from that same address, so etcd's peer check (the remote address
+/// must be a SAN of the peer's certificate) refuses the peers and the script
+/// times out before quorum. It needs one namespace per etcd host, as
+/// tests/live_patroni_tls.rs does (which runs these configs to a failover).
+#[test]
+#[ignore = "etcd peer TLS needs one network namespace per host (the peer's source address must be its SAN)"]
+fn tls_etcd_starts_and_patroni_validates() {
+    let (Some(_), Some(_), Some(_), Some(_)) = (
+        tools::require("patroni"),
+        tools::require("etcd"),
+        tools::require("python3"),
+        tools::require("openssl"),
+    ) else {
+        return;
+    };
+    if !netns::require() {
+        return;
+    }
+    let mut checked = 0;
+    for name in build::example_names().into_iter().filter(|n| has_pki(n)) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (addrs, patronis) = stage(&name, tmp.path());
+        let mut args = vec![tmp.path().display().to_string()];
+        args.extend(addrs);
+        let out = netns::run(SCRIPT, &args, 90);
+        let log = tools::describe(&out);
+        assert!(out.status.success(), "{name}:\n{log}");
+        assert_eq!(log.matches("valid: ").count(), patronis, "{name}\n{log}");
+        checked += 1;
+    }
+    assert!(checked > 0, "no example has tls");
 }
 
 /// The harness really fails: a config without `authentication.rewind`

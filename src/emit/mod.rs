@@ -17,6 +17,7 @@ pub mod json_schema;
 mod manifest;
 pub mod node_exporter;
 pub mod patroni;
+pub mod pki;
 pub mod prometheus;
 pub mod s3;
 pub mod terraform;
@@ -44,6 +45,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(haproxy::Haproxy),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
+        Box::new(pki::PkiRequests),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),
         Box::new(alertmanager::AlertmanagerEmitter),

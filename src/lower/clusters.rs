@@ -247,6 +247,10 @@ impl Lowerer<'_> {
                 synchronous_mode: p
                     .prop_bool("synchronous-mode")
                     .unwrap_or(d.synchronous_mode),
+                rest_auth: self.rest_auth(p),
+                rest_auth_poisoned: ["rest-user", "rest-password-env"]
+                    .iter()
+                    .any(|k| p.prop(k).is_some()),
                 span: Some(p.span),
                 poisoned: ["ttl", "loop-wait", "retry-timeout"]
                     .iter()
@@ -271,6 +275,7 @@ impl Lowerer<'_> {
                 ))
             })
             .collect();
+        let tls = self.tls(n);
         self.model.postgres.push(PostgresCluster {
             name: name.value,
             name_span: name.span,
@@ -286,6 +291,7 @@ impl Lowerer<'_> {
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
             exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
             parameters,
+            tls,
         });
     }
 
@@ -336,6 +342,7 @@ impl Lowerer<'_> {
             let a = m.arg(0)?;
             Some(Spanned::new(u32::try_from(a.value.as_int()?).ok()?, a.span))
         });
+        let tls = self.tls(n);
         self.model.elasticsearch.push(EsCluster {
             name: name.value,
             name_span: name.span,
@@ -350,6 +357,7 @@ impl Lowerer<'_> {
             minimum_master_nodes,
             exporter_port: n.child("exporter").and_then(|e| Self::port_prop(e, "port")),
             exporter_span: n.child("exporter").map_or(name.span, |e| e.span),
+            tls,
         });
     }
 }

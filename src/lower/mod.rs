@@ -8,6 +8,7 @@ mod clusters;
 mod fleet;
 mod monitoring;
 mod network;
+mod pki;
 mod refs;
 mod security;
 mod services;
@@ -39,6 +40,7 @@ pub struct Lowerer<'d> {
     pg_clusters: Namespace<PgClusterId>,
     /// The address lock: placement keeps a locked host in its subnet.
     lock: &'d AddressLock,
+    pkis: Namespace<PkiId>,
 }
 
 /// Lowers a document into a model. `lock` pins addresses (may be empty).
@@ -55,6 +57,7 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         fleet_entries: Namespace::new("group or host"),
         pg_clusters: Namespace::new("postgres cluster"),
         lock,
+        pkis: Namespace::new("pki"),
     };
     l.model.project.name = "infragen".into();
     collect_suppressions(
@@ -115,6 +118,14 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     }
     for n in nodes("s3-migration") {
         l.s3_migration(n);
+    }
+    for n in nodes("pki") {
+        l.pki(n);
+    }
+    for n in misspelt(&doc.nodes, &ROOT, "pki") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.pkis.declare_poisoned(&name.value, name.span);
+        }
     }
     for n in nodes("postgres-cluster") {
         l.postgres(n);

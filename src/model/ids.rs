@@ -29,4 +29,5 @@ id_type!(
     VpnId,
     PgClusterId,
     EsClusterId,
+    PkiId,
 );

@@ -6,6 +6,7 @@ pub mod ha;
 pub mod ids;
 pub mod instance_types;
 pub mod network;
+pub mod pki;
 pub mod project;
 pub mod security;
 pub mod services;
@@ -15,6 +16,7 @@ pub mod zones;
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;
 pub use network::{AddressSet, Cloud, Network, Subnet};
+pub use pki::{Pki, RestAuth, Tls};
 pub use project::{Baseline, Project};
 pub use security::{Direction, Peer, Proto, SecurityGroup, SgRule};
 pub use services::*;
@@ -47,6 +49,7 @@ pub struct Model {
     pub monitoring: Option<Monitoring>,
     pub postgres: Vec<PostgresCluster>,
     pub elasticsearch: Vec<EsCluster>,
+    pub pkis: Vec<Pki>,
     pub suppressions: Vec<Suppression>,
 }
 
@@ -153,6 +156,12 @@ impl Model {
             // The defaults too: patroni.yml needs both passwords.
             vars.push(pg.superuser_or_default().password_env);
             vars.push(pg.replication_user_or_default().password_env);
+            vars.extend(
+                pg.patroni
+                    .rest_auth
+                    .as_ref()
+                    .map(|r| r.password_env.clone()),
+            );
         }
         vars.sort();
         vars.dedup();

@@ -303,6 +303,10 @@ pub struct Patroni {
     pub use_pg_rewind: bool,
     pub use_slots: bool,
     pub synchronous_mode: bool,
+    /// `rest-user=`/`rest-password-env=`: basic auth on unsafe endpoints.
+    pub rest_auth: Option<super::RestAuth>,
+    /// `rest-user=`/`rest-password-env=` given but refused (reported).
+    pub rest_auth_poisoned: bool,
     pub span: Option<Span>,
     /// A timing was given with a bad value (reported): its default stands
     /// in, so checks of the timings skip the cluster.
@@ -319,6 +323,8 @@ impl Default for Patroni {
             use_pg_rewind: true,
             use_slots: true,
             synchronous_mode: false,
+            rest_auth: None,
+            rest_auth_poisoned: false,
             span: None,
             poisoned: false,
         }
@@ -378,6 +384,8 @@ pub struct PostgresCluster {
     /// The `exporter` line (the cluster name without one).
     pub exporter_span: Span,
     pub parameters: Vec<(String, String)>,
+    /// `tls pki=NAME`.
+    pub tls: Option<super::Tls>,
 }
 
 #[derive(Debug, Clone)]
@@ -399,6 +407,8 @@ pub struct EsCluster {
     pub exporter_port: Option<u16>,
     /// The `exporter` line (the cluster name without one).
     pub exporter_span: Span,
+    /// `tls pki=NAME`.
+    pub tls: Option<super::Tls>,
 }
 
 impl EsCluster {

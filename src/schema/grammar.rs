@@ -824,6 +824,16 @@ static PATRONI: NodeSpec = leaf(
         opt("use-pg-rewind", Ty::Bool, "default #true"),
         opt("use-slots", Ty::Bool, "default #true"),
         opt("synchronous-mode", Ty::Bool, "default #false"),
+        opt(
+            "rest-user",
+            Ty::Str,
+            "user for HTTP basic auth on the REST API's unsafe endpoints (with rest-password-env)",
+        ),
+        opt(
+            "rest-password-env",
+            Ty::EnvVar,
+            "environment variable with the REST API password",
+        ),
     ],
     false,
     "Patroni timing and replication settings.",
@@ -875,6 +885,17 @@ static PARAMETER: NodeSpec = leaf(
     true,
     "A postgresql.conf parameter.",
 );
+static TLS: NodeSpec = leaf(
+    "tls",
+    Args::NONE,
+    &[req(
+        "pki",
+        Ty::Name,
+        "the `pki` whose CA and host certificates the cluster uses",
+    )],
+    false,
+    "TLS (and certificate authentication) for everything the cluster runs.",
+);
 static POSTGRES_CLUSTER: NodeSpec = NodeSpec {
     name: "postgres-cluster",
     args: one!(Ty::Name, "the cluster name"),
@@ -893,6 +914,7 @@ static POSTGRES_CLUSTER: NodeSpec = NodeSpec {
         &SUPERUSER,
         &EXPORTER,
         &PARAMETER,
+        &TLS,
     ],
     repeat: true,
     required: false,
@@ -935,10 +957,41 @@ static ELASTICSEARCH_CLUSTER: NodeSpec = NodeSpec {
         &HEAP,
         &MINIMUM_MASTER_NODES,
         &EXPORTER,
+        &TLS,
     ],
     repeat: true,
     required: false,
     doc: "An Elasticsearch cluster.",
+};
+
+static CA_FILE: NodeSpec = NodeSpec {
+    required: true,
+    ..leaf(
+        "ca-file",
+        one!(Ty::Str, "an absolute path on the hosts"),
+        &[],
+        false,
+        "Where the CA certificate (PEM) lives on every host.",
+    )
+};
+static CERT_DIR: NodeSpec = NodeSpec {
+    required: true,
+    ..leaf(
+        "cert-dir",
+        one!(Ty::Str, "an absolute path on the hosts"),
+        &[],
+        false,
+        "Directory holding each host's HOST.crt and HOST.key.",
+    )
+};
+static PKI: NodeSpec = NodeSpec {
+    name: "pki",
+    args: one!(Ty::Name, "the PKI name"),
+    props: &[],
+    children: &[&CA_FILE, &CERT_DIR],
+    repeat: true,
+    required: false,
+    doc: "Where the CA certificate and the host certificates live on the hosts (issued by your CA from build's pki/ requests).",
 };
 
 /// The document root.
@@ -957,6 +1010,7 @@ pub static ROOT: NodeSpec = NodeSpec {
         &VPN,
         &S3_MIGRATION,
         &MONITORING,
+        &PKI,
         &POSTGRES_CLUSTER,
         &ELASTICSEARCH_CLUSTER,
     ],

@@ -169,7 +169,39 @@ fn render_yml(ctx: &EmitContext, es: &EsCluster, v: Version, node: HostId) -> Op
         );
         t.line(0, format!("discovery.zen.minimum_master_nodes: {quorum}"));
     }
+    if let Some(pki) = model.tls_pki(es.tls.as_ref()) {
+        write_tls(&mut t, pki, &host.name);
+    }
     Some(t.finish())
+}
+
+/// `xpack.security` with TLS on the transport (node to node, certificates
+/// verified against the CA and the node's address) and on HTTP.
+fn write_tls(t: &mut Text, pki: &crate::model::Pki, node: &str) {
+    t.blank();
+    t.line(
+        0,
+        "# Security with TLS (issue the certificates from pki/). Elasticsearch reads TLS files only",
+    );
+    t.line(
+        0,
+        "# inside its config directory: keep cert-dir and ca-file under /etc/elasticsearch or link them there.",
+    );
+    t.line(0, "xpack.security.enabled: true");
+    for layer in ["transport", "http"] {
+        let k = |key: &str| format!("xpack.security.{layer}.ssl.{key}");
+        t.line(0, format!("{}: true", k("enabled")));
+        if layer == "transport" {
+            t.line(0, format!("{}: full", k("verification_mode")));
+        }
+        t.line(0, format!("{}: {}", k("key"), scalar(&pki.key(node))));
+        t.line(
+            0,
+            format!("{}: {}", k("certificate"), scalar(&pki.cert(node))),
+        );
+        t.line(0, format!("{}:", k("certificate_authorities")));
+        t.line(2, format!("- {}", scalar(&pki.ca_file.value)));
+    }
 }
 
 /// The spec's value when given (the `es-minimum-master-nodes` rule checks

@@ -57,9 +57,11 @@ fn etcd_clusters(pgs: &[PostgresCluster]) -> Vec<(&PostgresCluster, Vec<&Postgre
     out
 }
 
-/// `http://addr:port` (brackets for IPv6 come from `host_port`).
-fn url(ip: std::net::IpAddr, port: u16) -> String {
-    format!("http://{}", super::text::host_port(ip, port))
+/// `http://addr:port`, or `https://` with TLS (brackets for IPv6 come from
+/// `host_port`).
+fn url(ip: std::net::IpAddr, port: u16, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", super::text::host_port(ip, port))
 }
 
 fn render(
@@ -72,6 +74,9 @@ fn render(
     let host = model.host(member);
     let addr = host.address?;
     let n = first.etcd.hosts.len();
+    let pki = model.tls_pki(first.tls.as_ref());
+    let tls = pki.is_some();
+    let url = |ip, port| url(ip, port, tls);
     let initial: Vec<String> = first
         .etcd
         .hosts
@@ -144,5 +149,26 @@ fn render(
         "# Patroni's etcd3 client uses the gRPC gateway (/v3); etcd 3.4 leaves it off in config files unless set.",
     );
     t.line(0, "enable-grpc-gateway: true");
+    if let Some(pki) = pki {
+        // Only holders of a certificate from the CA may read or write the
+        // DCS (clients) or join the cluster (peers).
+        for (key, who) in [
+            ("client-transport-security", "clients (Patroni, patronictl)"),
+            ("peer-transport-security", "peers"),
+        ] {
+            t.line(
+                0,
+                format!("# TLS for {who}: a certificate from the CA is required."),
+            );
+            t.line(0, format!("{key}:"));
+            t.line(2, format!("cert-file: {}", scalar(&pki.cert(&host.name))));
+            t.line(2, format!("key-file: {}", scalar(&pki.key(&host.name))));
+            t.line(2, "client-cert-auth: true");
+            t.line(
+                2,
+                format!("trusted-ca-file: {}", scalar(&pki.ca_file.value)),
+            );
+        }
+    }
     Some(t.finish())
 }

@@ -162,13 +162,26 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
             ),
         );
         let maxconn = server_maxconn(pg);
+        let pki = model.tls_pki(pg.tls.as_ref());
+        if pki.is_some() {
+            t.line(
+                4,
+                "# Checks over https: the member's certificate must be from the CA and name the member.",
+            );
+        }
         for &m in &pg.members.hosts {
             let mh = model.host(m);
             let Some(ma) = mh.address else { continue };
+            let tls = pki.map_or(String::new(), |k| {
+                format!(
+                    " check-ssl verify required ca-file {} verifyhost {}",
+                    k.ca_file.value, mh.name
+                )
+            });
             t.line(
                 4,
                 format!(
-                    "server {} {} maxconn {maxconn} check port {}",
+                    "server {} {} maxconn {maxconn} check port {}{tls}",
                     mh.name,
                     host_port(ma, ports::POSTGRES),
                     ports::PATRONI_REST

@@ -38,8 +38,11 @@ pub fn groups(model: &Model, pg: &PostgresCluster) -> Vec<Group> {
         .iter()
         .filter_map(|&m| cidr(model, m))
         .collect();
+    // With TLS, every network entry is `hostssl`: a plaintext connection
+    // matches no line and is refused.
+    let kind = if pg.tls.is_some() { "hostssl" } else { "host" };
     let host = |database: &str, user: &str, address: &str| Entry {
-        kind: "host",
+        kind,
         database: database.into(),
         user: user.into(),
         address: address.into(),

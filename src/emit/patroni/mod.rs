@@ -94,9 +94,55 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
         2,
         format!("connect_address: {}", host_port(addr, ports::PATRONI_REST)),
     );
+    let pki = model.tls_pki(pg.tls.as_ref());
+    let cert = pki.map(|k| {
+        (
+            k.cert(&host.name),
+            k.key(&host.name),
+            k.ca_file.value.clone(),
+        )
+    });
+    if let Some((crt, key, ca)) = &cert {
+        t.line(2, format!("certfile: {}", scalar(crt)));
+        t.line(2, format!("keyfile: {}", scalar(key)));
+        t.line(2, format!("cafile: {}", scalar(ca)));
+        // HAProxy's checks and monitoring (safe GETs) present no
+        // certificate; unsafe endpoints then need one from the CA (Patroni
+        // answers 403 without) on top of the basic auth below.
+        t.line(2, "verify_client: optional");
+    }
+    if let Some(auth) = &p.rest_auth {
+        t.line(
+            2,
+            "# Basic auth on the unsafe endpoints (POST /switchover, /restart, /reinitialize, …).",
+        );
+        t.line(2, "authentication:");
+        t.line(4, format!("username: {}", scalar(&auth.user)));
+        t.line(
+            4,
+            format!("password: {}", scalar(&ctx.secret(&auth.password_env))),
+        );
+    }
     t.blank();
+    if let Some((crt, key, ca)) = &cert {
+        t.line(
+            0,
+            "# patronictl on this host: the REST API over https with this host's certificate.",
+        );
+        t.line(0, "ctl:");
+        t.line(2, format!("certfile: {}", scalar(crt)));
+        t.line(2, format!("keyfile: {}", scalar(key)));
+        t.line(2, format!("cacert: {}", scalar(ca)));
+        t.blank();
+    }
 
     t.line(0, "etcd3:");
+    if let Some(e) = model.etcd_pki(pg) {
+        t.line(2, "protocol: https");
+        t.line(2, format!("cacert: {}", scalar(&e.ca_file.value)));
+        t.line(2, format!("cert: {}", scalar(&e.cert(&host.name))));
+        t.line(2, format!("key: {}", scalar(&e.key(&host.name))));
+    }
     t.line(2, "hosts:");
     for &e in &pg.etcd.hosts {
         if let Some(a) = model.host(e).address {
@@ -159,6 +205,11 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
         t.line(4, format!("{role}:"));
         t.line(6, format!("username: {}", scalar(name)));
         t.line(6, format!("password: {}", scalar(&ctx.secret(env))));
+        if let Some((_, _, ca)) = &cert {
+            // The leader's certificate must name the address dialled.
+            t.line(6, "sslmode: verify-full");
+            t.line(6, format!("sslrootcert: {}", scalar(ca)));
+        }
     };
     user(
         &mut t,
@@ -179,6 +230,14 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
     user(&mut t, "rewind", &superuser.name, &superuser.password_env);
     t.line(2, "pg_hba:");
     write_hba(&mut t, 4, &hba);
+    if let Some((crt, key, ca)) = &cert {
+        // This host's own files: local parameters, not the DCS's shared ones.
+        t.line(2, "parameters:");
+        t.line(4, "ssl: 'on'");
+        t.line(4, format!("ssl_cert_file: {}", scalar(crt)));
+        t.line(4, format!("ssl_key_file: {}", scalar(key)));
+        t.line(4, format!("ssl_ca_file: {}", scalar(ca)));
+    }
     t.blank();
 
     t.line(0, "tags:");

@@ -1,7 +1,10 @@
+pub mod es_security_disabled;
 pub mod flow_text;
 pub mod host_peer_without_address;
 pub mod ikev1;
 pub mod open_to_world;
+pub mod patroni_rest_unauthenticated;
+pub mod plaintext_dcs;
 pub mod required_flow_blocked;
 pub mod secret_in_text;
 pub mod secret_literal;
