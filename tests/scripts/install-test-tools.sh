@@ -70,6 +70,7 @@ APT_PACKAGES=(
   curl                    # Patroni REST and etcd health probes in the live tests
   iputils-ping            # ping across the live tunnel
   jq
+  openssl                 # openssl req/x509: the pki/HOST.cnf test and the live TLS failover
 )
 # Daemons a package's postinst might start despite policy-rc.d; any of these that
 # appear while we install are stopped again (by PID; pre-existing ones are left alone).
