@@ -2,6 +2,7 @@
 //! exit codes (0 clean, 1 errors, 2 usage or I/O problems).
 
 mod build;
+mod diff;
 mod fill;
 mod graph;
 mod lint;
@@ -90,6 +91,9 @@ pub enum Command {
         #[arg(long)]
         spec: Option<PathBuf>,
     },
+    /// What a change of the spec means: exposure, hosts replaced, HA,
+    /// findings, secrets, outputs (docs/review.md).
+    Diff(diff::DiffArgs),
     /// Print the JSON Schema of the spec's document tree (schema/README.md).
     #[command(hide = true)]
     Schema,
@@ -158,6 +162,7 @@ pub fn main() -> i32 {
             rules::explain_cluster(name.as_deref(), spec.as_deref())
         }
         Command::Explain { rule, .. } => rules::explain(&rule),
+        Command::Diff(args) => diff::run(&args),
         Command::Schema => {
             print!("{}", crate::emit::json_schema::render());
             EXIT_OK
