@@ -206,7 +206,8 @@ fn git_show(dir: &Path, rev: &str, name: &str) -> Result<Option<Vec<u8>>, String
 /// Both sides built in memory (placeholders for secrets, never values),
 /// compared file by file.
 fn compare_outputs(old: &Loaded, oc: &Checked, new: &Loaded, nc: &Checked) -> Outputs {
-    let (Some(a), Some(b)) = (build(old, oc), build(new, nc)) else {
+    let name = new.file_name.as_str();
+    let (Some(a), Some(b)) = (build(old, name, oc), build(new, name, nc)) else {
         return Outputs::default();
     };
     let mut files = Vec::new();
@@ -255,7 +256,9 @@ fn compare_outputs(old: &Loaded, oc: &Checked, new: &Loaded, nc: &Checked) -> Ou
     }
 }
 
-fn build(side: &Loaded, c: &Checked) -> Option<BTreeMap<String, String>> {
+/// `name` is NEW's file name for both sides: the provenance headers name
+/// the spec, and a renamed file is not a change of every output.
+fn build(side: &Loaded, name: &str, c: &Checked) -> Option<BTreeMap<String, String>> {
     let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
         return None;
     };
@@ -263,7 +266,7 @@ fn build(side: &Loaded, c: &Checked) -> Option<BTreeMap<String, String>> {
         return None;
     }
     let secrets = Secrets::Placeholders;
-    let ctx = EmitContext::new(model, graph, &side.file_name, &side.source, &secrets);
+    let ctx = EmitContext::new(model, graph, name, &side.source, &secrets);
     Some(
         emit::emit_all(&ctx)
             .into_iter()
@@ -457,6 +460,46 @@ fn headline(r: &Report) -> String {
     }
 }
 
+/// Hosts with the same change (kind and attribute values) in one row:
+/// a resized group is one line, not sixty.
+struct HostRow<'r> {
+    change: HostChangeKind,
+    names: Vec<&'r str>,
+    attributes: &'r [diff::AttributeChange],
+    lines: diff::SpecLines,
+}
+
+fn host_rows(r: &Report) -> Vec<HostRow<'_>> {
+    let mut rows: Vec<HostRow> = Vec::new();
+    let mut at: BTreeMap<(HostChangeKind, String), usize> = BTreeMap::new();
+    for h in &r.hosts {
+        let key = (h.change, format!("{:?}", h.attributes));
+        let i = *at.entry(key).or_insert_with(|| {
+            rows.push(HostRow {
+                change: h.change,
+                names: Vec::new(),
+                attributes: &h.attributes,
+                lines: diff::SpecLines::default(),
+            });
+            rows.len() - 1
+        });
+        let row = &mut rows[i];
+        row.names.push(&h.name);
+        for (into, from) in [(&mut row.lines.old, &h.lines.old), (&mut row.lines.new, &h.lines.new)] {
+            for l in from {
+                if !into.contains(l) {
+                    into.push(*l);
+                }
+            }
+        }
+    }
+    for row in &mut rows {
+        row.lines.old.sort_unstable();
+        row.lines.new.sort_unstable();
+    }
+    rows
+}
+
 fn human(r: &Report, old: &str, new: &str) -> String {
     let mut s = format!("infragen diff {old} → {new}: {}\n", headline(r));
     if !r.compared_models {
@@ -478,14 +521,14 @@ fn human(r: &Report, old: &str, new: &str) -> String {
     }
     if !r.hosts.is_empty() {
         s.push_str(&format!("\nhosts ({}):\n", r.hosts.len()));
-        for h in &r.hosts {
+        for h in host_rows(r) {
             s.push_str(&format!(
                 "  {} {} (lines {})\n",
                 host_kind_word(h.change),
-                h.name,
+                h.names.join(", "),
                 both(&h.lines)
             ));
-            for a in &h.attributes {
+            for a in h.attributes {
                 s.push_str(&format!(
                     "      {}: {} → {} ({})\n",
                     a.attribute,
@@ -649,52 +692,31 @@ fn markdown(r: &Report, old: &str, new: &str) -> String {
         "| | source | destination | proto/port | class | spec lines (old → new) |",
         rows,
     );
-    let mut rows = Vec::new();
-    let mut plain: BTreeMap<HostChangeKind, Vec<&str>> = BTreeMap::new();
-    for h in &r.hosts {
-        if h.attributes.is_empty() {
-            plain.entry(h.change).or_default().push(&h.name);
-            continue;
-        }
-        let attrs: Vec<String> = h
-            .attributes
-            .iter()
-            .map(|a| {
-                format!(
-                    "`{}`: {} → {} ({})",
-                    a.attribute,
-                    md(&a.old),
-                    md(&a.new),
-                    effect_word(a.effect)
-                )
-            })
-            .collect();
-        rows.push(format!(
-            "| {} | {} | {} | {} |",
-            host_kind_word(h.change),
-            md(&h.name),
-            attrs.join("<br>"),
-            both(&h.lines)
-        ));
-    }
-    for (k, names) in plain {
-        let lines: BTreeSet<usize> = r
-            .hosts
-            .iter()
-            .filter(|h| h.change == k && h.attributes.is_empty())
-            .flat_map(|h| h.lines.old.iter().chain(&h.lines.new).copied())
-            .collect();
-        rows.push(format!(
-            "| {} | {} | | {} |",
-            host_kind_word(k),
-            md(&names.join(", ")),
-            lines
+    let rows = host_rows(r)
+        .into_iter()
+        .map(|h| {
+            let attrs: Vec<String> = h
+                .attributes
                 .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
-    }
+                .map(|a| {
+                    format!(
+                        "{}: {} → {} ({})",
+                        code(a.attribute),
+                        md(&a.old),
+                        md(&a.new),
+                        effect_word(a.effect)
+                    )
+                })
+                .collect();
+            format!(
+                "| {} | {} | {} | {} |",
+                host_kind_word(h.change),
+                md(&h.names.join(", ")),
+                attrs.join("<br>"),
+                both(&h.lines)
+            )
+        })
+        .collect();
     details(
         &mut s,
         "Hosts",

@@ -486,7 +486,7 @@ pub fn compare(old: &Model, old_lines: &LineIndex, new: &Model, new_lines: &Line
             push(Change::Closed, k, a, None);
         }
     }
-    out = merge_adjacent(out);
+    out = merge_protocols(merge_adjacent(out));
     out.sort_by(|a, b| {
         (a.change, a.class, &a.source, &a.destination, a.proto)
             .cmp(&(b.change, b.class, &b.source, &b.destination, b.proto))
@@ -501,6 +501,52 @@ fn port_key(e: &Exposure) -> u32 {
         .and_then(|p| p.split('-').next())
         .and_then(|p| p.parse().ok())
         .unwrap_or(0)
+}
+
+/// Every port of tcp and udp, icmp and esp, with the same change, source
+/// and destination: one `all` line (a rule `ingress "all"`).
+fn merge_protocols(v: Vec<Exposure>) -> Vec<Exposure> {
+    let whole = |e: &Exposure| match e.proto {
+        "tcp" | "udp" => e.ports.as_deref() == Some("all"),
+        "icmp" | "esp" => true,
+        _ => false,
+    };
+    let mut count: BTreeMap<(Change, String, String), usize> = BTreeMap::new();
+    for e in v.iter().filter(|e| whole(e)) {
+        *count
+            .entry((e.change, e.source.clone(), e.destination.clone()))
+            .or_default() += 1;
+    }
+    let mut out: Vec<Exposure> = Vec::with_capacity(v.len());
+    let mut merged: BTreeMap<(Change, String, String), usize> = BTreeMap::new();
+    for e in v {
+        let key = (e.change, e.source.clone(), e.destination.clone());
+        if !whole(&e) || count.get(&key) != Some(&4) {
+            out.push(e);
+            continue;
+        }
+        match merged.get(&key) {
+            Some(&i) => {
+                let m = &mut out[i];
+                m.partial |= e.partial;
+                m.destination_public |= e.destination_public;
+                for (into, from) in [(&mut m.lines.old, e.lines.old), (&mut m.lines.new, e.lines.new)] {
+                    into.extend(from);
+                    into.sort();
+                    into.dedup();
+                }
+            }
+            None => {
+                merged.insert(key, out.len());
+                out.push(Exposure {
+                    proto: "all",
+                    ports: None,
+                    ..e
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Adjacent intervals with the same change, source and destination become
