@@ -152,7 +152,10 @@ fn open_5432_to_an_address_set() {
     assert_eq!(r.code, 0);
     assert_eq!(exposure(&r), ["opened external set:office → db tcp/5432"]);
     let e = &report(&r)["exposure"][0];
-    assert_eq!(e["lines"]["new"][0], line_of(&new, "from=\"set:office\" description=\"analysts\""));
+    assert_eq!(
+        e["lines"]["new"][0],
+        line_of(&new, "from=\"set:office\" description=\"analysts\"")
+    );
     assert_eq!(e["destination_public"], false);
     assert!(risks(&r).is_empty());
     insta::assert_snapshot!("open_5432_to_an_address_set", r.markdown);
@@ -170,19 +173,29 @@ fn open_22_to_the_world() {
     assert_eq!(r.code, 1);
     let ex = exposure(&r);
     assert_eq!(ex[0], "opened world world → bastion tcp/22");
-    assert!(ex.iter().all(|e| e.starts_with("opened") && e.ends_with("bastion tcp/22")));
+    assert!(
+        ex.iter()
+            .all(|e| e.starts_with("opened") && e.ends_with("bastion tcp/22"))
+    );
     assert!(ex.contains(&"opened cross-network vpn-azure → bastion tcp/22".to_string()));
     assert_eq!(report(&r)["exposure"][0]["destination_public"], true);
     assert_eq!(risks(&r), ["exposure-world"]);
     let d = &report(&r)["diagnostics"][0];
-    assert_eq!((d["change"].as_str(), d["rule"].as_str()), (Some("new"), Some("open-to-world")));
+    assert_eq!(
+        (d["change"].as_str(), d["rule"].as_str()),
+        (Some("new"), Some("open-to-world"))
+    );
     assert_eq!(report(&r)["outputs_compared"], false);
     insta::assert_snapshot!("open_22_to_the_world", r.markdown);
 }
 
 #[test]
 fn resize_app_52_to_60() {
-    let new = edit(REFERENCE, r#"group "app" count=52"#, r#"group "app" count=60"#);
+    let new = edit(
+        REFERENCE,
+        r#"group "app" count=52"#,
+        r#"group "app" count=60"#,
+    );
     let r = diff(REFERENCE, &new, &["--fail-on", "replace,quorum-down"]);
     assert_eq!(r.code, 0, "{}", r.json);
     assert!(exposure(&r).is_empty(), "{:?}", exposure(&r));
@@ -190,7 +203,8 @@ fn resize_app_52_to_60() {
     assert_eq!(hosts(&r, "added"), added);
     assert!(hosts(&r, "replaced").is_empty());
     let outputs = report(&r)["outputs"].as_array().unwrap();
-    assert!(outputs.iter().any(|o| o["path"] == "terraform/main.tf" || o["path"].as_str().unwrap().starts_with("terraform/")));
+    assert!(outputs.iter().any(|o| o["path"] == "terraform/main.tf"
+        || o["path"].as_str().unwrap().starts_with("terraform/")));
     insta::assert_snapshot!("resize_app_52_to_60", r.markdown);
 }
 
@@ -206,7 +220,10 @@ fn move_db_02_to_another_subnet() {
     assert_eq!(hosts(&r, "replaced"), ["db-02"]);
     let h = host(&r, "db-02");
     let s = attribute(h, "subnet_id");
-    assert_eq!((s["old"].as_str(), s["new"].as_str()), (Some("core/private-b"), Some("core/private-a")));
+    assert_eq!(
+        (s["old"].as_str(), s["new"].as_str()),
+        (Some("core/private-b"), Some("core/private-a"))
+    );
     assert_eq!(s["effect"], "replace");
     assert_eq!(attribute(h, "private_ip")["effect"], "replace");
     assert_eq!(risks(&r), ["replace"]);
@@ -232,7 +249,10 @@ fn change_ttl() {
         .iter()
         .map(|o| o["path"].as_str().unwrap())
         .collect();
-    assert!(outputs.iter().any(|p| p.ends_with("patroni.yml")), "{outputs:?}");
+    assert!(
+        outputs.iter().any(|p| p.ends_with("patroni.yml")),
+        "{outputs:?}"
+    );
     insta::assert_snapshot!("change_ttl", r.markdown);
 }
 
@@ -252,8 +272,20 @@ fn add_a_third_zone() {
     let r = diff(old, &new, &["--fail-on", "quorum-down"]);
     assert_eq!(r.code, 0, "{}", r.json);
     let c = cluster(&r, "orders");
-    assert_eq!((c["old"]["zones"].as_u64(), c["old"]["tolerates_zones"].as_u64()), (Some(2), Some(0)));
-    assert_eq!((c["new"]["zones"].as_u64(), c["new"]["tolerates_zones"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (
+            c["old"]["zones"].as_u64(),
+            c["old"]["tolerates_zones"].as_u64()
+        ),
+        (Some(2), Some(0))
+    );
+    assert_eq!(
+        (
+            c["new"]["zones"].as_u64(),
+            c["new"]["tolerates_zones"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
     assert_eq!(c["quorum_down"], false);
     assert_eq!(hosts(&r, "replaced"), ["etcd-03"]);
     insta::assert_snapshot!("add_a_third_zone", r.markdown);
@@ -287,8 +319,15 @@ fn add_a_vpn_subnet() {
     let r = diff(&old, &new, &[]);
     let ex = exposure(&r);
     // `vpn-azure` admits everything from vpc:core: now through the tunnel.
-    assert!(ex.contains(&"opened cross-network monitor → dr-app all".to_string()), "{ex:?}");
-    assert!(ex.iter().all(|e| e.starts_with("opened cross-network") && e.ends_with("→ dr-app all")), "{ex:?}");
+    assert!(
+        ex.contains(&"opened cross-network monitor → dr-app all".to_string()),
+        "{ex:?}"
+    );
+    assert!(
+        ex.iter()
+            .all(|e| e.starts_with("opened cross-network") && e.ends_with("→ dr-app all")),
+        "{ex:?}"
+    );
     // The AWS groups admit vpc:core only: nothing opens the way back.
     assert!(!ex.iter().any(|e| e.contains("dr-app →")), "{ex:?}");
     // Prometheus could not scrape dr-app through the tunnel: fixed.
@@ -314,9 +353,18 @@ fn rotate_a_password_variable() {
     assert_eq!(r.code, 0);
     let s = report(&r)["secrets"].as_array().unwrap();
     assert_eq!(s.len(), 2);
-    assert_eq!((s[0]["change"].as_str(), s[0]["variable"].as_str()), (Some("added"), Some("PG_REPLICATION_PASSWORD_2026")));
-    assert_eq!(s[0]["lines"]["new"][0], line_of(&new, "PG_REPLICATION_PASSWORD_2026"));
-    assert_eq!((s[1]["change"].as_str(), s[1]["variable"].as_str()), (Some("removed"), Some("PG_REPLICATION_PASSWORD")));
+    assert_eq!(
+        (s[0]["change"].as_str(), s[0]["variable"].as_str()),
+        (Some("added"), Some("PG_REPLICATION_PASSWORD_2026"))
+    );
+    assert_eq!(
+        s[0]["lines"]["new"][0],
+        line_of(&new, "PG_REPLICATION_PASSWORD_2026")
+    );
+    assert_eq!(
+        (s[1]["change"].as_str(), s[1]["variable"].as_str()),
+        (Some("removed"), Some("PG_REPLICATION_PASSWORD"))
+    );
     assert!(exposure(&r).is_empty());
     // Placeholders only: no value of any secret in the report.
     assert!(!r.markdown.contains("${"), "{}", r.markdown);
@@ -326,8 +374,16 @@ fn rotate_a_password_variable() {
 #[test]
 fn change_an_instance_type() {
     // Same architecture: a stop/start. To Graviton: the image must change.
-    let new = edit(REFERENCE, r#"host "monitor" type="m5.large""#, r#"host "monitor" type="m5.xlarge""#);
-    let new = edit(&new, r#"group "db" count=3 type="r5.2xlarge""#, r#"group "db" count=3 type="r6g.2xlarge""#);
+    let new = edit(
+        REFERENCE,
+        r#"host "monitor" type="m5.large""#,
+        r#"host "monitor" type="m5.xlarge""#,
+    );
+    let new = edit(
+        &new,
+        r#"group "db" count=3 type="r5.2xlarge""#,
+        r#"group "db" count=3 type="r6g.2xlarge""#,
+    );
     let r = diff(REFERENCE, &new, &[]);
     assert_eq!(r.code, 0, "{}", r.json);
     let m = host(&r, "monitor");
@@ -351,9 +407,15 @@ fn remove_a_host() {
     assert_eq!(r.code, 0, "{}", r.json);
     assert_eq!(hosts(&r, "removed"), ["bastion"]);
     let ex = exposure(&r);
-    assert!(ex.contains(&"closed external set:office → bastion tcp/22".to_string()), "{ex:?}");
+    assert!(
+        ex.contains(&"closed external set:office → bastion tcp/22".to_string()),
+        "{ex:?}"
+    );
     // Nobody reaches port 22 from the bastion any more.
-    assert!(ex.contains(&"closed internal bastion → db tcp/22".to_string()), "{ex:?}");
+    assert!(
+        ex.contains(&"closed internal bastion → db tcp/22".to_string()),
+        "{ex:?}"
+    );
     assert!(ex.iter().all(|e| e.starts_with("closed")));
     let h = host(&r, "bastion");
     assert_eq!(h["lines"]["old"][0], line_of(REFERENCE, "host \"bastion\""));
@@ -362,7 +424,11 @@ fn remove_a_host() {
 
 #[test]
 fn no_change_is_empty_and_exits_0() {
-    let r = diff(REFERENCE, REFERENCE, &["--fail-on", "exposure-world,replace,quorum-down"]);
+    let r = diff(
+        REFERENCE,
+        REFERENCE,
+        &["--fail-on", "exposure-world,replace,quorum-down"],
+    );
     assert_eq!(r.code, 0);
     assert_eq!(r.json["summary"], "no changes");
     insta::assert_snapshot!("no_change", r.markdown);
@@ -380,18 +446,34 @@ fn usage_errors_exit_2() {
         &["diff", "--base", "HEAD", "a.kdl"], // not a git repository
     ] {
         let out = infragen(dir.path(), args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -404,11 +486,30 @@ fn base_rev_reads_the_spec_and_lock_from_git() {
     git(dir.path(), &["init", "-q"]);
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "base"]);
-    let new = edit(REFERENCE, r#"group "app" count=52"#, r#"group "app" count=54"#);
+    let new = edit(
+        REFERENCE,
+        r#"group "app" count=52"#,
+        r#"group "app" count=54"#,
+    );
     std::fs::write(sub.join("prod.kdl"), &new).unwrap();
     // Run from the repository root, with the spec in a subdirectory.
-    let out = infragen(dir.path(), &["diff", "--base", "HEAD", "infra/prod.kdl", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = infragen(
+        dir.path(),
+        &[
+            "diff",
+            "--base",
+            "HEAD",
+            "infra/prod.kdl",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["old"], "HEAD:infra/prod.kdl");
     let added: Vec<&str> = v["report"]["hosts"]
@@ -420,9 +521,18 @@ fn base_rev_reads_the_spec_and_lock_from_git() {
         .collect();
     assert_eq!(added, ["app-53", "app-54"]);
     // The lock came from the revision: no existing host moved.
-    assert!(v["report"]["hosts"].as_array().unwrap().iter().all(|h| h["change"] != "replaced"));
+    assert!(
+        v["report"]["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["change"] != "replaced")
+    );
     // An unknown revision is a usage error.
-    let out = infragen(dir.path(), &["diff", "--base", "no-such-rev", "infra/prod.kdl"]);
+    let out = infragen(
+        dir.path(),
+        &["diff", "--base", "no-such-rev", "infra/prod.kdl"],
+    );
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -442,16 +552,28 @@ fn exposure_agrees_with_required_flow_blocked() {
         pipeline::check(REFERENCE, &lock()),
         pipeline::check(&new, &lock()),
     );
-    assert!(nc.diagnostics.iter().any(|d| d.rule == "required-flow-blocked"));
+    assert!(
+        nc.diagnostics
+            .iter()
+            .any(|d| d.rule == "required-flow-blocked")
+    );
     let report = infragen::diff::compare(
-        &infragen::diff::Side { source: REFERENCE, checked: &oc },
-        &infragen::diff::Side { source: &new, checked: &nc },
+        &infragen::diff::Side {
+            source: REFERENCE,
+            checked: &oc,
+        },
+        &infragen::diff::Side {
+            source: &new,
+            checked: &nc,
+        },
         Default::default(),
     );
     let (om, nm) = (oc.model.as_ref().unwrap(), nc.model.as_ref().unwrap());
     let unit = |m: &Model, h: infragen::model::HostId| {
         let host = m.host(h);
-        host.group.map(|g| m.group(g).name.clone()).unwrap_or(host.name.clone())
+        host.group
+            .map(|g| m.group(g).name.clone())
+            .unwrap_or(host.name.clone())
     };
     let has = |change: Change, src: &str, dst: &str, port: u16| {
         report.exposure.iter().any(|e| {
@@ -466,13 +588,27 @@ fn exposure_agrees_with_required_flow_blocked() {
     let mut flipped = 0;
     for f in flows::derive(om) {
         let (from, to) = (&om.host(f.from).name, &om.host(f.to).name);
-        let (Some(nf), Some(nt)) = (nm.host_by_name(from), nm.host_by_name(to)) else { continue };
+        let (Some(nf), Some(nt)) = (nm.host_by_name(from), nm.host_by_name(to)) else {
+            continue;
+        };
         let before = reach::check(om, &f).is_ok();
-        let nflow = flows::Flow { from: nf, to: nt, ..f.clone() };
+        let nflow = flows::Flow {
+            from: nf,
+            to: nt,
+            ..f.clone()
+        };
         let after = reach::check(nm, &nflow).is_ok();
         if before && !after {
             flipped += 1;
-            assert!(has(Change::Closed, &unit(om, f.from), &unit(om, f.to), f.port.unwrap()), "{from} → {to}");
+            assert!(
+                has(
+                    Change::Closed,
+                    &unit(om, f.from),
+                    &unit(om, f.to),
+                    f.port.unwrap()
+                ),
+                "{from} → {to}"
+            );
         }
     }
     assert!(flipped > 0, "the change blocks Patroni → etcd");
@@ -485,13 +621,26 @@ fn exposure_agrees_with_required_flow_blocked() {
         }
         let port: u16 = e.ports.as_deref().unwrap().parse().unwrap();
         let members = |m: &Model, u: &str| -> Vec<infragen::model::HostId> {
-            (0..m.hosts.len()).map(infragen::model::HostId::from_index).filter(|h| unit(m, *h) == u).collect()
+            (0..m.hosts.len())
+                .map(infragen::model::HostId::from_index)
+                .filter(|h| unit(m, *h) == u)
+                .collect()
         };
         let allowed = |m: &Model| {
             members(m, &e.source).iter().any(|&s| {
                 members(m, &e.destination).iter().any(|&d| {
                     s != d
-                        && reach::check_probe(m, &reach::Probe { from: s, to: d, proto: infragen::model::Proto::Tcp, port: Some(port), control: false }).is_ok()
+                        && reach::check_probe(
+                            m,
+                            &reach::Probe {
+                                from: s,
+                                to: d,
+                                proto: infragen::model::Proto::Tcp,
+                                port: Some(port),
+                                control: false,
+                            },
+                        )
+                        .is_ok()
                 })
             })
         };

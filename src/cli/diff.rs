@@ -142,8 +142,8 @@ fn from_git(rev: &str, spec: &Path) -> Result<Loaded, String> {
     };
     let name = file_name(spec);
     let lock_name = file_name(&super::lock_path(spec));
-    let source = git_show(&dir, rev, &name)?
-        .ok_or_else(|| format!("{name} does not exist at {rev}"))?;
+    let source =
+        git_show(&dir, rev, &name)?.ok_or_else(|| format!("{name} does not exist at {rev}"))?;
     let source =
         String::from_utf8(source).map_err(|_| format!("{name} at {rev} is not UTF-8 text"))?;
     let lock = match git_show(&dir, rev, &lock_name)? {
@@ -300,7 +300,10 @@ fn lines(v: &[usize]) -> String {
     if v.is_empty() {
         "—".into()
     } else {
-        v.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(",")
+        v.iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -416,12 +419,11 @@ fn headline(r: &Report) -> String {
             parts.push(format!("{n} host(s) {}", host_kind_word(k)));
         }
     }
-    let down: Vec<&str> = r
-        .ha
-        .iter()
-        .filter(|c| c.quorum_down)
-        .map(|c| c.name.as_str())
-        .collect();
+    let down: Vec<&str> =
+        r.ha.iter()
+            .filter(|c| c.quorum_down)
+            .map(|c| c.name.as_str())
+            .collect();
     if !down.is_empty() {
         parts.push(format!("quorum down: {}", down.join(", ")));
     } else if !r.ha.is_empty() {
@@ -485,7 +487,10 @@ fn host_rows(r: &Report) -> Vec<HostRow<'_>> {
         });
         let row = &mut rows[i];
         row.names.push(&h.name);
-        for (into, from) in [(&mut row.lines.old, &h.lines.old), (&mut row.lines.new, &h.lines.new)] {
+        for (into, from) in [
+            (&mut row.lines.old, &h.lines.old),
+            (&mut row.lines.new, &h.lines.new),
+        ] {
             for l in from {
                 if !into.contains(l) {
                     into.push(*l);
@@ -546,7 +551,11 @@ fn human(r: &Report, old: &str, new: &str) -> String {
                 "  {} {}{} (lines {})\n      before: {}\n      after:  {}\n",
                 c.kind,
                 c.name,
-                if c.quorum_down { " — QUORUM DOWN" } else { "" },
+                if c.quorum_down {
+                    " — QUORUM DOWN"
+                } else {
+                    ""
+                },
                 both(&c.lines),
                 ha_text(&c.old),
                 ha_text(&c.new)
@@ -600,7 +609,10 @@ fn output_text(o: &OutputChange) -> String {
         FileChange::Removed => "removed",
         FileChange::Changed => "changed",
     };
-    format!("{word} {} (+{} −{})", o.path, o.lines_added, o.lines_removed)
+    format!(
+        "{word} {} (+{} −{})",
+        o.path, o.lines_added, o.lines_removed
+    )
 }
 
 /// Inside a code span only a backtick could end it early.
@@ -723,21 +735,24 @@ fn markdown(r: &Report, old: &str, new: &str) -> String {
         "| | hosts | what changes | spec lines (old → new) |",
         rows,
     );
-    let rows = r
-        .ha
-        .iter()
-        .map(|c| {
-            format!(
-                "| {} {}{} | {} | {} | {} |",
-                c.kind,
-                code(&c.name),
-                if c.quorum_down { " **quorum down**" } else { "" },
-                ha_text(&c.old),
-                ha_text(&c.new),
-                both(&c.lines)
-            )
-        })
-        .collect();
+    let rows =
+        r.ha.iter()
+            .map(|c| {
+                format!(
+                    "| {} {}{} | {} | {} | {} |",
+                    c.kind,
+                    code(&c.name),
+                    if c.quorum_down {
+                        " **quorum down**"
+                    } else {
+                        ""
+                    },
+                    ha_text(&c.old),
+                    ha_text(&c.new),
+                    both(&c.lines)
+                )
+            })
+            .collect();
     details(
         &mut s,
         "HA",

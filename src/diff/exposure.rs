@@ -435,7 +435,12 @@ fn ports_text(proto: Proto, ports: Option<(u16, u16)>) -> Option<String> {
 
 /// Every exposure change from `old` to `new`, most alarming first: opened
 /// before closed, then world, external, cross-network, internal.
-pub fn compare(old: &Model, old_lines: &LineIndex, new: &Model, new_lines: &LineIndex) -> Vec<Exposure> {
+pub fn compare(
+    old: &Model,
+    old_lines: &LineIndex,
+    new: &Model,
+    new_lines: &LineIndex,
+) -> Vec<Exposure> {
     let (o, n) = (Side::new(old, old_lines), Side::new(new, new_lines));
     let dests: BTreeSet<&String> = o.units.keys().chain(n.units.keys()).collect();
     let mut probes: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
@@ -460,7 +465,10 @@ pub fn compare(old: &Model, old_lines: &LineIndex, new: &Model, new_lines: &Line
             Change::Opened => (other, Some(a)),
             Change::Closed => (Some(a), other),
         };
-        let lines_of = |x: Option<&Answer>| x.map(|x| x.lines.iter().copied().collect()).unwrap_or_default();
+        let lines_of = |x: Option<&Answer>| {
+            x.map(|x| x.lines.iter().copied().collect())
+                .unwrap_or_default()
+        };
         out.push(Exposure {
             change,
             class: a.class.unwrap_or(Class::Internal),
@@ -530,7 +538,10 @@ fn merge_protocols(v: Vec<Exposure>) -> Vec<Exposure> {
                 let m = &mut out[i];
                 m.partial |= e.partial;
                 m.destination_public |= e.destination_public;
-                for (into, from) in [(&mut m.lines.old, e.lines.old), (&mut m.lines.new, e.lines.new)] {
+                for (into, from) in [
+                    (&mut m.lines.old, e.lines.old),
+                    (&mut m.lines.new, e.lines.new),
+                ] {
                     into.extend(from);
                     into.sort();
                     into.dedup();
@@ -583,7 +594,10 @@ fn merge_adjacent(mut v: Vec<Exposure>) -> Vec<Exposure> {
             });
             last.partial |= e.partial;
             last.destination_public |= e.destination_public;
-            for (into, from) in [(&mut last.lines.old, e.lines.old), (&mut last.lines.new, e.lines.new)] {
+            for (into, from) in [
+                (&mut last.lines.old, e.lines.old),
+                (&mut last.lines.new, e.lines.new),
+            ] {
                 into.extend(from);
                 into.sort();
                 into.dedup();

@@ -243,9 +243,10 @@ impl Report {
     /// Is the risk present in this change?
     pub fn has(&self, risk: Risk) -> bool {
         match risk {
-            Risk::ExposureWorld => self.exposure.iter().any(|e| {
-                e.change == exposure::Change::Opened && e.class == exposure::Class::World
-            }),
+            Risk::ExposureWorld => self
+                .exposure
+                .iter()
+                .any(|e| e.change == exposure::Change::Opened && e.class == exposure::Class::World),
             Risk::Replace => self
                 .hosts
                 .iter()
@@ -326,12 +327,18 @@ fn diagnostics(old: &Side, lo: &LineIndex, new: &Side, ln: &LineIndex) -> Vec<Di
     }
     // Errors first, then warnings; new before fixed.
     out.sort_by(|x, y| {
-        (y.severity == Severity::Error.as_str(), x.change, x.rule, &x.message).cmp(&(
-            x.severity == Severity::Error.as_str(),
-            y.change,
-            y.rule,
-            &y.message,
-        ))
+        (
+            y.severity == Severity::Error.as_str(),
+            x.change,
+            x.rule,
+            &x.message,
+        )
+            .cmp(&(
+                x.severity == Severity::Error.as_str(),
+                y.change,
+                y.rule,
+                &y.message,
+            ))
     });
     out
 }
@@ -424,7 +431,11 @@ fn natural(s: &str) -> Vec<(String, u64)> {
     let mut num: Option<u64> = None;
     for c in s.chars() {
         if let Some(d) = c.to_digit(10) {
-            num = Some(num.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(d)));
+            num = Some(
+                num.unwrap_or(0)
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(d)),
+            );
         } else {
             if let Some(n) = num.take() {
                 out.push((std::mem::take(&mut text), n));
