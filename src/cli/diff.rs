@@ -75,11 +75,22 @@ fn diff(args: &DiffArgs) -> Result<i32, String> {
         (None, _) => return Err("give OLD.kdl NEW.kdl, or --base REV SPEC".into()),
         (Some(_), _) => return Err("with --base give one SPEC".into()),
     };
-    let (oc, nc) = (
-        pipeline::check(&old.source, &old.lock),
-        pipeline::check(&new.source, &new.lock),
-    );
-    let outputs = compare_outputs(&old, &oc, &new, &nc);
+    // The two sides are independent: check and build them side by side.
+    let name = new.file_name.as_str();
+    let side = |l: &Loaded| {
+        let c = pipeline::check(&l.source, &l.lock);
+        let built = build(l, name, &c);
+        (c, built)
+    };
+    let (old_side, (nc, new_built)) = std::thread::scope(|s| {
+        let h = s.spawn(|| side(&old));
+        let n = side(&new);
+        (h.join(), n)
+    });
+    let Ok((oc, old_built)) = old_side else {
+        return Err("checking the OLD side failed (an infragen bug: please report it)".into());
+    };
+    let outputs = compare_outputs(old_built, new_built);
     let report = diff::compare(
         &Side {
             source: &old.source,
@@ -96,7 +107,8 @@ fn diff(args: &DiffArgs) -> Result<i32, String> {
         DiffFormat::Markdown => markdown(&report, &old.label, &new.label),
         DiffFormat::Json => json(&report, &old.label, &new.label),
     };
-    print!("{text}");
+    // A closed pipe (`| head`) is not a failure of the diff.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
     let mut code = EXIT_OK;
     if report.new_errors > 0 {
         eprintln!(
@@ -205,9 +217,11 @@ fn git_show(dir: &Path, rev: &str, name: &str) -> Result<Option<Vec<u8>>, String
 
 /// Both sides built in memory (placeholders for secrets, never values),
 /// compared file by file.
-fn compare_outputs(old: &Loaded, oc: &Checked, new: &Loaded, nc: &Checked) -> Outputs {
-    let name = new.file_name.as_str();
-    let (Some(a), Some(b)) = (build(old, name, oc), build(new, name, nc)) else {
+fn compare_outputs(
+    a: Option<BTreeMap<String, String>>,
+    b: Option<BTreeMap<String, String>>,
+) -> Outputs {
+    let (Some(a), Some(b)) = (a, b) else {
         return Outputs::default();
     };
     let mut files = Vec::new();
@@ -643,12 +657,17 @@ fn md(s: &str) -> String {
 }
 
 fn details(s: &mut String, title: &str, head: &str, rows: Vec<String>) {
+    let n = rows.len();
+    details_n(s, title, n, head, rows);
+}
+
+/// A collapsible section: `n` changes, in `rows`.
+fn details_n(s: &mut String, title: &str, n: usize, head: &str, rows: Vec<String>) {
     if rows.is_empty() {
         return;
     }
     s.push_str(&format!(
-        "\n<details><summary><b>{title}</b> ({})</summary>\n\n{head}\n",
-        rows.len()
+        "\n<details><summary><b>{title}</b> ({n})</summary>\n\n{head}\n"
     ));
     let sep: String = head
         .matches('|')
@@ -729,9 +748,10 @@ fn markdown(r: &Report, old: &str, new: &str) -> String {
             )
         })
         .collect();
-    details(
+    details_n(
         &mut s,
         "Hosts",
+        r.hosts.len(),
         "| | hosts | what changes | spec lines (old → new) |",
         rows,
     );

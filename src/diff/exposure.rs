@@ -240,7 +240,8 @@ struct Answer {
     lines: BTreeSet<usize>,
 }
 
-type Key = (String, String, Interval);
+/// (source, destination, interval), borrowing the labels.
+type Key<'a> = (&'a str, &'a str, Interval);
 
 /// External sources, with the addresses that stand for them on a side.
 fn externals(old: &Model, new: &Model) -> Vec<(String, Vec<IpAddr>, Vec<IpAddr>)> {
@@ -304,13 +305,13 @@ fn externals(old: &Model, new: &Model) -> Vec<(String, Vec<IpAddr>, Vec<IpAddr>)
 }
 
 /// Everything one side allows, on the probes both sides share.
-fn answers(
-    side: &Side,
+fn answers<'a>(
+    side: &'a Side,
     probes: &BTreeMap<String, Vec<Interval>>,
-    externals: &[(String, Vec<IpAddr>)],
-) -> BTreeMap<Key, Answer> {
+    externals: &'a [(String, Vec<IpAddr>)],
+) -> HashMap<Key<'a>, Answer> {
     let m = side.model;
-    let mut out: BTreeMap<Key, Answer> = BTreeMap::new();
+    let mut out: HashMap<Key<'a>, Answer> = HashMap::new();
     for (dest, dest_classes) in &side.units {
         let Some(ivs) = probes.get(dest) else {
             continue;
@@ -346,7 +347,7 @@ fn answers(
                     a.all &= ok;
                 }
                 if a.any {
-                    out.insert((label.clone(), dest.clone(), iv), a);
+                    out.insert((label.as_str(), dest.as_str(), iv), a);
                 }
             }
             // Hosts of the spec.
@@ -377,7 +378,7 @@ fn answers(
                     }
                 }
                 if a.any {
-                    out.insert((src.clone(), dest.clone(), iv), a);
+                    out.insert((src.as_str(), dest.as_str(), iv), a);
                 }
             }
         }
@@ -472,8 +473,8 @@ pub fn compare(
         out.push(Exposure {
             change,
             class: a.class.unwrap_or(Class::Internal),
-            source: source.clone(),
-            destination: destination.clone(),
+            source: source.to_string(),
+            destination: destination.to_string(),
             proto: proto.as_str(),
             ports: ports_text(*proto, *ports),
             destination_public: a.public,

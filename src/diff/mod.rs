@@ -349,8 +349,7 @@ fn unit_of(m: &Model, h: &Host) -> String {
         .unwrap_or_else(|| h.name.clone())
 }
 
-fn host_lines(m: &Model, li: &LineIndex, h: &Host) -> usize {
-    let _ = m;
+fn host_line(li: &LineIndex, h: &Host) -> usize {
     li.line(h.name_span.start)
 }
 
@@ -389,7 +388,7 @@ fn hosts(
                 name: name.to_string(),
                 change: HostChangeKind::Added,
                 attributes: Vec::new(),
-                lines: SpecLines::one(None, Some(host_lines(nm, ln, nh))),
+                lines: SpecLines::one(None, Some(host_line(ln, nh))),
             });
             continue;
         };
@@ -407,7 +406,7 @@ fn hosts(
             name: name.to_string(),
             change,
             attributes,
-            lines: SpecLines::one(Some(host_lines(om, lo, oh)), Some(host_lines(nm, ln, nh))),
+            lines: SpecLines::one(Some(host_line(lo, oh)), Some(host_line(ln, nh))),
         });
     }
     for (name, &oid) in &old_by_name {
@@ -416,7 +415,7 @@ fn hosts(
                 name: name.to_string(),
                 change: HostChangeKind::Removed,
                 attributes: Vec::new(),
-                lines: SpecLines::one(Some(host_lines(om, lo, om.host(oid))), None),
+                lines: SpecLines::one(Some(host_line(lo, om.host(oid))), None),
             });
         }
     }
@@ -523,7 +522,7 @@ fn attribute_changes(
         add(
             attr,
             format!("cloud-init/{}.yaml", unit_of(om, oh)),
-            format!("cloud-init/{unit}.yaml (changed)"),
+            format!("cloud-init/{unit}.yaml, changed"),
             effect,
         );
     }
