@@ -250,10 +250,10 @@ fn externals(old: &Model, new: &Model) -> Vec<(String, Vec<IpAddr>, Vec<IpAddr>)
     for m in [old, new] {
         for sg in &m.security_groups {
             for r in sg.ingress.iter().chain(&sg.egress) {
-                if let Peer::Cidr(c) = r.peer {
-                    if c.prefix_len() > 0 {
-                        literal.insert(c);
-                    }
+                if let Peer::Cidr(c) = r.peer
+                    && c.prefix_len() > 0
+                {
+                    literal.insert(c);
                 }
                 if !matches!(r.peer, Peer::Sg(_) | Peer::Host(_)) {
                     all.extend(m.peer_cidrs(&r.peer, None));

@@ -419,7 +419,7 @@ fn hosts(
             });
         }
     }
-    out.sort_by(|a, b| (a.change, natural(&a.name)).cmp(&(b.change, natural(&b.name))));
+    out.sort_by_key(|h| (h.change, natural(&h.name)));
     out
 }
 

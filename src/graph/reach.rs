@@ -216,14 +216,14 @@ pub fn check_from_address(
 /// The ingress rules on host `at` that admit `proto`/`port` from `src`
 /// (sent by host `src_host`, if it is one of the spec's): what `check`
 /// finds when it lets a flow in, for reports that name the rule.
-pub fn admitting_rules<'m>(
-    model: &'m Model,
+pub fn admitting_rules(
+    model: &Model,
     at: HostId,
     proto: Proto,
     port: Option<u16>,
     src: IpAddr,
     src_host: Option<HostId>,
-) -> impl Iterator<Item = &'m SgRule> {
+) -> impl Iterator<Item = &SgRule> {
     let net = model.host_network(at);
     model
         .host(at)
