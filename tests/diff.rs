@@ -655,3 +655,24 @@ fn exposure_agrees_with_required_flow_blocked() {
 fn lock() -> infragen::lock::AddressLock {
     infragen::lock::AddressLock::parse(REFERENCE_LOCK).unwrap()
 }
+
+/// A literal secret in NEW is reported (`secret-literal`), never echoed:
+/// the report names lines, rules and variables only.
+#[test]
+fn a_literal_secret_never_reaches_the_report() {
+    let new = edit(
+        REFERENCE,
+        r#"psk-env "IPSEC_PSK""#,
+        r#"psk "hunter2-very-secret""#,
+    );
+    let r = diff(REFERENCE, &new, &[]);
+    assert_eq!(r.code, 1);
+    assert!(!r.markdown.contains("hunter2"));
+    assert!(!r.json.to_string().contains("hunter2"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.kdl"), REFERENCE).unwrap();
+    std::fs::write(dir.path().join("b.kdl"), &new).unwrap();
+    let out = infragen(dir.path(), &["diff", "a.kdl", "b.kdl"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("hunter2"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+}
