@@ -676,3 +676,36 @@ fn a_literal_secret_never_reaches_the_report() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("hunter2"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
 }
+
+/// No panic on any input: every crash-corpus spec and UI fixture, compared
+/// with an example in both directions (the analysis sees poisoned models).
+#[test]
+fn broken_specs_never_panic() {
+    let small = include_str!("../examples/small.kdl");
+    let base = pipeline::check(small, &Default::default());
+    let mut n = 0;
+    for dir in ["tests/corpus", "tests/ui"] {
+        for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "kdl") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let c = pipeline::check(&text, &Default::default());
+            let a = infragen::diff::Side {
+                source: small,
+                checked: &base,
+            };
+            let b = infragen::diff::Side {
+                source: &text,
+                checked: &c,
+            };
+            let _ = infragen::diff::compare(&a, &b, Default::default());
+            let _ = infragen::diff::compare(&b, &a, Default::default());
+            n += 1;
+        }
+    }
+    assert!(n > 50, "{n} specs");
+}
