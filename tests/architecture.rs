@@ -26,6 +26,7 @@ const STAGES: &[(&str, u8)] = &[
     ("graph", 5),
     ("rules", 6),
     ("pipeline", 7),
+    ("diff", 7),
     ("emit", 8),
     ("cli", 9),
 ];

@@ -3,6 +3,7 @@
 //! README.md).
 
 mod build;
+mod diff;
 mod explain_slo;
 mod failures;
 mod fill;
@@ -124,6 +125,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = init::Template::Minimal)]
         template: init::Template,
     },
+    /// What a change of the spec means: exposure, hosts replaced, HA,
+    /// findings, secrets, outputs (docs/review.md).
+    Diff(diff::DiffArgs),
     /// Print the JSON Schema of the spec's document tree (schema/README.md).
     #[command(hide = true)]
     Schema,
@@ -229,6 +233,7 @@ pub fn main() -> i32 {
         } if rule == "failures" => failures::run(name.as_deref(), format, two_zones, nat_per_zone),
         Command::Explain { rule, .. } => rules::explain(&rule),
         Command::Init { dir, template } => init::run(&dir, template),
+        Command::Diff(args) => diff::run(&args),
         Command::Schema => {
             print!("{}", crate::emit::json_schema::render());
             EXIT_OK

@@ -97,13 +97,44 @@ pub fn tunnel_between(model: &Model, a: NetworkId, b: NetworkId) -> Option<Tunne
     tunnels_between(model, a, b).next()
 }
 
+/// What a flow carries and between whom: the parts of a `Flow` the
+/// evaluation reads. `check` builds one from each service flow; analyses
+/// that ask "does this rule set let A reach B on P?" (`infragen diff`)
+/// build their own, so both go through one code path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    pub from: HostId,
+    pub to: HostId,
+    pub proto: Proto,
+    pub port: Option<u16>,
+    /// Gateway-to-gateway control traffic (IKE, ESP): over the internet.
+    pub control: bool,
+}
+
+impl Probe {
+    pub fn of(flow: &Flow) -> Probe {
+        Probe {
+            from: flow.from,
+            to: flow.to,
+            proto: flow.proto,
+            port: flow.port,
+            control: flow.purpose.is_tunnel_control(),
+        }
+    }
+}
+
 /// The path of a flow, or why there is none.
 pub fn path(model: &Model, flow: &Flow) -> Result<Path, Block> {
+    probe_path(model, &Probe::of(flow))
+}
+
+/// The path of a probe, or why there is none.
+pub fn probe_path(model: &Model, flow: &Probe) -> Result<Path, Block> {
     let (from_net, to_net) = (model.host_network(flow.from), model.host_network(flow.to));
     if from_net == to_net {
         return Ok(Path::Local);
     }
-    if flow.purpose.is_tunnel_control() {
+    if flow.control {
         return Ok(Path::Internet);
     }
     let (Some(src), Some(dst)) = (model.host(flow.from).address, model.host(flow.to).address)
@@ -135,7 +166,12 @@ pub fn path(model: &Model, flow: &Flow) -> Result<Path, Block> {
 
 /// Evaluates one flow; `Ok` when every hop lets it through.
 pub fn check(model: &Model, flow: &Flow) -> Result<(), Block> {
-    match path(model, flow)? {
+    check_probe(model, &Probe::of(flow))
+}
+
+/// Evaluates one probe the way `check` evaluates a service flow.
+pub fn check_probe(model: &Model, flow: &Probe) -> Result<(), Block> {
+    match probe_path(model, flow)? {
         Path::Local => {
             let (Some(src), Some(dst)) =
                 (model.host(flow.from).address, model.host(flow.to).address)
@@ -143,18 +179,62 @@ pub fn check(model: &Model, flow: &Flow) -> Result<(), Block> {
                 return Ok(());
             };
             egress(model, flow, flow.from, dst, flow.to)?;
-            ingress(model, flow, flow.to, src, flow.from)
+            ingress(model, flow, flow.to, src, Some(flow.from))
         }
         Path::Internet => {
             // Each gateway sees the other's public address.
             let src = public_address(model, flow.from)?;
             let dst = public_address(model, flow.to)?;
             egress(model, flow, flow.from, dst, flow.to)?;
-            ingress(model, flow, flow.to, src, flow.from)
+            ingress(model, flow, flow.to, src, Some(flow.from))
         }
         Path::Tunnel(t) => through_tunnel(model, flow, t),
         Path::Unaddressed => Ok(()),
     }
+}
+
+/// Traffic from an address outside the spec's hosts (the internet, an
+/// address set, a literal CIDR) arriving at host `to`: does its ingress
+/// admit `proto`/`port` from `src`? The same ingress evaluation as `check`.
+pub fn check_from_address(
+    model: &Model,
+    src: IpAddr,
+    to: HostId,
+    proto: Proto,
+    port: Option<u16>,
+) -> Result<(), Block> {
+    let probe = Probe {
+        from: to,
+        to,
+        proto,
+        port,
+        control: false,
+    };
+    ingress(model, &probe, to, src, None)
+}
+
+/// The ingress rules on host `at` that admit `proto`/`port` from `src`
+/// (sent by host `src_host`, if it is one of the spec's): what `check`
+/// finds when it lets a flow in, for reports that name the rule.
+pub fn admitting_rules(
+    model: &Model,
+    at: HostId,
+    proto: Proto,
+    port: Option<u16>,
+    src: IpAddr,
+    src_host: Option<HostId>,
+) -> impl Iterator<Item = &SgRule> {
+    let net = model.host_network(at);
+    model
+        .host(at)
+        .settings
+        .security_groups
+        .iter()
+        .flat_map(move |sg| {
+            model.sg(*sg).ingress.iter().filter(move |r| {
+                r.covers(proto, port) && peer_admits(model, &r.peer, src, src_host, net)
+            })
+        })
 }
 
 fn public_address(model: &Model, host: HostId) -> Result<IpAddr, Block> {
@@ -168,7 +248,7 @@ fn public_address(model: &Model, host: HostId) -> Result<IpAddr, Block> {
 /// source, enter the source-side gateway, are encapsulated (the ESP flow
 /// covers that leg), leave the destination-side gateway and enter the
 /// destination.
-fn through_tunnel(model: &Model, flow: &Flow, t: Tunnel) -> Result<(), Block> {
+fn through_tunnel(model: &Model, flow: &Probe, t: Tunnel) -> Result<(), Block> {
     let (Some(src), Some(dst)) = (model.host(flow.from).address, model.host(flow.to).address)
     else {
         return Ok(());
@@ -176,13 +256,13 @@ fn through_tunnel(model: &Model, flow: &Flow, t: Tunnel) -> Result<(), Block> {
     egress(model, flow, flow.from, dst, flow.to)?;
     let [src_gw, dst_gw] = t.gateways;
     if src_gw != flow.from {
-        ingress(model, flow, src_gw, src, flow.from)?;
+        ingress(model, flow, src_gw, src, Some(flow.from))?;
     }
     if dst_gw != flow.to {
-        ingress(model, flow, dst_gw, src, flow.from)?;
+        ingress(model, flow, dst_gw, src, Some(flow.from))?;
         egress(model, flow, dst_gw, dst, flow.to)?;
     }
-    ingress(model, flow, flow.to, src, flow.from)
+    ingress(model, flow, flow.to, src, Some(flow.from))
 }
 
 /// Does a tunnel end's `subnets=` include `addr`?
@@ -194,21 +274,18 @@ fn end_covers(model: &Model, end: &VpnEnd, addr: IpAddr) -> bool {
 
 fn ingress(
     model: &Model,
-    flow: &Flow,
+    flow: &Probe,
     at: HostId,
     src: IpAddr,
-    src_host: HostId,
+    src_host: Option<HostId>,
 ) -> Result<(), Block> {
     let host = model.host(at);
     if host.settings.security_groups.is_empty() && model.host_cloud(at) == Cloud::Azure {
         return Ok(()); // A NIC without an NSG filters nothing.
     }
-    let net = model.host_network(at);
-    let allowed = host.settings.security_groups.iter().any(|sg| {
-        model.sg(*sg).ingress.iter().any(|r| {
-            r.covers(flow.proto, flow.port) && peer_admits(model, &r.peer, src, src_host, net)
-        })
-    });
+    let allowed = admitting_rules(model, at, flow.proto, flow.port, src, src_host)
+        .next()
+        .is_some();
     if allowed {
         Ok(())
     } else {
@@ -218,7 +295,7 @@ fn ingress(
 
 fn egress(
     model: &Model,
-    flow: &Flow,
+    flow: &Probe,
     at: HostId,
     dst: IpAddr,
     dst_host: HostId,
@@ -231,7 +308,7 @@ fn egress(
     let net = model.host_network(at);
     let allowed = groups.iter().any(|sg| {
         model.sg(*sg).egress.iter().any(|r| {
-            r.covers(flow.proto, flow.port) && peer_admits(model, &r.peer, dst, dst_host, net)
+            r.covers(flow.proto, flow.port) && peer_admits(model, &r.peer, dst, Some(dst_host), net)
         })
     });
     if allowed {
@@ -243,15 +320,22 @@ fn egress(
 
 /// Does a rule's peer (in a group of network `here`) match the other end,
 /// whose packets carry `addr`?
-fn peer_admits(model: &Model, peer: &Peer, addr: IpAddr, other: HostId, here: NetworkId) -> bool {
+fn peer_admits(
+    model: &Model,
+    peer: &Peer,
+    addr: IpAddr,
+    other: Option<HostId>,
+    here: NetworkId,
+) -> bool {
     match peer {
         // Group references match members of the same network only, by their
-        // private address (forwarded packets keep a foreign source).
-        Peer::Sg(id) => {
+        // private address (forwarded packets keep a foreign source). An
+        // address outside the spec's hosts is in no group.
+        Peer::Sg(id) => other.is_some_and(|other| {
             model.host_network(other) == here
                 && model.host(other).address == Some(addr)
                 && model.host(other).settings.security_groups.contains(id)
-        }
+        }),
         // `host:NAME` is the address that host's packets carry here: public
         // across networks, private inside (LANGUAGE.md, References).
         Peer::Host(id) => model.host_seen_address(*id, Some(here)) == Some(addr),
