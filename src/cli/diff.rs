@@ -23,6 +23,7 @@ pub struct DiffArgs {
     /// Compare SPEC (and its lock) at git revision REV with the working copy.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
+    /// Output format: human, markdown (a PR comment) or json.
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
     /// Exit 1 when the change has one of these risks:
