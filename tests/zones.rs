@@ -37,6 +37,9 @@ vpc "core" region="us-east-1" cidr="10.10.0.0/16" {
 vnet "dr" region="centralindia" resource-group="acme-dr" cidr="10.20.0.0/16" {
     subnet "workloads" cidr="10.20.1.0/24"
 }
+baseline {
+    admin "sre" ssh-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy sre@example"
+}
 "#;
 
 fn spec(fleet: &str) -> String {
