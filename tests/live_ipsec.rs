@@ -36,6 +36,9 @@ const SPEC: &str = r#"
 project "live-vpn" {
     owner "ci@infragen.invalid"
 }
+baseline {
+    admin "ci" ssh-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy ci@example"
+}
 
 vpc "a" region="us-east-1" cidr="10.101.0.0/16" {
     subnet "gw" zone="us-east-1a" cidr="10.101.0.0/24"
@@ -504,6 +507,9 @@ fn ipsec_wrong_psk_fails_authentication() {
 const HUB_SPEC: &str = r#"
 project "live-hub" {
     owner "ci@infragen.invalid"
+}
+baseline {
+    admin "ci" ssh-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy ci@example"
 }
 
 vnet "hub" region="westeurope" resource-group="live-hub" cidr="10.110.0.0/16" {
