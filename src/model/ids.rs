@@ -30,4 +30,7 @@ id_type!(
     PgClusterId,
     EsClusterId,
     PkiId,
+    LbId,
+    GatewayId,
+    RedisId,
 );

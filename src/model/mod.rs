@@ -11,6 +11,7 @@ pub mod project;
 pub mod security;
 pub mod services;
 pub mod tf_names;
+pub mod traffic;
 pub mod zones;
 
 pub use fleet::{Group, Host, HostSettings};
@@ -20,6 +21,10 @@ pub use pki::{Pki, RestAuth, Tls};
 pub use project::{Baseline, Project};
 pub use security::{Direction, Peer, Proto, SecurityGroup, SgRule};
 pub use services::*;
+pub use traffic::{
+    ApiGateway, LbKind, LbOrigin, LbProtocol, LbScheme, Listener, LoadBalancer, Redis, RedisEngine,
+    RedisRole, Route, RouteTarget,
+};
 pub use zones::Zone;
 
 use crate::span::Span;
@@ -50,6 +55,10 @@ pub struct Model {
     pub postgres: Vec<PostgresCluster>,
     pub elasticsearch: Vec<EsCluster>,
     pub pkis: Vec<Pki>,
+    /// `load-balancer` nodes and the balancers of HA HAProxy groups.
+    pub load_balancers: Vec<LoadBalancer>,
+    pub gateways: Vec<ApiGateway>,
+    pub redis: Vec<Redis>,
     pub suppressions: Vec<Suppression>,
 }
 

@@ -1,0 +1,194 @@
+//! The traffic tier: load balancers, NGINX API gateways and Redis.
+//!
+//! A `load-balancer` of the spec and the internal balancer in front of an HA
+//! HAProxy group (`haproxy group=` in a postgres-cluster) are the same thing
+//! to the graph and the emitters: a [`LoadBalancer`] with listeners that
+//! forward to the hosts of a group. `origin` says where it came from.
+
+use super::ids::{GroupId, LbId, PgClusterId, SgId, SubnetId};
+use super::services::Members;
+use crate::span::{Span, Spanned};
+
+/// `type="application"|"network"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbKind {
+    Application,
+    Network,
+}
+
+impl LbKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LbKind::Application => "application",
+            LbKind::Network => "network",
+        }
+    }
+}
+
+/// `scheme="internet-facing"|"internal"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbScheme {
+    InternetFacing,
+    Internal,
+}
+
+impl LbScheme {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LbScheme::InternetFacing => "internet-facing",
+            LbScheme::Internal => "internal",
+        }
+    }
+}
+
+/// A listener's `protocol=`: HTTP/HTTPS on an application balancer, TCP/TLS
+/// (or UDP) on a network balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbProtocol {
+    Http,
+    Https,
+    Tcp,
+    Tls,
+    Udp,
+}
+
+impl LbProtocol {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LbProtocol::Http => "HTTP",
+            LbProtocol::Https => "HTTPS",
+            LbProtocol::Tcp => "TCP",
+            LbProtocol::Tls => "TLS",
+            LbProtocol::Udp => "UDP",
+        }
+    }
+}
+
+/// Where a balancer was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LbOrigin {
+    /// A `load-balancer` node.
+    Spec,
+    /// The internal balancer infragen puts in front of `haproxy group=` of
+    /// this postgres-cluster.
+    Haproxy(PgClusterId),
+}
+
+/// `listener PORT protocol= target=GROUP target-port= health-path= certificate-arn=`.
+#[derive(Debug, Clone)]
+pub struct Listener {
+    pub port: Spanned<u16>,
+    pub protocol: LbProtocol,
+    /// The group whose every host is a target.
+    pub target: GroupId,
+    pub target_span: Span,
+    /// Defaults to `port`.
+    pub target_port: u16,
+    /// HTTP health check path (application balancers); None: a TCP check.
+    pub health_path: Option<String>,
+    /// The ACM certificate of an HTTPS/TLS listener.
+    pub certificate_arn: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadBalancer {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub kind: LbKind,
+    pub scheme: LbScheme,
+    pub origin: LbOrigin,
+    /// The subnets the balancer's nodes sit in (one per zone it serves).
+    pub subnets: Vec<SubnetId>,
+    pub subnets_span: Option<Span>,
+    /// Security groups of the balancer itself (application balancers; an
+    /// AWS network balancer may have none).
+    pub security_groups: Vec<SgId>,
+    pub security_groups_span: Option<Span>,
+    pub listeners: Vec<Listener>,
+}
+
+/// Where a gateway `route` sends traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// `to="lb:NAME"`: through the balancer's private DNS name.
+    Lb(LbId),
+    /// `to="group:NAME"`: straight to the group's hosts.
+    Group(GroupId),
+}
+
+/// `route PATH to=…`.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub path: Spanned<String>,
+    pub to: RouteTarget,
+    pub to_span: Span,
+    pub span: Span,
+}
+
+/// `gateway NAME group=GROUP nginx-version= port= { route … }`: NGINX on
+/// every host of the group.
+#[derive(Debug, Clone)]
+pub struct ApiGateway {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub group: GroupId,
+    pub group_span: Span,
+    /// `nginx-version="1.27.3"` as (major, minor, patch).
+    pub nginx_version: Spanned<(u32, u32, u32)>,
+    pub port: u16,
+    pub routes: Vec<Route>,
+}
+
+impl ApiGateway {
+    /// NGINX 1.27.3 added `server NAME resolve;` in open-source upstreams.
+    pub fn has_upstream_resolve(&self) -> bool {
+        self.nginx_version.value >= (1, 27, 3)
+    }
+}
+
+/// `engine=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisEngine {
+    Elasticache,
+    SelfHosted,
+}
+
+/// `role="cache"|"store"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisRole {
+    Cache,
+    Store,
+}
+
+/// `redis NAME engine= version= node-type= replicas= maxmemory-policy=
+/// reserved-memory-percent= role= { clients group=; members group= }`.
+#[derive(Debug, Clone)]
+pub struct Redis {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub engine: RedisEngine,
+    pub version: Spanned<String>,
+    /// ElastiCache node type (`cache.r7g.large`).
+    pub node_type: Option<Spanned<String>>,
+    pub replicas: Spanned<u32>,
+    /// `allkeys-lru`, `noeviction`, …
+    pub maxmemory_policy: Spanned<String>,
+    pub reserved_memory_percent: Spanned<u32>,
+    pub role: RedisRole,
+    pub role_span: Span,
+    pub port: u16,
+    pub clients: Members,
+    /// Self-hosted: the hosts running redis-server (the first is the
+    /// initial primary). Empty for ElastiCache.
+    pub members: Members,
+    /// ElastiCache subnet group: a `subnets` child, else the private
+    /// subnets of the clients.
+    pub subnets: Vec<SubnetId>,
+    /// ElastiCache: a `security-groups` child; empty means infragen makes
+    /// one admitting the clients on `port`.
+    pub security_groups: Vec<SgId>,
+}
