@@ -4,8 +4,10 @@
 //! each host's certificate from infragen's `pki/HOST.cnf` (the commands of
 //! `pki/README.md`); the cluster survives `kill -9` of the leader within
 //! the failover bound infragen reports; and the locks hold: an etcd client
-//! without a certificate is refused, `POST /switchover` without the REST
-//! credentials gets 401, a plaintext connection to a member is refused by
+//! without a certificate is refused, Patroni's REST API refuses a client
+//! without a certificate (`verify_client: required`: HAProxy's checks
+//! present HAProxy's), `POST /switchover` without the REST credentials gets
+//! 401, a plaintext connection to a member is refused by
 //! pg_hba. Gated by `INFRAGEN_LIVE=1` (tests/scripts/test.sh sets it); see
 //! docs/live-tests.md.
 //!
@@ -320,8 +322,13 @@ impl Cluster {
         live::stdout(&out).parse().unwrap_or(0)
     }
 
+    /// `GET` with the test client certificate (`verify_client: required`:
+    /// Patroni refuses any client without one).
     fn http_status(&self, addr: &str, path: &str) -> u16 {
-        self.rest("GET", addr, path, &[])
+        let crt = self.pki.join("test-client.crt");
+        let key = self.pki.join("test-client.key");
+        let (crt, key) = (crt.to_string_lossy(), key.to_string_lossy());
+        self.rest("GET", addr, path, &["--cert", &crt, "--key", &key])
     }
 
     /// psql to `host:port` as the superuser with the given sslmode.
@@ -511,8 +518,8 @@ fn patroni_failover_with_tls_from_generated_configs() {
     let issued = pki::issue(&arts, &pki_dir);
     assert_eq!(
         issued.len(),
-        6,
-        "a request for each etcd and Patroni host: {issued:?}"
+        7,
+        "a request for each etcd and Patroni host and HAProxy: {issued:?}"
     );
     // PostgreSQL wants its key owned by its user and 0600; etcd and HAProxy run as root.
     for e in std::fs::read_dir(&pki_dir).expect("pki dir").flatten() {
@@ -764,17 +771,20 @@ fn patroni_failover_with_tls_from_generated_configs() {
         "LOCK etcd: a client without a certificate is refused (curl exit {:?})",
         bare.status.code()
     );
-    // Patroni: with `verify_client: optional` an unsafe endpoint wants a
-    // client certificate from the CA (403 without), and then the REST
-    // credentials (401 without, or with a wrong password).
+    // Patroni: with `verify_client: required` a client without a
+    // certificate from the CA is refused at the TLS handshake, even for a
+    // safe GET (curl gets no HTTP status: 000); with one, a GET is served
+    // and an unsafe endpoint then wants the REST credentials (401 without,
+    // or with a wrong password).
     let leader_addr = c.members[&leader].0.clone();
     let body = format!("{{\"leader\":\"{leader}\"}}");
     let cert = ["--cert", &client_crt, "--key", &client_key];
+    let get_no_cert = c.rest("GET", &leader_addr, "/health", &[]);
+    assert_eq!(get_no_cert, 0, "GET /health without a client certificate");
+    let get_cert = c.http_status(&leader_addr, "/health");
+    assert_eq!(get_cert, 200, "GET /health with a client certificate");
     let no_cert = c.rest("POST", &leader_addr, "/switchover", &["-d", &body]);
-    assert_eq!(
-        no_cert, 403,
-        "POST /switchover without a client certificate"
-    );
+    assert_eq!(no_cert, 0, "POST /switchover without a client certificate");
     let anonymous = c.rest(
         "POST",
         &leader_addr,
@@ -803,7 +813,7 @@ fn patroni_failover_with_tls_from_generated_configs() {
         "POST /switchover with the certificate and credentials: {authed}"
     );
     eprintln!(
-        "LOCK Patroni REST: POST /switchover without a client certificate {no_cert}, with one but no credentials {anonymous}, wrong password {wrong}, certificate and credentials {authed}"
+        "LOCK Patroni REST: GET /health without a client certificate {get_no_cert} (refused), with one {get_cert}; POST /switchover without a client certificate {no_cert}, with one but no credentials {anonymous}, wrong password {wrong}, certificate and credentials {authed}"
     );
     // PostgreSQL: a plaintext connection matches no pg_hba line; TLS with
     // the member's certificate verified (verify-full) is admitted.

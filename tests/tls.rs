@@ -5,6 +5,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/pki.rs"]
+mod pki;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -132,7 +134,7 @@ fn tls_turns_on_tls_in_every_config() {
     assert_eq!(p["restapi"]["certfile"], "/etc/infragen/pki/pg-1.crt");
     assert_eq!(p["restapi"]["keyfile"], "/etc/infragen/pki/pg-1.key");
     assert_eq!(p["restapi"]["cafile"], "/etc/infragen/pki/ca.crt");
-    assert_eq!(p["restapi"]["verify_client"], "optional");
+    assert_eq!(p["restapi"]["verify_client"], "required");
     assert_eq!(p["restapi"]["authentication"]["username"], "patroni");
     assert_eq!(
         p["restapi"]["authentication"]["password"],
@@ -157,11 +159,16 @@ fn tls_turns_on_tls_in_every_config() {
     assert_eq!(patroni.mode(), 0o600, "the REST password lands there");
     let hx = file(&arts, "haproxy/haproxy.cfg");
     assert_eq!(
-        hx.matches("check-ssl verify required ca-file /etc/infragen/pki/ca.crt verifyhost pg-")
-            .count(),
+        hx.matches(
+            "check-ssl verify required ca-file /etc/infragen/pki/ca.crt \
+             crt /etc/infragen/pki/haproxy.crt verifyhost pg-"
+        )
+        .count(),
         3,
         "{hx}"
     );
+    assert!(hx.contains("\n    ssl-load-extra-del-ext\n"), "{hx}");
+    assert!(arts.iter().any(|a| a.path == "pki/haproxy.cnf"));
     // Without tls nothing changes.
     let plain = build::render_example("local-ha");
     assert!(!plain.iter().any(|a| a.path.starts_with("pki/")));
@@ -494,4 +501,105 @@ fn tls_and_rest_user_silence_the_rules() {
         rules(&edit(&es7, "    tls pki=\"es\"\n", "")),
         Vec::<&str>::new()
     );
+}
+
+/// The example with a Prometheus host on `mon` that the etcd and db
+/// security groups let scrape.
+fn with_prometheus() -> String {
+    let src = edit(
+        &source(),
+        "    host \"etcd-1\" address=\"127.0.0.51\" {",
+        "    host \"mon\" address=\"127.0.0.60\" {\n        security-groups \"mon\"\n    }\n    \
+         host \"etcd-1\" address=\"127.0.0.51\" {",
+    );
+    let src = edit(
+        &src,
+        "security-group \"etcd\" vpc=\"lo\" {",
+        "security-group \"mon\" vpc=\"lo\" {\n    \
+         ingress \"tcp\" 9090 from=\"vpc:lo\" description=\"Prometheus UI\"\n}\n\
+         security-group \"etcd\" vpc=\"lo\" {\n    \
+         ingress \"tcp\" 2379 from=\"sg:mon\" description=\"Prometheus scrapes etcd\"",
+    );
+    // Node Exporter everywhere Prometheus scrapes it.
+    let src = src.replace(
+        " vpc=\"lo\" {\n",
+        " vpc=\"lo\" {\n    ingress \"tcp\" 9100 from=\"sg:mon\" description=\"Node Exporter\"\n",
+    );
+    let src = edit(
+        &src,
+        "    ingress \"tcp\" 8008 from=\"sg:db\" description=\"Patroni REST between members\"",
+        "    ingress \"tcp\" 8008 from=\"sg:db\" description=\"Patroni REST between members\"\n    \
+         ingress \"tcp\" 8008 from=\"sg:mon\" description=\"Prometheus scrapes Patroni\"",
+    );
+    format!("{src}\nmonitoring {{\n    prometheus host=\"mon\"\n}}\n")
+}
+
+/// Prometheus scrapes Patroni and etcd of a `tls` cluster over https with
+/// its own certificate (etcd's `client-cert-auth` and Patroni's
+/// `verify_client: required` refuse it otherwise), `pki/mon.cnf` requests
+/// that certificate, and `promtool check config` accepts the result once
+/// the files exist (it stats them: the pki paths are moved to a throwaway
+/// CA's directory, the one adaptation).
+#[test]
+#[ignore = "needs promtool and openssl: tests/scripts/test.sh runs it"]
+fn prometheus_scrapes_a_tls_cluster_over_https_with_a_client_certificate() {
+    let (Some(promtool), Some(_)) = (tools::require("promtool"), tools::require("openssl")) else {
+        return;
+    };
+    let src = with_prometheus();
+    let lock = build::example_source(EXAMPLE).1;
+    let arts = build::render(EXAMPLE, &src, &lock);
+    let yml = file(&arts, "prometheus/prometheus.yml");
+    let cfg: serde_yaml::Value = serde_yaml::from_str(yml).unwrap();
+    let jobs = cfg["scrape_configs"].as_sequence().unwrap();
+    let job = |n: &str| {
+        jobs.iter()
+            .find(|j| j["job_name"] == n)
+            .unwrap_or_else(|| panic!("job {n}:\n{yml}"))
+    };
+    for (name, target) in [
+        ("patroni-local", "127.0.0.41:8008"),
+        ("etcd-local", "127.0.0.51:2379"),
+    ] {
+        let j = job(name);
+        assert_eq!(j["scheme"], "https", "{yml}");
+        assert_eq!(j["tls_config"]["ca_file"], "/etc/infragen/pki/ca.crt");
+        assert_eq!(j["tls_config"]["cert_file"], "/etc/infragen/pki/mon.crt");
+        assert_eq!(j["tls_config"]["key_file"], "/etc/infragen/pki/mon.key");
+        // Dialled at the private address: a SAN of the target's certificate.
+        assert_eq!(j["static_configs"][0]["targets"][0], target, "{yml}");
+    }
+    assert!(job("prometheus").get("scheme").is_none(), "{yml}");
+    let cnf = file(&arts, "pki/mon.cnf");
+    assert!(
+        cnf.contains("clientAuth") && cnf.contains("DNS.1 = mon"),
+        "{cnf}"
+    );
+    assert!(!cnf.contains("IP.1"), "a client certificate only: {cnf}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("pki");
+    let issued = pki::issue(&arts, &certs);
+    assert!(issued.contains(&"mon".to_string()), "{issued:?}");
+    let pkis = pki::paths_of(&src, &lock);
+    let path = dir.path().join("prometheus.yml");
+    // Rule files are checked by oracle_prometheus; only the scrape jobs here.
+    let relocated = pki::relocate(yml, &pkis, &certs).replace("rule_files:\n- rules/*.yml\n", "");
+    std::fs::write(&path, relocated).unwrap();
+    let out = tools::run(
+        Command::new(&promtool)
+            .arg("check")
+            .arg("config")
+            .arg(&path),
+    );
+    assert!(out.status.success(), "{}", tools::describe(&out));
+    // The harness bites: promtool stats the certificate files.
+    std::fs::remove_file(certs.join("mon.crt")).unwrap();
+    let out = tools::run(
+        Command::new(&promtool)
+            .arg("check")
+            .arg("config")
+            .arg(&path),
+    );
+    assert!(!out.status.success(), "{}", tools::describe(&out));
 }

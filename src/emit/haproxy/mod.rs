@@ -98,6 +98,14 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
         4,
         "stats socket /run/haproxy/admin.sock mode 660 level admin",
     );
+    if clusters
+        .iter()
+        .any(|pg| model.tls_pki(pg.tls.as_ref()).is_some())
+    {
+        // `crt DIR/HOST.crt` then loads the key from `DIR/HOST.key` (not
+        // `HOST.crt.key`): the pki's layout, no combined PEM to make.
+        t.line(4, "ssl-load-extra-del-ext");
+    }
     t.blank();
     t.line(0, "defaults");
     t.line(4, "mode tcp");
@@ -166,7 +174,11 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
         if pki.is_some() {
             t.line(
                 4,
-                "# Checks over https: the member's certificate must be from the CA and name the member.",
+                "# Checks over https: the member's certificate must be from the CA and name the member;",
+            );
+            t.line(
+                4,
+                "# HAProxy presents its own (Patroni's REST API requires a client certificate).",
             );
         }
         for &m in &pg.members.hosts {
@@ -174,8 +186,10 @@ fn render(ctx: &EmitContext, h: HostId, clusters: &[&PostgresCluster]) -> Option
             let Some(ma) = mh.address else { continue };
             let tls = pki.map_or(String::new(), |k| {
                 format!(
-                    " check-ssl verify required ca-file {} verifyhost {}",
-                    k.ca_file.value, mh.name
+                    " check-ssl verify required ca-file {} crt {} verifyhost {}",
+                    k.ca_file.value,
+                    k.cert(&model.host(h).name),
+                    mh.name
                 )
             });
             t.line(

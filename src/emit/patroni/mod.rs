@@ -106,10 +106,11 @@ fn render(ctx: &EmitContext, pg: &PostgresCluster, member: crate::model::HostId)
         t.line(2, format!("certfile: {}", scalar(crt)));
         t.line(2, format!("keyfile: {}", scalar(key)));
         t.line(2, format!("cafile: {}", scalar(ca)));
-        // HAProxy's checks and monitoring (safe GETs) present no
-        // certificate; unsafe endpoints then need one from the CA (Patroni
-        // answers 403 without) on top of the basic auth below.
-        t.line(2, "verify_client: optional");
+        // Every REST client presents a certificate from the CA: HAProxy's
+        // checks (`crt` on its server lines), Prometheus (`tls_config`),
+        // the other members and patronictl (`ctl` below). Anyone else is
+        // refused at the TLS handshake, on top of the basic auth below.
+        t.line(2, "verify_client: required");
     }
     if let Some(auth) = &p.rest_auth {
         t.line(

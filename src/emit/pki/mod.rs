@@ -9,7 +9,8 @@
 //! Elasticsearch's seed hosts), and HAProxy checks a member with
 //! `verifyhost <host name>`, so the SANs are the host name, its FQDN under
 //! `baseline domain` and its private address. No config dials a public
-//! address: that is never a SAN.
+//! address: that is never a SAN. HAProxy (its health checks) and Prometheus
+//! (its scrapes) only present their certificate as clients: no address SAN.
 
 use super::text::Text;
 use super::{Artifact, EmitContext, Emitter};
@@ -24,6 +25,10 @@ pub struct PkiRequests;
 struct Need {
     roles: Vec<String>,
     pkis: Vec<PkiId>,
+    /// Some peer dials this host over TLS. A host that is only ever a
+    /// client (HAProxy's checks, Prometheus) gets no IP SAN: nobody
+    /// verifies an address against it.
+    serves: bool,
 }
 
 /// The subject alternative names of a host's certificate.
@@ -51,6 +56,7 @@ fn needs(model: &Model) -> BTreeMap<HostId, Need> {
     let mut out: BTreeMap<HostId, Need> = BTreeMap::new();
     let mut add = |h: HostId, pki: PkiId, role: String| {
         let n = out.entry(h).or_default();
+        n.serves |= !role.ends_with("(client certificate)");
         if !n.roles.contains(&role) {
             n.roles.push(role);
         }
@@ -71,11 +77,45 @@ fn needs(model: &Model) -> BTreeMap<HostId, Need> {
                 );
             }
         }
+        if let (Some(id), Some(hx)) = (pg.tls.and_then(|t| t.pki), &pg.haproxy) {
+            add(
+                hx.host,
+                id,
+                format!(
+                    "postgres-cluster {}: HAProxy's health checks of Patroni's REST API (client certificate)",
+                    pg.name
+                ),
+            );
+        }
+        let prom = model
+            .monitoring
+            .as_ref()
+            .and_then(|m| m.prometheus.as_ref());
+        if let (Some(id), Some(prom)) = (pg.tls.and_then(|t| t.pki), prom) {
+            add(
+                prom.host,
+                id,
+                format!(
+                    "Prometheus: scrapes Patroni (8008) of postgres-cluster {} (client certificate)",
+                    pg.name
+                ),
+            );
+        }
         let owner = model
             .postgres
             .iter()
             .find(|p| p.etcd.hosts == pg.etcd.hosts)
             .unwrap_or(pg);
+        if let (Some(id), Some(prom)) = (owner.tls.and_then(|t| t.pki), prom) {
+            add(
+                prom.host,
+                id,
+                format!(
+                    "Prometheus: scrapes etcd (2379) of postgres-cluster {} (client certificate)",
+                    owner.name
+                ),
+            );
+        }
         if let Some(id) = owner.tls.and_then(|t| t.pki) {
             for &e in &pg.etcd.hosts {
                 add(
@@ -122,7 +162,12 @@ impl Emitter for PkiRequests {
         let mut readme_art = Artifact::new("pki/README.md", "");
         for (&id, need) in &needs {
             let host = model.host(id);
-            let Some(s) = sans(model, id) else { continue };
+            let Some(mut s) = sans(model, id) else {
+                continue;
+            };
+            if !need.serves {
+                s.ips.clear();
+            }
             let mut a = Artifact::new(
                 format!("pki/{}.cnf", host.name),
                 cnf(ctx, &host.name, &s, need),
@@ -181,7 +226,11 @@ fn cnf(ctx: &EmitContext, name: &str, s: &Sans, need: &Need) -> String {
     t.blank();
     t.line(
         0,
-        "# Exactly the names and addresses peers dial this host at.",
+        if need.serves {
+            "# Exactly the names and addresses peers dial this host at."
+        } else {
+            "# A client certificate only (nobody dials this host over TLS): its names, no address."
+        },
     );
     t.line(0, "[ alt_names ]");
     for (i, d) in s.dns.iter().enumerate() {
@@ -266,12 +315,16 @@ fn readme_host(t: &mut Text, model: &Model, name: &str, s: &Sans, need: &Need) {
     t.line(0, "```sh");
     t.line(0, format!("openssl req -new -newkey rsa:2048 -nodes -config pki/{name}.cnf -keyout {name}.key -out {name}.csr"));
     t.line(0, format!("openssl x509 -req -in {name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -sha256 -extfile pki/{name}.cnf -extensions v3_req -out {name}.crt"));
+    let ip_sans = if ips.is_empty() {
+        String::new()
+    } else {
+        format!(" ip_sans={}", ips.join(","))
+    };
     t.line(
         0,
         format!(
-            "vault write pki/issue/ROLE common_name={name} alt_names={} ip_sans={}",
-            s.dns.join(","),
-            ips.join(",")
+            "vault write pki/issue/ROLE common_name={name} alt_names={}{ip_sans}",
+            s.dns.join(",")
         ),
     );
     t.line(0, "```");

@@ -24,12 +24,27 @@ struct Global {
 #[derive(Serialize)]
 struct ScrapeConfig {
     job_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheme: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_config: Option<TlsConfig>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ec2_sd_configs: Vec<Ec2SdConfig>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     static_configs: Vec<StaticConfig>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     relabel_configs: Vec<Relabel>,
+}
+
+/// Prometheus's own certificate from the target's pki: etcd
+/// (`client-cert-auth`) and Patroni (`verify_client: required`) refuse a
+/// client without one. Targets are dialled at their private address, which
+/// is a SAN of their certificate (pki/HOST.cnf), so no `server_name`.
+#[derive(Serialize)]
+struct TlsConfig {
+    ca_file: String,
+    cert_file: String,
+    key_file: String,
 }
 
 #[derive(Serialize)]
@@ -156,8 +171,19 @@ fn scrape_config(model: &Model, prom: &Prometheus, job: &Job) -> ScrapeConfig {
             });
         }
     }
+    let me = &model.host(prom.host).name;
+    let tls_config = job.tls.map(|p| {
+        let pki = model.pki(p);
+        TlsConfig {
+            ca_file: pki.ca_file.value.clone(),
+            cert_file: pki.cert(me),
+            key_file: pki.key(me),
+        }
+    });
     ScrapeConfig {
         job_name: job.name.clone(),
+        scheme: tls_config.as_ref().map(|_| "https"),
+        tls_config,
         ec2_sd_configs,
         static_configs: job
             .targets

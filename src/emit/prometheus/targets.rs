@@ -41,6 +41,9 @@ pub struct Job {
     /// The spec entity this job comes from, for the manifest.
     pub entity: String,
     pub span: Span,
+    /// Scraped over https with Prometheus's own certificate (the target
+    /// requires a client certificate from this pki).
+    pub tls: Option<PkiId>,
 }
 
 impl Job {
@@ -102,8 +105,10 @@ pub fn plan(model: &Model, mon: &Monitoring, prom: &Prometheus) -> Vec<Job> {
             &cluster,
             src.clone(),
         );
+        b.tls(pg.tls.and_then(|t| t.pki));
         let name = format!("etcd-{}", pg.name);
         b.job(&name, "etcd", 2379, &pg.etcd.hosts, &cluster, src.clone());
+        b.tls(etcd_pki(model, pg));
         if let Some(h) = &pg.haproxy {
             // The stats listener answers `/metrics` with HAProxy's built-in
             // Prometheus exporter (agreed with the haproxy.cfg emitter).
@@ -129,6 +134,17 @@ pub fn plan(model: &Model, mon: &Monitoring, prom: &Prometheus) -> Vec<Job> {
     b.jobs
 }
 
+/// The pki of the etcd `pg` uses (the first cluster listing the same etcd
+/// hosts sets it up), as an id.
+fn etcd_pki(model: &Model, pg: &PostgresCluster) -> Option<PkiId> {
+    let owner = model
+        .postgres
+        .iter()
+        .find(|p| p.etcd.hosts == pg.etcd.hosts)
+        .unwrap_or(pg);
+    owner.tls.and_then(|t| t.pki)
+}
+
 /// The spec's relabels over all discoveries, first one per target label.
 pub fn relabels(prom: &Prometheus) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
@@ -150,6 +166,13 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// The last job is scraped over https with a client certificate of `pki`.
+    fn tls(&mut self, pki: Option<PkiId>) {
+        if let Some(job) = self.jobs.last_mut() {
+            job.tls = pki;
+        }
+    }
+
     /// Node Exporter: EC2 discovery for the AWS hosts it can see, static
     /// targets for every other monitored host (Azure, other regions, hosts
     /// a filter leaves out).
@@ -196,6 +219,7 @@ impl Planner<'_> {
             blocked: Vec::new(),
             entity,
             span,
+            tls: None,
         };
         for &host in hosts {
             match reach::tcp(self.model, self.prom.host, host, port, span) {
