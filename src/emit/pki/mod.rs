@@ -265,7 +265,18 @@ fn readme_intro(t: &mut Text) {
         0,
         "on the host: mode 0600 (or 0640 with the group of the daemons that read it: postgres,",
     );
-    t.line(0, "etcd, elasticsearch).");
+    t.line(
+        0,
+        "etcd, elasticsearch, prometheus: Prometheus reads its key at every scrape, as its own",
+    );
+    t.line(
+        0,
+        "user). HAProxy reads `HOST.crt` and, beside it, `HOST.key` (`ssl-load-extra-del-ext`)",
+    );
+    t.line(
+        0,
+        "at startup, before it drops root: no combined PEM to make.",
+    );
     t.blank();
     t.line(0, "With an internal CA (`ca.crt`, `ca.key`):");
     t.blank();
