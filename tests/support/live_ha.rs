@@ -129,7 +129,7 @@ pub fn artifacts_under<'a>(arts: &'a [Artifact], prefix: &str) -> Vec<(String, &
 /// what infragen generated.
 pub fn check_adaptations(arts: &[Artifact]) {
     let dir = Path::new("/tmp/x/pg-1");
-    for (member, text) in artifacts_under(&arts, "patroni/") {
+    for (member, text) in artifacts_under(arts, "patroni/") {
         let generated: Value = serde_yaml::from_str(text).expect("yaml");
         let mut adapted: Value =
             serde_yaml::from_str(&adapt_patroni(text, dir)).expect("adapted yaml");
@@ -182,7 +182,7 @@ pub fn check_adaptations(arts: &[Artifact]) {
         }
         assert_eq!(adapted, generated, "{member}: unexpected changes");
     }
-    for (member, text) in artifacts_under(&arts, "etcd/") {
+    for (member, text) in artifacts_under(arts, "etcd/") {
         let generated: Value = serde_yaml::from_str(text).expect("yaml");
         let mut adapted: Value =
             serde_yaml::from_str(&adapt_etcd(text, Path::new("/tmp/x/e"))).expect("yaml");
@@ -190,7 +190,7 @@ pub fn check_adaptations(arts: &[Artifact]) {
         adapted["data-dir"] = generated["data-dir"].clone();
         assert_eq!(adapted, generated, "{member}: unexpected changes");
     }
-    let cfg = artifact(&arts, "haproxy/haproxy.cfg");
+    let cfg = artifact(arts, "haproxy/haproxy.cfg");
     let adapted = adapt_haproxy(cfg, Path::new("/tmp/x/admin.sock"));
     let changed: Vec<(&str, &str)> = cfg
         .lines()
