@@ -5,7 +5,7 @@
 
 use super::dsl::*;
 use super::fmt::checkov_skip;
-use super::{Tf, TfFile, names, opt};
+use super::{Tf, TfFile, iam, names, opt};
 use crate::model::*;
 use hcl::{Attribute, Expression};
 use std::collections::BTreeSet;
@@ -199,25 +199,12 @@ pub fn filter(name: &str, value: &str) -> hcl::Block {
 /// the EC2 API, the role may describe instances (read-only).
 fn fleet_role(tf: &Tf, f: &mut TfFile) {
     let m = tf.m;
-    f.add(
-        data("aws_iam_policy_document", "fleet_assume")
-            .add_block(
-                block("statement")
-                    .add_attribute(("actions", strings(["sts:AssumeRole"])))
-                    .add_block(super::flow_logs::principals("Service", "ec2.amazonaws.com"))
-                    .build(),
-            )
-            .build(),
-    );
-    f.add(
-        resource("aws_iam_role", "fleet")
-            .add_attribute(("name", s(names::cloud_name(m, "fleet"))))
-            .add_attribute((
-                "assume_role_policy",
-                r("data.aws_iam_policy_document.fleet_assume.json"),
-            ))
-            .build(),
-    );
+    f.add(iam::assume_role_policy("fleet_assume", "ec2.amazonaws.com"));
+    f.add(iam::role(
+        "fleet",
+        names::cloud_name(m, "fleet"),
+        "fleet_assume",
+    ));
     f.add(
         resource("aws_iam_instance_profile", "fleet")
             .add_attribute(("name", s(names::cloud_name(m, "fleet"))))
@@ -243,16 +230,11 @@ fn fleet_role(tf: &Tf, f: &mut TfFile) {
                 )
                 .build(),
         );
-        f.add(
-            resource("aws_iam_role_policy", "ec2_discovery")
-                .add_attribute(("name", s("prometheus-ec2-discovery")))
-                .add_attribute(("role", r("aws_iam_role.fleet.id")))
-                .add_attribute((
-                    "policy",
-                    r("data.aws_iam_policy_document.ec2_discovery.json"),
-                ))
-                .build(),
-        );
+        f.add(iam::role_policy(
+            "ec2_discovery",
+            "prometheus-ec2-discovery",
+            "fleet",
+        ));
     }
 }
 

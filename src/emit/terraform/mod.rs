@@ -9,6 +9,7 @@ mod compute;
 mod dsl;
 mod flow_logs;
 mod fmt;
+mod iam;
 mod names;
 mod network;
 mod providers;
