@@ -1,6 +1,7 @@
 //! The typed model of one spec: arenas indexed by typed IDs, with spans for
 //! diagnostics. Built by `lower`; read by `graph`, `rules` and `emit`.
 
+pub mod estate;
 pub mod fleet;
 pub mod ha;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod tf_names;
 pub mod traffic;
 pub mod zones;
 
+pub use estate::Unit;
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;
 pub use network::{AddressSet, Cloud, Network, Subnet};

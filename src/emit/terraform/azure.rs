@@ -2,11 +2,12 @@
 //! one `azurerm_network_security_rule` per rule, and the Linux VMs with
 //! NICs at their compile-time static addresses.
 
-use super::compute::{Unit, cloud_init, is_gateway, units};
+use super::compute::cloud_init;
 use super::dsl::*;
 use super::fmt::checkov_skip;
 use super::{Tf, TfFile, names, opt};
 use crate::model::*;
+use crate::units::format_port_range;
 use hcl::{Attribute, Expression};
 use std::collections::BTreeSet;
 
@@ -31,7 +32,7 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
                 .build(),
         );
     }
-    let azure_units = units(m, Cloud::Azure);
+    let azure_units = m.units_in(Cloud::Azure);
     let mut public_rgs = BTreeSet::new();
     for u in &azure_units {
         for h in &u.hosts {
@@ -279,11 +280,10 @@ fn nsg_rule(
     } else {
         ("out", "to")
     };
-    let ports = match rule.ports {
-        Some((lo, hi)) if lo == hi => lo.to_string(),
-        Some((lo, hi)) => format!("{lo}-{hi}"),
-        None => "*".to_string(),
-    };
+    let ports = rule
+        .ports
+        .map(|p| format_port_range(p, "-"))
+        .unwrap_or_else(|| "*".to_string());
     let protocol = match rule.proto {
         Proto::Tcp => "Tcp",
         Proto::Udp => "Udp",
@@ -378,7 +378,7 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
     let n = m.host_network(first_id);
     let name = names::id(&u.name);
     let grouped = u.group.is_some();
-    let gateway = u.hosts.iter().any(|h| is_gateway(m, *h));
+    let gateway = u.is_gateway(m);
     let for_each = || Attribute::new("for_each", r(&format!("local.hosts.{name}")));
     let host_name = if grouped { r("each.key") } else { s(&u.name) };
     match u.group {
@@ -535,10 +535,7 @@ fn vm(tf: &Tf, f: &mut TfFile, u: &Unit) {
         .add_attribute(("disable_password_authentication", true))
         .add_attribute(("network_interface_ids", list(vec![nic_id])))
         .add_attribute(("allow_extension_operations", false))
-        .add_attribute((
-            "custom_data",
-            call("base64encode", vec![cloud_init(&u.name, u.group.is_some())]),
-        ))
+        .add_attribute(("custom_data", call("base64encode", vec![cloud_init(u)])))
         .add_attribute(vm_tags(tf, u));
     // Azure installs only the admin user's keys; the other admins come
     // from cloud-init.
