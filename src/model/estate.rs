@@ -116,7 +116,10 @@ mod tests {
     #[test]
     fn cloud_init_path_round_trips() {
         assert_eq!(cloud_init_path("web"), "cloud-init/web.yaml");
-        assert_eq!(unit_of_cloud_init_path(&cloud_init_path("web")), Some("web"));
+        assert_eq!(
+            unit_of_cloud_init_path(&cloud_init_path("web")),
+            Some("web")
+        );
         assert_eq!(unit_of_cloud_init_path("terraform/web.tf"), None);
     }
 }

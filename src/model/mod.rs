@@ -7,6 +7,7 @@ pub mod ha;
 pub mod ids;
 pub mod instance_types;
 pub mod network;
+pub mod nsg;
 pub mod pki;
 pub mod project;
 pub mod security;

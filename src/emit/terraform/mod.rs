@@ -5,6 +5,9 @@
 //! so the output grows with the number of groups, not hosts.
 
 mod azure;
+mod azure_network;
+mod azure_nsg;
+mod azure_vm;
 mod compute;
 mod dsl;
 mod flow_logs;
