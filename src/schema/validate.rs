@@ -257,7 +257,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                     "add `{}=` ({}): {}",
                     p.name,
                     p.ty.describe(),
-                    p.doc
+                    p.describe()
                 )),
             );
         }
