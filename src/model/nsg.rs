@@ -18,6 +18,14 @@ pub const ALLOW_FIRST: u32 = AZURE_PRIORITY_MIN;
 pub const ALLOW_LAST: u32 = DENY_OTHER_EGRESS - 1;
 /// How many allow rules one direction of an NSG can hold.
 pub const ALLOW_CAPACITY: usize = (ALLOW_LAST - ALLOW_FIRST + 1) as usize;
+// The allow rules stay below the deny rules, and all inside Azure's range.
+const _: () = assert!(
+    ALLOW_FIRST >= AZURE_PRIORITY_MIN
+        && ALLOW_LAST < DENY_OTHER_EGRESS
+        && ALLOW_LAST < DENY_OTHER_INGRESS
+        && DENY_OTHER_EGRESS <= AZURE_PRIORITY_MAX
+        && DENY_OTHER_INGRESS <= AZURE_PRIORITY_MAX
+);
 /// The gap between consecutive allow rules while they fit with it, so a
 /// rule added by hand between two fits without renumbering.
 const STEP: u32 = 10;
@@ -160,7 +168,6 @@ mod tests {
                 p.iter().all(|p| (ALLOW_FIRST..=ALLOW_LAST).contains(p)),
                 "{n}"
             );
-            assert!(ALLOW_LAST < DENY_OTHER_EGRESS && DENY_OTHER_INGRESS <= AZURE_PRIORITY_MAX);
             assert!(unique_per_direction(&dirs, &p), "{n}");
         }
     }
