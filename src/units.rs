@@ -74,6 +74,25 @@ pub fn format_duration(ms: u64) -> String {
     format!("{ms}ms")
 }
 
+/// `"8000-8100"` → (8000, 8100).
+pub fn parse_port_range(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-')?;
+    let a: u16 = a.trim().parse().ok()?;
+    let b: u16 = b.trim().parse().ok()?;
+    (a >= 1 && a <= b).then_some((a, b))
+}
+
+/// An inclusive port range as text: `"443"` for one port, else
+/// `"8000<sep>8100"` (`-` in prose and rule names, `_` in identifiers).
+/// Every renderer of a port range goes through here.
+pub fn format_port_range((lo, hi): (u16, u16), sep: &str) -> String {
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}{sep}{hi}")
+    }
+}
+
 /// Parses a CIDR that must be a network address. On a host address the
 /// error carries the network to suggest.
 pub fn parse_cidr(s: &str) -> Result<IpNet, CidrError> {
@@ -468,6 +487,16 @@ fn promql_lexically_ok(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_ranges_parse_and_format_alike() {
+        assert_eq!(parse_port_range("8000-8100"), Some((8000, 8100)));
+        assert_eq!(parse_port_range("0-10"), None);
+        assert_eq!(parse_port_range("9-8"), None);
+        assert_eq!(format_port_range((8000, 8100), "-"), "8000-8100");
+        assert_eq!(format_port_range((8000, 8100), "_"), "8000_8100");
+        assert_eq!(format_port_range((443, 443), "-"), "443");
+    }
 
     #[test]
     fn sizes() {

@@ -1265,3 +1265,86 @@ fn kill_9_at_random_points_leaves_the_old_or_the_new_tree() {
     assert_eq!(strip(snapshot(&out)), expected[1]);
     assert_eq!(user(&snapshot(&out)), user_before);
 }
+
+/// An Azure spec whose one NSG holds `ingress` + `egress` rules.
+fn azure_nsg_spec(ingress: u32, egress: u32) -> String {
+    let mut s = String::from(
+        "project \"acme\" {\n    owner \"sre@acme.example\"\n}\n\
+         vnet \"hub\" region=\"westeurope\" resource-group=\"acme-hub\" cidr=\"10.40.0.0/16\" {\n    subnet \"workloads\" cidr=\"10.40.1.0/24\"\n}\n\
+         security-group \"edge\" vnet=\"hub\" {\n",
+    );
+    for p in 1..=ingress {
+        s.push_str(&format!("    ingress tcp {p} from=\"vnet:hub\"\n"));
+    }
+    for p in 1..=egress {
+        s.push_str(&format!("    egress tcp {p} to=\"vnet:hub\"\n"));
+    }
+    s.push_str(
+        "}\nfleet {\n    host \"edge\" type=\"Standard_B2s\" {\n        subnets \"hub/workloads\"\n        security-groups \"edge\"\n    }\n}\n\
+         baseline {\n    admin \"sre\" ssh-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNyZXNy sre@example\"\n}\n",
+    );
+    s
+}
+
+/// (direction, priority) of every `azurerm_network_security_rule`.
+fn nsg_priorities(azure_tf: &str) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    let mut current: Option<(Option<String>, Option<u32>)> = None;
+    for line in azure_tf.lines() {
+        if line.starts_with("resource \"azurerm_network_security_rule\"") {
+            current = Some((None, None));
+        } else if line == "}" {
+            if let Some((Some(d), Some(p))) = current.take() {
+                out.push((d, p));
+            }
+        } else if let Some((d, p)) = current.as_mut()
+            && let Some((k, v)) = line.split_once('=')
+        {
+            match k.trim() {
+                "direction" => *d = Some(v.trim().trim_matches('"').to_string()),
+                "priority" => *p = v.trim().parse().ok(),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Azure NSG rule priorities are unique per direction and stay below the
+/// deny rules (4000 outbound, 4010 inbound) past 390 rules, where counting
+/// up by 10 from 100 used to run into them; more than 100–3999 holds in one
+/// direction is `nsg-priority-exhausted`, and build refuses the spec.
+#[test]
+fn azure_nsg_priorities_are_unique_and_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("big.kdl"), azure_nsg_spec(3000, 900)).unwrap();
+    run_ok(dir.path(), &["build", "big.kdl", "--out", "out"]);
+    let tf = fs::read_to_string(dir.path().join("out/terraform/azure.tf")).unwrap();
+    let rules = nsg_priorities(&tf);
+    assert_eq!(
+        rules.len(),
+        3000 + 900 + 2,
+        "allow rules and the two deny rules"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for (d, p) in &rules {
+        assert!((100..=4096).contains(p), "{d} {p} outside Azure's range");
+        assert!(seen.insert((d.clone(), *p)), "{d} priority {p} twice");
+    }
+    assert!(seen.contains(&("Outbound".into(), 4000)));
+    assert!(seen.contains(&("Inbound".into(), 4010)));
+    assert!(
+        rules.iter().filter(|(_, p)| *p >= 4000).count() == 2,
+        "only the deny rules at 4000 and above"
+    );
+
+    fs::write(dir.path().join("full.kdl"), azure_nsg_spec(3901, 0)).unwrap();
+    let out = infragen(dir.path(), &["build", "full.kdl", "--out", "full"]);
+    assert!(!out.status.success(), "build of an NSG past its priorities");
+    assert!(
+        stderr_of(&out).contains("nsg-priority-exhausted"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(!dir.path().join("full").exists());
+}

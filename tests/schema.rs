@@ -117,7 +117,12 @@ fn check_kind(
     for p in spec.props {
         let ps = &props["properties"][p.name];
         assert!(ps.is_object(), "{path}: property `{}` missing", p.name);
-        assert_eq!(ps["description"], p.doc, "{path}.{}: description", p.name);
+        assert_eq!(
+            ps["description"],
+            p.describe(),
+            "{path}.{}: description",
+            p.name
+        );
         assert_eq!(
             required.contains(&p.name),
             p.required,

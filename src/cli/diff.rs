@@ -243,10 +243,7 @@ fn compare_outputs(
                     lines_added: added,
                     lines_removed: removed,
                 });
-                if let Some(unit) = path
-                    .strip_prefix("cloud-init/")
-                    .and_then(|p| p.strip_suffix(".yaml"))
-                {
+                if let Some(unit) = crate::model::estate::unit_of_cloud_init_path(path) {
                     user_data_changed.insert(unit.to_string());
                 }
             }

@@ -15,6 +15,7 @@
 use super::{LineIndex, SpecLines};
 use crate::graph::reach::{self, Probe};
 use crate::model::*;
+use crate::units::format_port_range;
 use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -429,8 +430,7 @@ fn ports_text(proto: Proto, ports: Option<(u16, u16)>) -> Option<String> {
         _ if !proto.has_ports() => None,
         None => Some("all".into()),
         Some((1, u16::MAX)) => Some("all".into()),
-        Some((lo, hi)) if lo == hi => Some(lo.to_string()),
-        Some((lo, hi)) => Some(format!("{lo}-{hi}")),
+        Some(p) => Some(format_port_range(p, "-")),
     }
 }
 
@@ -591,7 +591,7 @@ fn merge_adjacent(mut v: Vec<Exposure>) -> Vec<Exposure> {
             last.ports = Some(if (llo, hi) == (1, 65535) {
                 "all".into()
             } else {
-                format!("{llo}-{hi}")
+                format_port_range((llo as u16, hi as u16), "-")
             });
             last.partial |= e.partial;
             last.destination_public |= e.destination_public;

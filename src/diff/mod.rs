@@ -10,6 +10,7 @@
 pub mod exposure;
 
 use crate::diagnostic::Severity;
+use crate::model::estate::cloud_init_path;
 use crate::model::*;
 use crate::pipeline::Checked;
 use serde::Serialize;
@@ -529,8 +530,8 @@ fn attribute_changes(
         };
         add(
             attr,
-            format!("cloud-init/{}.yaml", unit_of(om, oh)),
-            format!("cloud-init/{unit}.yaml, changed"),
+            cloud_init_path(&unit_of(om, oh)),
+            format!("{}, changed", cloud_init_path(&unit)),
             effect,
         );
     }

@@ -173,7 +173,7 @@ fn props_schema(props: &[PropSpec]) -> Value {
     for p in props {
         let mut s = ty_schema(&p.ty);
         if let Value::Object(m) = &mut s {
-            m.insert("description".into(), json!(p.doc));
+            m.insert("description".into(), json!(p.describe()));
         }
         properties.insert(p.name.to_string(), s);
     }

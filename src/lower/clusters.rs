@@ -3,6 +3,7 @@
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
+use crate::schema::defaults;
 use crate::span::Spanned;
 use crate::syntax::{Node, Value};
 
@@ -223,11 +224,13 @@ impl Lowerer<'_> {
             Some(Haproxy {
                 host,
                 host_span,
-                port: Self::port_prop(h, "port").unwrap_or(5000),
-                stats_port: Self::port_prop(h, "stats-port").unwrap_or(7000),
-                check_interval_ms: Self::duration_prop(h, "check-interval").unwrap_or(3_000),
-                fall: Self::u32_prop(h, "fall").unwrap_or(3),
-                rise: Self::u32_prop(h, "rise").unwrap_or(2),
+                port: Self::port_prop(h, "port").unwrap_or(defaults::HAPROXY_PORT),
+                stats_port: Self::port_prop(h, "stats-port")
+                    .unwrap_or(defaults::HAPROXY_STATS_PORT),
+                check_interval_ms: Self::duration_prop(h, "check-interval")
+                    .unwrap_or(defaults::HAPROXY_CHECK_INTERVAL_MS),
+                fall: Self::u32_prop(h, "fall").unwrap_or(defaults::HAPROXY_FALL),
+                rise: Self::u32_prop(h, "rise").unwrap_or(defaults::HAPROXY_RISE),
                 span: h.span,
             })
         });

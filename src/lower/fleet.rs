@@ -4,6 +4,7 @@ use super::Lowerer;
 use crate::diagnostic::Diagnostic;
 use crate::model::instance_types;
 use crate::model::*;
+use crate::schema::defaults;
 use crate::span::{Span, Spanned};
 use crate::syntax::Node;
 
@@ -39,7 +40,7 @@ const MAX_DIGITS: usize = 6;
 impl Lowerer<'_> {
     pub(super) fn fleet(&mut self, fleet: &Node) {
         let mut base = HostSettings {
-            monitored: true,
+            monitored: defaults::MONITORED,
             ..HostSettings::default()
         };
         if let Some(d) = fleet.child("defaults") {

@@ -4,6 +4,7 @@ use super::Lowerer;
 use super::refs::Namespace;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
+use crate::schema::defaults;
 use crate::span::Spanned;
 use crate::syntax::{Node, Value};
 
@@ -15,7 +16,9 @@ impl Lowerer<'_> {
                 .and_then(|c| c.prop_str("version"))
                 .unwrap_or("1.8.1")
                 .to_string(),
-            port: ne.and_then(|c| Self::port_prop(c, "port")).unwrap_or(9100),
+            port: ne
+                .and_then(|c| Self::port_prop(c, "port"))
+                .unwrap_or(defaults::NODE_EXPORTER_PORT),
             span: ne.map_or(n.name_span, |c| c.span),
         };
         // The version lands in a download URL and a path of cloud-init.
@@ -79,7 +82,7 @@ impl Lowerer<'_> {
             Some(Alertmanager {
                 host,
                 host_span: host_prop.span,
-                port: Self::port_prop(a, "port").unwrap_or(9093),
+                port: Self::port_prop(a, "port").unwrap_or(defaults::ALERTMANAGER_PORT),
                 span: a.span,
             })
         });
@@ -178,7 +181,7 @@ impl Lowerer<'_> {
                     }
                 }
             }
-            None => Some(Spanned::new(30 * 86_400_000, name.span)),
+            None => Some(Spanned::new(defaults::SLO_WINDOW_MS, name.span)),
         };
         let errors = self.slo_query(s, "errors", &name.value);
         let total = self.slo_query(s, "total", &name.value);
@@ -269,10 +272,12 @@ impl Lowerer<'_> {
         Some(Prometheus {
             host,
             host_span: host_prop.span,
-            port: Self::port_prop(p, "port").unwrap_or(9090),
-            scrape_interval_ms: Self::duration_prop(p, "scrape-interval").unwrap_or(15_000),
-            evaluation_interval_ms: Self::duration_prop(p, "evaluation-interval").unwrap_or(15_000),
-            retention_ms: Self::duration_prop(p, "retention").unwrap_or(15 * 86_400_000),
+            port: Self::port_prop(p, "port").unwrap_or(defaults::PROMETHEUS_PORT),
+            scrape_interval_ms: Self::duration_prop(p, "scrape-interval")
+                .unwrap_or(defaults::SCRAPE_INTERVAL_MS),
+            evaluation_interval_ms: Self::duration_prop(p, "evaluation-interval")
+                .unwrap_or(defaults::EVALUATION_INTERVAL_MS),
+            retention_ms: Self::duration_prop(p, "retention").unwrap_or(defaults::RETENTION_MS),
             ec2,
             span: p.span,
         })
@@ -357,7 +362,7 @@ impl Lowerer<'_> {
         let grafana = Grafana {
             host,
             host_span: host_prop.span,
-            port: Self::port_prop(g, "port").unwrap_or(3000),
+            port: Self::port_prop(g, "port").unwrap_or(defaults::GRAFANA_PORT),
             dashboards,
             contact_points,
             default_contact_point,

@@ -3,10 +3,10 @@
 use super::Lowerer;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::model::*;
-use crate::schema::validate::parse_port_range;
 use crate::span::Span;
 use crate::syntax::{Node, Value};
 use crate::units::parse_cidr;
+use crate::units::parse_port_range;
 
 const PEER_KINDS: &[&str] = &["sg", "set", "cidr", "host", "subnet", "vpc", "vnet"];
 

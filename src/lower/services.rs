@@ -3,6 +3,7 @@
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
+use crate::schema::defaults;
 use crate::span::Spanned;
 use crate::syntax::Node;
 
@@ -22,7 +23,7 @@ impl Lowerer<'_> {
                 );
                 return;
             }
-            None => Spanned::new(2, name.span),
+            None => Spanned::new(defaults::IKE_VERSION, name.span),
         };
         let left = self.vpn_end(n, "left");
         let right = self.vpn_end(n, "right");
@@ -138,8 +139,8 @@ impl Lowerer<'_> {
         ) else {
             return;
         };
-        let method = match n.prop_str("method") {
-            Some("replication") => MigrationMethod::Replication,
+        let method = match n.prop_str("method").unwrap_or(defaults::MIGRATION_METHOD) {
+            "replication" => MigrationMethod::Replication,
             _ => MigrationMethod::Sync,
         };
         let buckets = n

@@ -1,11 +1,13 @@
 //! The typed model of one spec: arenas indexed by typed IDs, with spans for
 //! diagnostics. Built by `lower`; read by `graph`, `rules` and `emit`.
 
+pub mod estate;
 pub mod fleet;
 pub mod ha;
 pub mod ids;
 pub mod instance_types;
 pub mod network;
+pub mod nsg;
 pub mod pki;
 pub mod project;
 pub mod security;
@@ -14,6 +16,7 @@ pub mod tf_names;
 pub mod traffic;
 pub mod zones;
 
+pub use estate::Unit;
 pub use fleet::{Group, Host, HostSettings};
 pub use ids::*;
 pub use network::{AddressSet, Cloud, Network, Subnet};

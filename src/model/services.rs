@@ -315,14 +315,15 @@ pub struct Patroni {
 
 impl Default for Patroni {
     fn default() -> Self {
+        use crate::schema::defaults as d;
         Patroni {
-            ttl: 30,
-            loop_wait: 10,
-            retry_timeout: 10,
-            maximum_lag_on_failover: 1_048_576,
-            use_pg_rewind: true,
-            use_slots: true,
-            synchronous_mode: false,
+            ttl: d::PATRONI_TTL,
+            loop_wait: d::PATRONI_LOOP_WAIT,
+            retry_timeout: d::PATRONI_RETRY_TIMEOUT,
+            maximum_lag_on_failover: d::PATRONI_MAXIMUM_LAG_ON_FAILOVER,
+            use_pg_rewind: d::PATRONI_USE_PG_REWIND,
+            use_slots: d::PATRONI_USE_SLOTS,
+            synchronous_mode: d::PATRONI_SYNCHRONOUS_MODE,
             rest_auth: None,
             rest_auth_poisoned: false,
             span: None,

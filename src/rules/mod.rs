@@ -106,6 +106,7 @@ pub static REGISTRY: &[&Rule] = &[
     &other::alert_for_too_short::RULE,
     &other::terraform_name_collision::RULE,
     &other::azure_admin_key_missing::RULE,
+    &other::nsg_priority_exhausted::RULE,
     &other::slo_objective_invalid::RULE,
     &other::alertmanager_receiver_unsupported::RULE,
     &other::alert_without_receiver::RULE,

@@ -1,5 +1,6 @@
 //! Every node, argument and property of the spec language (LANGUAGE.md).
 
+use super::defaults::{self as d, Default as D};
 use super::{Args, NodeSpec, PropSpec, Text, Ty};
 
 const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
@@ -8,6 +9,7 @@ const fn opt(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
         ty,
         required: false,
         doc,
+        default: None,
     }
 }
 
@@ -17,6 +19,7 @@ const fn req(name: &'static str, ty: Ty, doc: &'static str) -> PropSpec {
         ty,
         required: true,
         doc,
+        default: None,
     }
 }
 
@@ -330,7 +333,7 @@ macro_rules! host_props {
             opt("volume-size", Ty::Int, "root volume size in GiB"),
             opt("public-ip", Ty::Bool, "ask for a fresh dynamic public IP"),
             opt("memory", Ty::Size, "RAM, overriding the instance-type table"),
-            opt("monitored", Ty::Bool, "run Node Exporter and scrape it (default #true)"),
+            opt("monitored", Ty::Bool, "run Node Exporter and scrape it").default(D::Bool(d::MONITORED)),
         ]
     };
 }
@@ -518,7 +521,7 @@ static DPD: NodeSpec = leaf(
 static VPN: NodeSpec = NodeSpec {
     name: "vpn",
     args: one!(Ty::Name, "the tunnel name"),
-    props: &[opt("ike-version", Ty::Int, "1 or 2 (default 2)")],
+    props: &[opt("ike-version", Ty::Int, "1 or 2").default(D::Int(d::IKE_VERSION as u64))],
     children: &[&VPN_LEFT, &VPN_RIGHT, &IKE, &ESP, &PSK_ENV, &DPD],
     repeat: true,
     required: false,
@@ -549,8 +552,9 @@ static S3_MIGRATION: NodeSpec = NodeSpec {
         opt(
             "method",
             Ty::Enum(&["sync", "replication"]),
-            "aws s3 sync, or S3 replication (default sync)",
-        ),
+            "aws s3 sync, or S3 replication",
+        )
+        .default(D::Word(d::MIGRATION_METHOD)),
     ],
     children: &[&BUCKET],
     repeat: true,
@@ -563,7 +567,7 @@ static NODE_EXPORTER: NodeSpec = leaf(
     Args::NONE,
     &[
         opt("version", Ty::Text(Text::Version), "Node Exporter release"),
-        opt("port", Ty::Port, "listen port (default 9100)"),
+        opt("port", Ty::Port, "listen port").default(D::Int(d::NODE_EXPORTER_PORT as u64)),
     ],
     false,
     "Node Exporter on every monitored host.",
@@ -609,10 +613,11 @@ static PROMETHEUS: NodeSpec = NodeSpec {
     args: Args::NONE,
     props: &[
         req("host", Ty::Name, "host that runs Prometheus"),
-        opt("port", Ty::Port, "listen port (default 9090)"),
-        opt("scrape-interval", Ty::Duration, "default 15s"),
-        opt("evaluation-interval", Ty::Duration, "default 15s"),
-        opt("retention", Ty::Duration, "TSDB retention (default 15d)"),
+        opt("port", Ty::Port, "listen port").default(D::Int(d::PROMETHEUS_PORT as u64)),
+        opt("scrape-interval", Ty::Duration, "").default(D::Duration(d::SCRAPE_INTERVAL_MS)),
+        opt("evaluation-interval", Ty::Duration, "")
+            .default(D::Duration(d::EVALUATION_INTERVAL_MS)),
+        opt("retention", Ty::Duration, "TSDB retention").default(D::Duration(d::RETENTION_MS)),
     ],
     children: &[&EC2_DISCOVERY],
     repeat: false,
@@ -657,7 +662,7 @@ static GRAFANA: NodeSpec = NodeSpec {
     args: Args::NONE,
     props: &[
         req("host", Ty::Name, "host that runs Grafana"),
-        opt("port", Ty::Port, "listen port (default 3000)"),
+        opt("port", Ty::Port, "listen port").default(D::Int(d::GRAFANA_PORT as u64)),
     ],
     children: &[&DASHBOARD, &CONTACT_POINT, &DEFAULT_CONTACT_POINT],
     repeat: false,
@@ -699,7 +704,7 @@ static SLO: NodeSpec = leaf(
             Ty::Threshold,
             "target in percent of good events, e.g. 99.9",
         ),
-        opt("window", Ty::Duration, "SLO window (default 30d)"),
+        opt("window", Ty::Duration, "SLO window").default(D::Duration(d::SLO_WINDOW_MS)),
         req(
             "errors",
             Ty::Str,
@@ -721,7 +726,7 @@ static ALERTMANAGER: NodeSpec = leaf(
     Args::NONE,
     &[
         req("host", Ty::Name, "host that runs Alertmanager"),
-        opt("port", Ty::Port, "listen port (default 9093)"),
+        opt("port", Ty::Port, "listen port").default(D::Int(d::ALERTMANAGER_PORT as u64)),
     ],
     false,
     "Alertmanager: Prometheus sends its alerts there.",
@@ -776,27 +781,16 @@ static HAPROXY: NodeSpec = leaf(
     Args::NONE,
     &[
         req("host", Ty::Name, "host that runs HAProxy"),
-        opt(
-            "port",
-            Ty::Port,
-            "client port routed to the leader (default 5000)",
-        ),
-        opt("stats-port", Ty::Port, "stats page port (default 7000)"),
-        opt(
-            "check-interval",
-            Ty::Duration,
-            "health check interval (default 3s)",
-        ),
-        opt(
-            "fall",
-            Ty::Int,
-            "failed checks before a server is down (default 3)",
-        ),
-        opt(
-            "rise",
-            Ty::Int,
-            "passed checks before a server is up (default 2)",
-        ),
+        opt("port", Ty::Port, "client port routed to the leader")
+            .default(D::Int(d::HAPROXY_PORT as u64)),
+        opt("stats-port", Ty::Port, "stats page port")
+            .default(D::Int(d::HAPROXY_STATS_PORT as u64)),
+        opt("check-interval", Ty::Duration, "health check interval")
+            .default(D::Duration(d::HAPROXY_CHECK_INTERVAL_MS)),
+        opt("fall", Ty::Int, "failed checks before a server is down")
+            .default(D::Int(d::HAPROXY_FALL as u64)),
+        opt("rise", Ty::Int, "passed checks before a server is up")
+            .default(D::Int(d::HAPROXY_RISE as u64)),
     ],
     false,
     "HAProxy routing to the Patroni leader.",
@@ -805,25 +799,20 @@ static PATRONI: NodeSpec = leaf(
     "patroni",
     Args::NONE,
     &[
-        opt("ttl", Ty::Int, "leader key TTL in seconds (default 30)"),
-        opt(
-            "loop-wait",
-            Ty::Int,
-            "seconds between HA loops (default 10)",
-        ),
+        opt("ttl", Ty::Int, "leader key TTL in seconds").default(D::Int(d::PATRONI_TTL as u64)),
+        opt("loop-wait", Ty::Int, "seconds between HA loops")
+            .default(D::Int(d::PATRONI_LOOP_WAIT as u64)),
         opt(
             "retry-timeout",
             Ty::Int,
-            "DCS and PostgreSQL retry timeout in seconds (default 10)",
-        ),
-        opt(
-            "maximum-lag-on-failover",
-            Ty::Int,
-            "bytes (default 1048576)",
-        ),
-        opt("use-pg-rewind", Ty::Bool, "default #true"),
-        opt("use-slots", Ty::Bool, "default #true"),
-        opt("synchronous-mode", Ty::Bool, "default #false"),
+            "DCS and PostgreSQL retry timeout in seconds",
+        )
+        .default(D::Int(d::PATRONI_RETRY_TIMEOUT as u64)),
+        opt("maximum-lag-on-failover", Ty::Int, "bytes")
+            .default(D::Int(d::PATRONI_MAXIMUM_LAG_ON_FAILOVER)),
+        opt("use-pg-rewind", Ty::Bool, "").default(D::Bool(d::PATRONI_USE_PG_REWIND)),
+        opt("use-slots", Ty::Bool, "").default(D::Bool(d::PATRONI_USE_SLOTS)),
+        opt("synchronous-mode", Ty::Bool, "").default(D::Bool(d::PATRONI_SYNCHRONOUS_MODE)),
         opt(
             "rest-user",
             Ty::Str,

@@ -2,6 +2,7 @@
 //! the JSON Schema export (`emit::json_schema`) both read these tables, so the
 //! schema in `schema/` cannot drift from what the parser accepts.
 
+pub mod defaults;
 pub mod grammar;
 pub mod validate;
 
@@ -172,6 +173,26 @@ pub struct PropSpec {
     pub ty: Ty,
     pub required: bool,
     pub doc: &'static str,
+    /// What the property means when the spec leaves it out (lowering reads
+    /// the same constant, `schema::defaults`).
+    pub default: Option<defaults::Default>,
+}
+
+impl PropSpec {
+    pub const fn default(mut self, d: defaults::Default) -> PropSpec {
+        self.default = Some(d);
+        self
+    }
+
+    /// The documentation with the default: `listen port (default 9100)`,
+    /// or `default 15s` alone.
+    pub fn describe(&self) -> String {
+        match (self.default, self.doc) {
+            (None, doc) => doc.to_string(),
+            (Some(d), "") => format!("default {}", d.render()),
+            (Some(d), doc) => format!("{doc} (default {})", d.render()),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -257,7 +257,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                     "add `{}=` ({}): {}",
                     p.name,
                     p.ty.describe(),
-                    p.doc
+                    p.describe()
                 )),
             );
         }
@@ -319,7 +319,7 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
             }
         }
         (Ty::PortOrRange, Value::Str(s)) => {
-            if parse_port_range(s).is_none() {
+            if units::parse_port_range(s).is_none() {
                 invalid(
                     out,
                     format!("`{s}` is not a port range"),
@@ -420,12 +420,4 @@ fn type_help(ty: Ty) -> String {
         Ty::Int | Ty::Port => "write the number without quotes".into(),
         _ => format!("write {}", ty.describe()),
     }
-}
-
-/// `"8000-8100"` → (8000, 8100).
-pub fn parse_port_range(s: &str) -> Option<(u16, u16)> {
-    let (a, b) = s.split_once('-')?;
-    let a: u16 = a.trim().parse().ok()?;
-    let b: u16 = b.trim().parse().ok()?;
-    (a >= 1 && a <= b).then_some((a, b))
 }

@@ -13,56 +13,31 @@ use super::node_exporter;
 use super::yaml::Yaml;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::fleet::os_has_systemd;
-use crate::model::{Baseline, HostId, HostSettings, Model};
-use crate::span::Span;
+use crate::model::{Baseline, HostSettings, Model, Unit};
 
 pub struct CloudInit;
 
 /// One group or standalone host.
 struct Entry<'a> {
-    name: &'a str,
-    kind: &'static str,
-    span: Span,
+    unit: Unit,
     settings: &'a HostSettings,
-    hosts: Vec<HostId>,
     /// The host's name, or `None` for a group: the template's `hostname`.
     hostname: Option<String>,
 }
 
+/// The estate's units, by name.
 fn entries(model: &Model) -> Vec<Entry<'_>> {
     let mut out: Vec<Entry> = model
-        .groups
-        .iter()
-        .map(|g| Entry {
-            name: &g.name,
-            kind: "group",
-            span: g.span,
-            settings: &g.settings,
-            hosts: g.hosts.clone(),
-            hostname: None,
+        .units()
+        .into_iter()
+        .map(|unit| Entry {
+            settings: unit.settings(model),
+            hostname: (!unit.is_group()).then(|| unit.name.clone()),
+            unit,
         })
         .collect();
-    for (i, h) in model.hosts.iter().enumerate() {
-        if h.group.is_none() {
-            out.push(Entry {
-                name: &h.name,
-                kind: "host",
-                span: h.span,
-                settings: &h.settings,
-                hosts: vec![HostId::from_index(i)],
-                hostname: Some(h.name.clone()),
-            });
-        }
-    }
-    out.sort_by(|a, b| a.name.cmp(b.name));
+    out.sort_by(|a, b| a.unit.name.cmp(&b.unit.name));
     out
-}
-
-fn is_gateway(model: &Model, hosts: &[HostId]) -> bool {
-    model
-        .vpns
-        .iter()
-        .any(|v| hosts.contains(&v.left.host) || hosts.contains(&v.right.host))
 }
 
 /// A `write_files` entry.
@@ -87,10 +62,10 @@ impl Emitter for CloudInit {
         let baseline = ctx.model.baseline.as_ref().unwrap_or(&empty);
         for e in entries(ctx.model) {
             let text = render(ctx, baseline, &e);
-            out.push(
-                Artifact::new(format!("cloud-init/{}.yaml", e.name), text)
-                    .source(format!("{} {}", e.kind, e.name), ctx.line(e.span)),
-            );
+            out.push(Artifact::new(e.unit.cloud_init_path(), text).source(
+                format!("{} {}", e.unit.kind(), e.unit.name),
+                ctx.line(e.unit.span(ctx.model)),
+            ));
         }
     }
 }
@@ -104,7 +79,7 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
         .map(|o| o.value.as_str())
         .unwrap_or(crate::model::fleet::DEFAULT_OS);
     let systemd = os_has_systemd(os);
-    let gateway = is_gateway(model, &e.hosts);
+    let gateway = e.unit.is_gateway(model);
     // `prefix` then `suffix`, with the template variable between them for a group.
     let hostname = |suffix: &str| match &e.hostname {
         Some(name) => Yaml::str(format!("{name}{suffix}")),
@@ -208,14 +183,14 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
     if !runcmd.is_empty() {
         doc = doc.with("runcmd", Yaml::strs(runcmd));
     }
-    let what = if e.kind == "group" {
+    let what = if e.unit.is_group() {
         format!(
             "# group {} ({} hosts): a Terraform template; `hostname` is the host's name\n",
-            e.name,
-            e.hosts.len()
+            e.unit.name,
+            e.unit.hosts.len()
         )
     } else {
-        format!("# host {}\n", e.name)
+        format!("# host {}\n", e.unit.name)
     };
     format!(
         "#cloud-config\n{}{what}{}",

@@ -5,7 +5,7 @@
 
 use super::dsl::*;
 use super::fmt::checkov_skip;
-use super::{Tf, TfFile, names, opt};
+use super::{Tf, TfFile, iam, names, opt};
 use crate::model::*;
 use hcl::{Attribute, Expression};
 use std::collections::BTreeSet;
@@ -20,7 +20,7 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     files.push(hosts_file);
 
     let mut f = TfFile::new("compute");
-    let units = units(m, Cloud::Aws);
+    let units = m.units_in(Cloud::Aws);
     if units.is_empty() {
         files.push(f);
         return;
@@ -46,46 +46,13 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     files.push(f);
 }
 
-/// A group, or a standalone host: what one resource renders.
-pub struct Unit {
-    pub name: String,
-    pub group: Option<GroupId>,
-    pub hosts: Vec<HostId>,
-}
-
-/// The groups and standalone hosts of one cloud, in spec order.
-pub fn units(m: &Model, cloud: Cloud) -> Vec<Unit> {
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    for (i, h) in m.hosts.iter().enumerate() {
-        let hid = HostId::from_index(i);
-        if m.host_cloud(hid) != cloud {
-            continue;
-        }
-        match h.group {
-            Some(g) if seen.insert(g) => out.push(Unit {
-                name: m.group(g).name.clone(),
-                group: Some(g),
-                hosts: m.group(g).hosts.clone(),
-            }),
-            Some(_) => {}
-            None => out.push(Unit {
-                name: h.name.clone(),
-                group: None,
-                hosts: vec![hid],
-            }),
-        }
-    }
-    out
-}
-
 /// hosts.tf: each group's hosts with their compile-time private address
 /// and subnet, one line per group so the file grows with groups, not hosts.
 fn hosts(tf: &Tf, f: &mut TfFile) {
     let m = tf.m;
     let mut groups = Vec::new();
     for cloud in [Cloud::Aws, Cloud::Azure] {
-        for u in units(m, cloud).into_iter().filter(|u| u.group.is_some()) {
+        for u in m.units_in(cloud).into_iter().filter(|u| u.is_group()) {
             let entries = u
                 .hosts
                 .iter()
@@ -199,25 +166,12 @@ pub fn filter(name: &str, value: &str) -> hcl::Block {
 /// the EC2 API, the role may describe instances (read-only).
 fn fleet_role(tf: &Tf, f: &mut TfFile) {
     let m = tf.m;
-    f.add(
-        data("aws_iam_policy_document", "fleet_assume")
-            .add_block(
-                block("statement")
-                    .add_attribute(("actions", strings(["sts:AssumeRole"])))
-                    .add_block(super::flow_logs::principals("Service", "ec2.amazonaws.com"))
-                    .build(),
-            )
-            .build(),
-    );
-    f.add(
-        resource("aws_iam_role", "fleet")
-            .add_attribute(("name", s(names::cloud_name(m, "fleet"))))
-            .add_attribute((
-                "assume_role_policy",
-                r("data.aws_iam_policy_document.fleet_assume.json"),
-            ))
-            .build(),
-    );
+    f.add(iam::assume_role_policy("fleet_assume", "ec2.amazonaws.com"));
+    f.add(iam::role(
+        "fleet",
+        names::cloud_name(m, "fleet"),
+        "fleet_assume",
+    ));
     f.add(
         resource("aws_iam_instance_profile", "fleet")
             .add_attribute(("name", s(names::cloud_name(m, "fleet"))))
@@ -243,22 +197,12 @@ fn fleet_role(tf: &Tf, f: &mut TfFile) {
                 )
                 .build(),
         );
-        f.add(
-            resource("aws_iam_role_policy", "ec2_discovery")
-                .add_attribute(("name", s("prometheus-ec2-discovery")))
-                .add_attribute(("role", r("aws_iam_role.fleet.id")))
-                .add_attribute((
-                    "policy",
-                    r("data.aws_iam_policy_document.ec2_discovery.json"),
-                ))
-                .build(),
-        );
+        f.add(iam::role_policy(
+            "ec2_discovery",
+            "prometheus-ec2-discovery",
+            "fleet",
+        ));
     }
-}
-
-/// Is this host one end of a VPN (it forwards traffic for others)?
-pub fn is_gateway(m: &Model, h: HostId) -> bool {
-    m.vpns.iter().any(|v| v.left.host == h || v.right.host == h)
 }
 
 fn instance(tf: &Tf, f: &mut TfFile, u: &Unit) {
@@ -317,11 +261,11 @@ fn instance(tf: &Tf, f: &mut TfFile, u: &Unit) {
     if st.public_ip {
         b = b.add_attribute(("associate_public_ip_address", true));
     }
-    if u.hosts.iter().any(|h| is_gateway(m, *h)) {
+    if u.is_gateway(m) {
         // A VPN gateway forwards packets that are neither from nor to it.
         b = b.add_attribute(("source_dest_check", false));
     }
-    b = b.add_attribute(("user_data", cloud_init(&u.name, u.group.is_some())));
+    b = b.add_attribute(("user_data", cloud_init(u)));
     b = b.add_block(
         block("metadata_options")
             .add_attribute(("http_endpoint", s("enabled")))
@@ -356,12 +300,16 @@ fn fmt_comment(text: &str) -> Attribute {
 /// The cloud-init document written for the group or host, rendered with
 /// `templatefile()`: a group's file is shared by its hosts and takes the
 /// host name as its one variable, `hostname`.
-pub fn cloud_init(unit: &str, group: bool) -> Expression {
-    let hostname = if group { r("each.key") } else { s(unit) };
+pub fn cloud_init(u: &Unit) -> Expression {
+    let hostname = if u.is_group() {
+        r("each.key")
+    } else {
+        s(&u.name)
+    };
     call(
         "templatefile",
         vec![
-            tmpl(format!("${{path.module}}/../cloud-init/{unit}.yaml")),
+            tmpl(format!("${{path.module}}/../{}", u.cloud_init_path())),
             obj(vec![("hostname", hostname)]),
         ],
     )

@@ -3,68 +3,17 @@
 //! that log group only, written by a role scoped to that log group.
 
 use super::dsl::*;
-use super::{Tf, TfFile, names, opt};
+use super::{Tf, TfFile, iam, names, opt};
 use crate::model::NetworkId;
 
 const RETENTION_DAYS: u32 = 365;
 
 /// The trust policy every flow-log role shares.
 pub fn shared(_tf: &Tf, f: &mut TfFile) {
-    f.add(
-        data("aws_iam_policy_document", "flow_logs_assume")
-            .add_block(
-                block("statement")
-                    .add_attribute(("actions", strings(["sts:AssumeRole"])))
-                    .add_block(principals("Service", "vpc-flow-logs.amazonaws.com"))
-                    .build(),
-            )
-            .build(),
-    );
-}
-
-pub fn principals(kind: &str, id: &str) -> hcl::Block {
-    block("principals")
-        .add_attribute(("type", s(kind)))
-        .add_attribute(("identifiers", list(vec![tmpl(id)])))
-        .build()
-}
-
-/// Key policy: the account administers the key (without this statement
-/// nobody could; IAM policies then grant use), and optionally one AWS
-/// service may use it, under `condition`.
-pub fn key_policy(name: &str, service: Option<(&str, Option<hcl::Block>)>) -> hcl::Block {
-    let mut doc = data("aws_iam_policy_document", name).add_block(
-        block("statement")
-            .add_attribute(("sid", s("AccountAdministersTheKey")))
-            .add_attribute(("actions", strings(["kms:*"])))
-            .add_attribute(("resources", strings(["*"])))
-            .add_block(principals(
-                "AWS",
-                "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root",
-            ))
-            .build(),
-    );
-    if let Some((service, condition)) = service {
-        let mut use_stmt = block("statement")
-            .add_attribute(("sid", s("ServiceUsesTheKey")))
-            .add_attribute((
-                "actions",
-                strings([
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ]),
-            ))
-            .add_attribute(("resources", strings(["*"])))
-            .add_block(principals("Service", service));
-        if let Some(c) = condition {
-            use_stmt = use_stmt.add_block(c);
-        }
-        doc = doc.add_block(use_stmt.build());
-    }
-    doc.build()
+    f.add(iam::assume_role_policy(
+        "flow_logs_assume",
+        "vpc-flow-logs.amazonaws.com",
+    ));
 }
 
 pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
@@ -76,7 +25,7 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
     let group = format!("/aws/vpc/{}/flow-logs", names::cloud_name(m, &net.name));
 
     let service = format!("logs.{region}.amazonaws.com");
-    f.add(super::s3::kms_key_policy(
+    f.add(iam::kms_key_policy(
         &format!("{name}_key"),
         Some((&service, Some(
             block("condition")
@@ -91,17 +40,11 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
                 .build(),
         ))),
     ));
-    f.add(
-        opt(resource("aws_kms_key", &name), provider())
-            .add_attribute(("description", s(format!("Flow logs of VPC {}", net.name))))
-            .add_attribute(("enable_key_rotation", true))
-            .add_attribute(("deletion_window_in_days", 30))
-            .add_attribute((
-                "policy",
-                r(&format!("data.aws_iam_policy_document.{name}_key.json")),
-            ))
-            .build(),
-    );
+    f.add(iam::kms_key(
+        &name,
+        format!("Flow logs of VPC {}", net.name),
+        provider(),
+    ));
     f.add(
         opt(resource("aws_cloudwatch_log_group", &name), provider())
             .add_attribute(("name", s(&group)))
@@ -109,18 +52,11 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
             .add_attribute(("kms_key_id", r(&format!("aws_kms_key.{name}.arn"))))
             .build(),
     );
-    f.add(
-        resource("aws_iam_role", &name)
-            .add_attribute((
-                "name",
-                s(names::cloud_name(m, &format!("{}-flow-logs", net.name))),
-            ))
-            .add_attribute((
-                "assume_role_policy",
-                r("data.aws_iam_policy_document.flow_logs_assume.json"),
-            ))
-            .build(),
-    );
+    f.add(iam::role(
+        &name,
+        names::cloud_name(m, &format!("{}-flow-logs", net.name)),
+        "flow_logs_assume",
+    ));
     f.add(
         data("aws_iam_policy_document", &name)
             .add_block(
@@ -143,16 +79,7 @@ pub fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
             )
             .build(),
     );
-    f.add(
-        resource("aws_iam_role_policy", &name)
-            .add_attribute(("name", s("write-flow-logs")))
-            .add_attribute(("role", r(&format!("aws_iam_role.{name}.id"))))
-            .add_attribute((
-                "policy",
-                r(&format!("data.aws_iam_policy_document.{name}.json")),
-            ))
-            .build(),
-    );
+    f.add(iam::role_policy(&name, "write-flow-logs", &name));
     f.add(
         opt(resource("aws_flow_log", &names::network(m, n)), provider())
             .add_attribute(("vpc_id", r(&format!("aws_vpc.{}.id", names::network(m, n)))))

@@ -5,10 +5,14 @@
 //! so the output grows with the number of groups, not hosts.
 
 mod azure;
+mod azure_network;
+mod azure_nsg;
+mod azure_vm;
 mod compute;
 mod dsl;
 mod flow_logs;
 mod fmt;
+mod iam;
 mod names;
 mod network;
 mod providers;

@@ -6,8 +6,8 @@
 //! requires there) with the role S3 assumes to copy.
 
 use super::dsl::*;
-use super::flow_logs::{key_policy, principals};
 use super::fmt::checkov_skip;
+use super::iam::{self, principals};
 use super::{Tf, TfFile, names, opt};
 use crate::model::*;
 use hcl::{Attribute, BlockBuilder, Expression};
@@ -28,21 +28,12 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     f.source(format!("s3-migration {}", mig.name), mig.span);
 
     // The key encrypting the destination buckets.
-    f.add(kms_key_policy(&format!("{name}_key"), None));
-    f.add(
-        opt(resource("aws_kms_key", &name), dest())
-            .add_attribute((
-                "description",
-                s(format!("Buckets of S3 migration {}", mig.name)),
-            ))
-            .add_attribute(("enable_key_rotation", true))
-            .add_attribute(("deletion_window_in_days", 30))
-            .add_attribute((
-                "policy",
-                r(&format!("data.aws_iam_policy_document.{name}_key.json")),
-            ))
-            .build(),
-    );
+    f.add(iam::kms_key_policy(&format!("{name}_key"), None));
+    f.add(iam::kms_key(
+        &name,
+        format!("Buckets of S3 migration {}", mig.name),
+        dest(),
+    ));
 
     // The access-log bucket. S3 log delivery writes only to SSE-S3 buckets.
     let logs = names::access_logs(&mig.name);
@@ -141,20 +132,6 @@ fn migration(tf: &Tf, f: &mut TfFile, mig: &S3Migration) {
     }
 }
 
-/// A KMS key policy as a policy document. checkov's IAM checks read every
-/// policy document as an identity policy; in a key policy `"*"` is the key
-/// itself and `kms:*` for the account root is AWS's default.
-pub fn kms_key_policy(name: &str, service: Option<(&str, Option<hcl::Block>)>) -> hcl::Block {
-    let mut doc = key_policy(name, service);
-    let reason = "KMS key policy: resource \"*\" is this key, and root administering it is AWS's default key policy";
-    let skips = ["CKV_AWS_109", "CKV_AWS_111", "CKV_AWS_356"]
-        .map(|c| hcl::Structure::Attribute(checkov_skip(c, reason)));
-    let mut body: Vec<hcl::Structure> = skips.to_vec();
-    body.extend(doc.body);
-    doc.body = hcl::Body::from(body);
-    doc
-}
-
 /// Versioning, encryption (SSE-KMS with `kms`, else SSE-S3), public access
 /// block, ownership and lifecycle of one bucket.
 fn hardening(
@@ -251,28 +228,13 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
     let src = || tf.provider(from);
     let role = format!("{name}_replication");
 
-    f.add(
-        data("aws_iam_policy_document", &format!("{role}_assume"))
-            .add_block(
-                block("statement")
-                    .add_attribute(("actions", strings(["sts:AssumeRole"])))
-                    .add_block(principals("Service", "s3.amazonaws.com"))
-                    .build(),
-            )
-            .build(),
-    );
-    f.add(
-        resource("aws_iam_role", &role)
-            .add_attribute((
-                "name",
-                s(names::cloud_name(m, &format!("{}-replication", mig.name))),
-            ))
-            .add_attribute((
-                "assume_role_policy",
-                r(&format!("data.aws_iam_policy_document.{role}_assume.json")),
-            ))
-            .build(),
-    );
+    let assume = format!("{role}_assume");
+    f.add(iam::assume_role_policy(&assume, "s3.amazonaws.com"));
+    f.add(iam::role(
+        &role,
+        names::cloud_name(m, &format!("{}-replication", mig.name)),
+        &assume,
+    ));
     let res = |b: &Bucket| names::id(&b.dest.value);
     let arns = |kind: &str, suffix: &str, source: bool| -> Expression {
         list(
@@ -327,16 +289,7 @@ fn replication(tf: &Tf, f: &mut TfFile, mig: &S3Migration, name: &str) {
             ))
             .build(),
     );
-    f.add(
-        resource("aws_iam_role_policy", &role)
-            .add_attribute(("name", s("replicate")))
-            .add_attribute(("role", r(&format!("aws_iam_role.{role}.id"))))
-            .add_attribute((
-                "policy",
-                r(&format!("data.aws_iam_policy_document.{role}.json")),
-            ))
-            .build(),
-    );
+    f.add(iam::role_policy(&role, "replicate", &role));
 
     for b in &mig.buckets {
         let id = res(b);

@@ -6,6 +6,7 @@
 use super::dsl::*;
 use super::{Tf, TfFile, names, opt};
 use crate::model::*;
+use crate::units::format_port_range;
 use hcl::Expression;
 use std::collections::BTreeSet;
 
@@ -97,8 +98,7 @@ fn rules(
         "{sg}_{dir}_{}{}",
         rule.proto.as_str(),
         match rule.ports {
-            Some((lo, hi)) if lo == hi => format!("_{lo}"),
-            Some((lo, hi)) => format!("_{lo}_{hi}"),
+            Some(p) => format!("_{}", format_port_range(p, "_")),
             None => String::new(),
         }
     );
@@ -189,11 +189,9 @@ pub fn allowed_world(m: &Model, rule: &SgRule) -> Option<String> {
 }
 
 fn ports_text(rule: &SgRule) -> String {
-    match rule.ports {
-        Some((lo, hi)) if lo == hi => lo.to_string(),
-        Some((lo, hi)) => format!("{lo}-{hi}"),
-        None => String::new(),
-    }
+    rule.ports
+        .map(|p| format_port_range(p, "-"))
+        .unwrap_or_default()
 }
 
 /// (resource-name suffix, `cidr_ipv4`/`referenced_security_group_id`

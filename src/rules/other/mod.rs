@@ -4,6 +4,7 @@ pub mod alertmanager_receiver_unsupported;
 pub mod azure_admin_key_missing;
 pub mod eol_os;
 pub mod invalid_bucket_name;
+pub mod nsg_priority_exhausted;
 pub mod same_region_migration;
 pub mod slo_objective_invalid;
 pub mod terraform_name_collision;

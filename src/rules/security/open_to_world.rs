@@ -1,6 +1,7 @@
 //! `open-to-world`: Ingress from 0.0.0.0/0 or ::/0 (an error on admin and data ports).
 
 use super::super::prelude::*;
+use crate::units::format_port_range;
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
@@ -126,8 +127,7 @@ fn admin_port(r: &SgRule) -> Option<(u16, &'static str)> {
 
 fn ports_text(r: &SgRule) -> String {
     match r.ports {
-        Some((lo, hi)) if lo == hi => format!("{}/{lo}", r.proto.as_str()),
-        Some((lo, hi)) => format!("{}/{lo}-{hi}", r.proto.as_str()),
+        Some(p) => format!("{}/{}", r.proto.as_str(), format_port_range(p, "-")),
         None if r.proto == Proto::All => "all traffic".to_string(),
         None => r.proto.as_str().to_string(),
     }
