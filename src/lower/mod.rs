@@ -5,6 +5,7 @@
 
 mod addresses;
 mod clusters;
+mod haproxy;
 mod fleet;
 mod monitoring;
 mod network;

@@ -775,7 +775,16 @@ static HAPROXY: NodeSpec = leaf(
     "haproxy",
     Args::NONE,
     &[
-        req("host", Ty::Name, "host that runs HAProxy"),
+        opt(
+            "host",
+            Ty::Name,
+            "the one host that runs HAProxy (or group=)",
+        ),
+        opt(
+            "group",
+            Ty::Name,
+            "a group of 2+ hosts in different zones, each running HAProxy behind an internal load balancer (or host=)",
+        ),
         opt(
             "port",
             Ty::Port,
@@ -799,7 +808,7 @@ static HAPROXY: NodeSpec = leaf(
         ),
     ],
     false,
-    "HAProxy routing to the Patroni leader.",
+    "HAProxy routing to the Patroni leader: on one host=, or on every host of a group= behind an internal load balancer.",
 );
 static PATRONI: NodeSpec = leaf(
     "patroni",
