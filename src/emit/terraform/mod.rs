@@ -6,9 +6,11 @@
 
 mod azure;
 mod compute;
+mod dns;
 mod dsl;
 mod flow_logs;
 mod fmt;
+mod lb;
 mod names;
 mod network;
 mod providers;
@@ -37,6 +39,8 @@ impl Emitter for Terraform {
         security::emit(&tf, &mut files);
         compute::emit(&tf, &mut files);
         azure::emit(&tf, &mut files);
+        lb::emit(&tf, &mut files);
+        dns::emit(&tf, &mut files);
         vpn::emit(&tf, &mut files);
         s3::emit(&tf, &mut files);
         for f in files.into_iter().filter(|f| !f.body.is_empty()) {
