@@ -869,6 +869,8 @@ impl<'a> Simulator<'a> {
             region: m.network(net).region.value.clone(),
             zone: m.subnet(s).zone.as_ref().map(|z| z.value.clone()),
         };
+        // The spec's `nat-gateways="per-zone"`, or the `--nat-per-zone` what-if.
+        let per_zone = opts.nat_per_zone || m.network(net).nat_per_zone;
         let mut lost = Vec::new();
         let mut reason = Vec::new();
         for s in privates {
@@ -876,15 +878,7 @@ impl<'a> Simulator<'a> {
             if d.zones_down.contains(&z) {
                 continue; // down with its zone
             }
-            let nat = if opts.nat_per_zone {
-                publics
-                    .iter()
-                    .copied()
-                    .find(|p| zone_of(*p) == z)
-                    .unwrap_or(publics[0])
-            } else {
-                publics[0]
-            };
+            let nat = crate::model::network::nat_subnet(m, s, per_zone).unwrap_or(publics[0]);
             let nz = zone_of(nat);
             if d.zones_down.contains(&nz) {
                 if reason.is_empty() {
@@ -903,8 +897,8 @@ impl<'a> Simulator<'a> {
             "{} live subnet(s) lose their route out",
             lost.len()
         ));
-        if !opts.nat_per_zone {
-            reason.push("a NAT gateway per zone would keep them".into());
+        if !per_zone {
+            reason.push("a NAT gateway per zone (nat-gateways=\"per-zone\") would keep them".into());
         }
         let mut cell = down(reason);
         cell.lost = lost;

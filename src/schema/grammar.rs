@@ -167,6 +167,11 @@ static VPC: NodeSpec = NodeSpec {
     props: &[
         req("region", Ty::Text(Text::Word), "AWS region"),
         req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)"),
+        opt(
+            "nat-gateways",
+            Ty::Enum(&["single", "per-zone"]),
+            "\"single\" (default): one NAT gateway in the first public subnet; \"per-zone\": one in each zone that has a public subnet, each zone's private subnets routing through their own",
+        ),
     ],
     children: &[&VPC_SUBNET],
     repeat: true,
