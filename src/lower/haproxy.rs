@@ -66,6 +66,20 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
+                if clouds[0] != Cloud::Aws {
+                    // The internal Azure Standard Load Balancer is not
+                    // emitted yet: refuse rather than build a group that
+                    // nothing balances.
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("the HAProxy group `{}` is on Azure, where infragen does not build its load balancer yet", g.value),
+                        )
+                        .label(g.span, "hosts on Azure")
+                        .help("place the HAProxy group in AWS subnets (an internal Network Load Balancer fronts it), or write `haproxy host=\"HOST\"`"),
+                    );
+                    return None;
+                }
                 Some((hosts, g.span, HaproxyPlacement::Group(gid)))
             }
         }
