@@ -50,7 +50,10 @@ fn the_balancers_targets_are_exactly_the_haproxy_group() {
     };
     assert_eq!(hx.hosts, m.group(g).hosts);
     let lb = &m.load_balancers[hx.balancer.expect("a balancer").index()];
-    assert_eq!(lb.origin, LbOrigin::Haproxy(infragen::model::PgClusterId::from_index(0)));
+    assert_eq!(
+        lb.origin,
+        LbOrigin::Haproxy(infragen::model::PgClusterId::from_index(0))
+    );
     assert_eq!((lb.kind, lb.scheme), (LbKind::Network, LbScheme::Internal));
     assert_eq!(lb.listeners.len(), 1);
     let l = &lb.listeners[0];
@@ -88,15 +91,38 @@ fn the_balancers_targets_are_exactly_the_haproxy_group() {
         let bind = format!("bind {}:{}", host.address.unwrap(), hx.port);
         assert!(cfg.contents.contains(&bind), "{}: no `{bind}`", host.name);
     }
-    let lb_tf = arts.iter().find(|a| a.path == "terraform/lb.tf").expect("lb.tf");
+    let lb_tf = arts
+        .iter()
+        .find(|a| a.path == "terraform/lb.tf")
+        .expect("lb.tf");
     let group = &m.group(g).name;
-    assert!(lb_tf.contents.contains(&format!("for_each         = local.hosts.{group}")));
-    assert!(lb_tf.contents.contains(&format!("target_id        = aws_instance.{group}[each.key].id")));
-    assert!(lb_tf.contents.contains("internal                         = true"));
-    assert!(lb_tf.contents.contains("load_balancer_type               = \"network\""));
+    assert!(
+        lb_tf
+            .contents
+            .contains(&format!("for_each         = local.hosts.{group}"))
+    );
+    assert!(lb_tf.contents.contains(&format!(
+        "target_id        = aws_instance.{group}[each.key].id"
+    )));
+    assert!(
+        lb_tf
+            .contents
+            .contains("internal                         = true")
+    );
+    assert!(
+        lb_tf
+            .contents
+            .contains("load_balancer_type               = \"network\"")
+    );
     assert!(lb_tf.contents.contains("output \"lb_ledger_pg_dns_name\""));
-    let dns = arts.iter().find(|a| a.path == "terraform/dns.tf").expect("dns.tf");
-    assert!(dns.contents.contains("name    = \"ledger-pg.prod.ledger.internal\""));
+    let dns = arts
+        .iter()
+        .find(|a| a.path == "terraform/dns.tf")
+        .expect("dns.tf");
+    assert!(
+        dns.contents
+            .contains("name    = \"ledger-pg.prod.ledger.internal\"")
+    );
 }
 
 #[test]
@@ -115,10 +141,7 @@ fn haproxy_takes_exactly_one_of_host_and_group_and_a_group_of_two() {
         errors(&neither),
         ["missing-value: `haproxy` needs host= or group="]
     );
-    let one = src.replace(
-        "group \"haproxy\" count=3",
-        "group \"haproxy\" count=1",
-    );
+    let one = src.replace("group \"haproxy\" count=3", "group \"haproxy\" count=1");
     assert_eq!(
         errors(&one),
         ["invalid-value: the HAProxy group `haproxy` has 1 host(s); an HA group needs at least 2"]
@@ -138,20 +161,40 @@ fn a_group_is_no_single_point_and_host_is() {
 
     // The simulator: losing any one HAProxy host or zone keeps writes.
     let c = check(&src, &AddressLock::default());
-    let r = simulate(c.model.as_ref().unwrap(), c.graph.as_ref().unwrap(), Options::default());
-    assert!(r.rows.iter().all(|row| !row.domain.label().starts_with("host haproxy")));
+    let r = simulate(
+        c.model.as_ref().unwrap(),
+        c.graph.as_ref().unwrap(),
+        Options::default(),
+    );
+    assert!(
+        r.rows
+            .iter()
+            .all(|row| !row.domain.label().starts_with("host haproxy"))
+    );
     for zone in ["eu-central-1a", "eu-central-1b", "eu-central-1c"] {
         let row = r
             .rows
             .iter()
             .find(|x| x.domain.label() == format!("zone {zone}"))
             .unwrap();
-        assert!(row.cells[0].survives, "{zone}: {}", row.cells[0].reason_text());
-        assert!(row.cells[0].reason_text().contains("via HAProxy group haproxy (2/3 up)"));
+        assert!(
+            row.cells[0].survives,
+            "{zone}: {}",
+            row.cells[0].reason_text()
+        );
+        assert!(
+            row.cells[0]
+                .reason_text()
+                .contains("via HAProxy group haproxy (2/3 up)")
+        );
     }
     // With one host, that host's row takes writes down.
     let c = check(&single, &AddressLock::default());
-    let r = simulate(c.model.as_ref().unwrap(), c.graph.as_ref().unwrap(), Options::default());
+    let r = simulate(
+        c.model.as_ref().unwrap(),
+        c.graph.as_ref().unwrap(),
+        Options::default(),
+    );
     let row = r
         .rows
         .iter()
@@ -202,7 +245,11 @@ fn egress_survives(src: &str, zone: &str, what_if: bool) -> bool {
             ..Options::default()
         },
     );
-    let ci = r.columns.iter().position(|c| c.name == "egress core").unwrap();
+    let ci = r
+        .columns
+        .iter()
+        .position(|c| c.name == "egress core")
+        .unwrap();
     r.rows
         .iter()
         .find(|x| x.domain.label() == format!("zone {zone}"))
@@ -216,19 +263,34 @@ fn nat_per_zone_is_a_spec_option_the_simulator_and_terraform_follow() {
     let single = with_publics("single");
     let per_zone = with_publics("per-zone");
     assert!(!egress_survives(&single, "eu-central-1a", false));
-    assert!(egress_survives(&single, "eu-central-1a", true), "the what-if stays");
+    assert!(
+        egress_survives(&single, "eu-central-1a", true),
+        "the what-if stays"
+    );
     for z in ["eu-central-1a", "eu-central-1b", "eu-central-1c"] {
         assert!(egress_survives(&per_zone, z, false), "{z}");
     }
     let arts = build::render("three-zones.kdl", &per_zone, &AddressLock::default());
-    let net = &arts.iter().find(|a| a.path == "terraform/network.tf").unwrap().contents;
+    let net = &arts
+        .iter()
+        .find(|a| a.path == "terraform/network.tf")
+        .unwrap()
+        .contents;
     assert_eq!(net.matches("resource \"aws_nat_gateway\"").count(), 3);
     for (s, z) in [("a", "a"), ("b", "b"), ("c", "c")] {
-        assert!(net.contains(&format!("resource \"aws_route_table\" \"core_private_public_{s}\"")));
-        assert!(net.contains(&format!("nat_gateway_id         = aws_nat_gateway.core_public_{z}.id")));
+        assert!(net.contains(&format!(
+            "resource \"aws_route_table\" \"core_private_public_{s}\""
+        )));
+        assert!(net.contains(&format!(
+            "nat_gateway_id         = aws_nat_gateway.core_public_{z}.id"
+        )));
     }
     let arts = build::render("three-zones.kdl", &single, &AddressLock::default());
-    let net = &arts.iter().find(|a| a.path == "terraform/network.tf").unwrap().contents;
+    let net = &arts
+        .iter()
+        .find(|a| a.path == "terraform/network.tf")
+        .unwrap()
+        .contents;
     assert_eq!(net.matches("resource \"aws_nat_gateway\"").count(), 1);
 
     // A zone with private subnets but no public one cannot hold its NAT.
@@ -254,7 +316,11 @@ fn per_zone_nat_and_the_balancer_pass_terraform_fmt_and_checkov() {
         return;
     };
     for nat in ["per-zone", "single"] {
-        let arts = build::render("three-zones.kdl", &with_publics(nat), &AddressLock::default());
+        let arts = build::render(
+            "three-zones.kdl",
+            &with_publics(nat),
+            &AddressLock::default(),
+        );
         let dir = build::write(&arts);
         let tf = dir.path().join("terraform");
         let out = tools::run(
@@ -265,14 +331,27 @@ fn per_zone_nat_and_the_balancer_pass_terraform_fmt_and_checkov() {
         assert!(out.status.success(), "{}", tools::describe(&out));
         let out = tools::run(
             tools::command(&checkov)
-                .args(["--framework", "terraform", "--quiet", "--compact", "--skip-download", "-o", "json", "-d"])
+                .args([
+                    "--framework",
+                    "terraform",
+                    "--quiet",
+                    "--compact",
+                    "--skip-download",
+                    "-o",
+                    "json",
+                    "-d",
+                ])
                 .arg(&tf),
         );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
         let summary = &json["summary"];
         assert_eq!(summary["parsing_errors"], 0, "{summary}");
-        assert_eq!(summary["failed"], 0, "{nat}: {:#}", json["results"]["failed_checks"]);
+        assert_eq!(
+            summary["failed"], 0,
+            "{nat}: {:#}",
+            json["results"]["failed_checks"]
+        );
         assert!(summary["passed"].as_u64().unwrap_or(0) > 0);
     }
 }

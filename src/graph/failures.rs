@@ -574,7 +574,12 @@ impl<'a> Simulator<'a> {
                 // is up, so one such host that reaches a leader and that a
                 // client reaches keeps writes up.
                 let label = self.haproxy_label(hx);
-                let up: Vec<HostId> = hx.hosts.iter().copied().filter(|h| !d.is_down(*h)).collect();
+                let up: Vec<HostId> = hx
+                    .hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| !d.is_down(*h))
+                    .collect();
                 if up.is_empty() {
                     reason.push(format!("HAProxy {label} down"));
                     reason.push("writes down".into());
@@ -898,7 +903,8 @@ impl<'a> Simulator<'a> {
             lost.len()
         ));
         if !per_zone {
-            reason.push("a NAT gateway per zone (nat-gateways=\"per-zone\") would keep them".into());
+            reason
+                .push("a NAT gateway per zone (nat-gateways=\"per-zone\") would keep them".into());
         }
         let mut cell = down(reason);
         cell.lost = lost;

@@ -62,7 +62,9 @@ impl Lowerer<'_> {
                             format!("the HAProxy group `{}` spans clouds", g.value),
                         )
                         .label(g.span, "hosts on more than one cloud")
-                        .help("one load balancer fronts the group: place all its hosts on one cloud"),
+                        .help(
+                            "one load balancer fronts the group: place all its hosts on one cloud",
+                        ),
                     );
                     return None;
                 }

@@ -5,8 +5,8 @@
 
 mod addresses;
 mod clusters;
-mod haproxy;
 mod fleet;
+mod haproxy;
 mod monitoring;
 mod network;
 mod pki;

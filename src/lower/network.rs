@@ -145,12 +145,18 @@ impl Lowerer<'_> {
     /// public subnet to hold its NAT gateway (else it would route through
     /// another zone's, which is the single NAT the option is there to end).
     fn check_nat_per_zone(&mut self, n: &Node, id: NetworkId) {
-        let Some(p) = n.prop("nat-gateways") else { return };
+        let Some(p) = n.prop("nat-gateways") else {
+            return;
+        };
         if !self.model.networks[id.index()].nat_per_zone {
             return;
         }
         let net = &self.model.networks[id.index()];
-        let subs: Vec<&Subnet> = net.subnets.iter().map(|s| &self.model.subnets[s.index()]).collect();
+        let subs: Vec<&Subnet> = net
+            .subnets
+            .iter()
+            .map(|s| &self.model.subnets[s.index()])
+            .collect();
         let zone = |s: &Subnet| s.zone.as_ref().map(|z| z.value.clone());
         let mut missing: Vec<String> = Vec::new();
         for s in subs.iter().filter(|s| !s.public) {

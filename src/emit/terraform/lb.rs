@@ -58,11 +58,10 @@ fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId) {
     f.comment(&what);
     let application = lb.kind == LbKind::Application;
     let own_sg = application && lb.security_groups.is_empty();
-    let mut b = opt(resource("aws_lb", &name), tf.provider(&region))
-        .add_attribute(checkov_skip(
-            "CKV_AWS_91",
-            "access logs need an S3 bucket the spec does not declare",
-        ));
+    let mut b = opt(resource("aws_lb", &name), tf.provider(&region)).add_attribute(checkov_skip(
+        "CKV_AWS_91",
+        "access logs need an S3 bucket the spec does not declare",
+    ));
     if application {
         b = b.add_attribute(checkov_skip(
             "CKV2_AWS_28",
@@ -86,7 +85,10 @@ fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId) {
             ),
         ));
     if own_sg {
-        b = b.add_attribute(("security_groups", list(vec![r(&format!("aws_security_group.{name}.id"))])));
+        b = b.add_attribute((
+            "security_groups",
+            list(vec![r(&format!("aws_security_group.{name}.id"))]),
+        ));
     } else if !lb.security_groups.is_empty() {
         b = b.add_attribute((
             "security_groups",
@@ -250,10 +252,7 @@ fn security_group(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId, na
     }
     f.add(
         b.add_attribute(("name", s(names::cloud_name(m, &format!("lb-{}", lb.name)))))
-            .add_attribute((
-                "description",
-                s(format!("Load balancer {}", lb.name)),
-            ))
+            .add_attribute(("description", s(format!("Load balancer {}", lb.name))))
             .add_attribute((
                 "vpc_id",
                 r(&format!("aws_vpc.{}.id", names::network(m, net))),
@@ -270,7 +269,10 @@ fn security_group(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId, na
                 ),
                 tf.provider(&region),
             )
-            .add_attribute(("security_group_id", r(&format!("aws_security_group.{name}.id"))))
+            .add_attribute((
+                "security_group_id",
+                r(&format!("aws_security_group.{name}.id")),
+            ))
             .add_attribute(("description", s(format!("Listener {}", l.port.value))))
             .add_attribute(("ip_protocol", s("tcp")))
             .add_attribute(("from_port", i64::from(l.port.value)))
@@ -286,7 +288,10 @@ fn security_group(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId, na
                 ),
                 tf.provider(&region),
             )
-            .add_attribute(("security_group_id", r(&format!("aws_security_group.{name}.id"))))
+            .add_attribute((
+                "security_group_id",
+                r(&format!("aws_security_group.{name}.id")),
+            ))
             .add_attribute((
                 "description",
                 s(format!("To the targets on {}", l.target_port)),

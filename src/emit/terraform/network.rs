@@ -34,7 +34,9 @@ pub fn route_tables(m: &Model, n: NetworkId) -> Vec<(String, Vec<SubnetId>)> {
         // One private table per NAT gateway (`nat-gateways="per-zone"`).
         let mut by_nat: Vec<(SubnetId, Vec<SubnetId>)> = Vec::new();
         for p in &private {
-            let Some(nat) = nat_subnet(m, *p, true) else { continue };
+            let Some(nat) = nat_subnet(m, *p, true) else {
+                continue;
+            };
             match by_nat.iter_mut().find(|(k, _)| *k == nat) {
                 Some((_, v)) => v.push(*p),
                 None => by_nat.push((nat, vec![*p])),
@@ -42,7 +44,10 @@ pub fn route_tables(m: &Model, n: NetworkId) -> Vec<(String, Vec<SubnetId>)> {
         }
         out.push((format!("{vpc}_public"), public));
         for (nat, subs) in by_nat {
-            out.push((format!("{vpc}_private_{}", names::id(&m.subnet(nat).name)), subs));
+            out.push((
+                format!("{vpc}_private_{}", names::id(&m.subnet(nat).name)),
+                subs,
+            ));
         }
         return out;
     }
@@ -149,7 +154,11 @@ fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
                 .add_attribute(tf.name_tag(&tag))
                 .build(),
         );
-        let gw_tag = if net.nat_per_zone { tag.clone() } else { net.name.clone() };
+        let gw_tag = if net.nat_per_zone {
+            tag.clone()
+        } else {
+            net.name.clone()
+        };
         f.add(
             opt(resource("aws_nat_gateway", &gw), provider())
                 .add_attribute(("allocation_id", r(&format!("aws_eip.{nat}.id"))))
@@ -177,16 +186,16 @@ fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         );
         let default_route = if public {
             Some(("gateway_id", format!("aws_internet_gateway.{vpc}.id")))
-        } else if let Some(nat) = subnets
-            .first()
-            .and_then(|p| nat_subnet(m, *p, net.nat_per_zone))
-        {
-            Some((
-                "nat_gateway_id",
-                format!("aws_nat_gateway.{}.id", nat_name(m, n, nat)),
-            ))
         } else {
-            None
+            subnets
+                .first()
+                .and_then(|p| nat_subnet(m, *p, net.nat_per_zone))
+                .map(|nat| {
+                    (
+                        "nat_gateway_id",
+                        format!("aws_nat_gateway.{}.id", nat_name(m, n, nat)),
+                    )
+                })
         };
         if let Some((key, target)) = default_route {
             f.add(
