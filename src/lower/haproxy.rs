@@ -24,6 +24,14 @@ impl Lowerer<'_> {
                 None
             }
             (None, None) => {
+                // A misspelt `hoost=` already got "did you mean `host`?".
+                let misspelt = h
+                    .props
+                    .iter()
+                    .any(|p| crate::diagnostic::closest(&p.name, ["host", "group"]).is_some());
+                if misspelt {
+                    return None;
+                }
                 self.push(
                     Diagnostic::error("missing-value", "`haproxy` needs host= or group=")
                         .label(h.name_span, "no host= or group=")
