@@ -175,11 +175,13 @@ fn patroni_names_the_model_addresses_ports_and_etcd_members() {
                     assert_eq!(repl, want, "{ctx}: replication entries");
                     // App traffic from the HAProxy host when there is one.
                     if let Some(h) = &pg.haproxy {
-                        let haproxy = format!("{}/32", ex.addr(h.host));
-                        assert!(
-                            strs(hba).iter().any(|l| l.contains(&haproxy)),
-                            "{ctx}: HAProxy in pg_hba"
-                        );
+                        for &hh in &h.hosts {
+                            let haproxy = format!("{}/32", ex.addr(hh));
+                            assert!(
+                                strs(hba).iter().any(|l| l.contains(&haproxy)),
+                                "{ctx}: HAProxy in pg_hba"
+                            );
+                        }
                     }
                 }
                 // Every authentication has a user and a password (placeholder here).
@@ -289,85 +291,103 @@ fn haproxy_routes_to_exactly_the_patroni_members() {
     for ex in examples() {
         for pg in &ex.model.postgres {
             let Some(h) = &pg.haproxy else { continue };
-            let cfg = &ex.file("haproxy/haproxy.cfg").contents;
-            let ctx = format!("{}: haproxy.cfg listen {}", ex.name, pg.name);
-            let section = haproxy_section(cfg, &pg.name);
-            assert!(!section.is_empty(), "{ctx}: no section");
-            let client = pg
-                .clients
-                .hosts
-                .first()
-                .map(|&c| ex.flow_port(Purpose::ClientsToHaproxy, c, h.host));
-            let bind: Vec<String> = section
+            // One file per HAProxy host when the estate has several
+            // (`haproxy group=`, or clusters on different hosts).
+            let all: BTreeSet<_> = ex
+                .model
+                .postgres
                 .iter()
-                .filter(|w| w[0] == "bind")
-                .map(|w| w[1].to_string())
+                .filter_map(|c| c.haproxy.as_ref())
+                .flat_map(|x| x.hosts.iter().copied())
                 .collect();
-            assert_eq!(bind, vec![ex.hp(h.host, h.port)], "{ctx}");
-            // Connections leave from the address pg_hba admits.
-            let source: Vec<String> = section
-                .iter()
-                .filter(|w| w[0] == "source")
-                .map(|w| w[1].to_string())
-                .collect();
-            assert_eq!(source, vec![ex.addr(h.host)], "{ctx}: source");
-            if let Some(p) = client {
-                assert_eq!(p, h.port, "{ctx}: clients' flow port");
-            }
-            let servers: Vec<(String, String, String)> = section
-                .iter()
-                .filter(|w| w[0] == "server")
-                .map(|w| {
-                    let check = w
-                        .windows(2)
-                        .find(|p| p[0] == "port")
-                        .map(|p| p[1])
-                        .unwrap_or("");
-                    (w[1].to_string(), w[2].to_string(), check.to_string())
-                })
-                .collect();
-            let want: Vec<(String, String, String)> = pg
-                .members
-                .hosts
-                .iter()
-                .map(|&m| {
-                    let sql = ex.flow_port(Purpose::HaproxyToPostgres, h.host, m);
-                    let rest = ex.flow_port(Purpose::HaproxyToPatroni, h.host, m);
-                    (ex.name_of(m).to_string(), ex.hp(m, sql), rest.to_string())
-                })
-                .collect();
-            assert_eq!(servers, want, "{ctx}: servers");
-            let inter = format!("{}s", h.check_interval_ms / 1000);
-            let ds = section
-                .iter()
-                .find(|w| w[0] == "default-server")
-                .expect("default-server");
-            let ds = ds.join(" ");
-            assert!(
-                ds.contains(&format!("inter {inter} fall {} rise {}", h.fall, h.rise)),
-                "{ctx}: {ds}"
-            );
-            assert!(ds.contains("on-marked-down shutdown-sessions"), "{ctx}");
-            let joined: Vec<String> = section.iter().map(|w| w.join(" ")).collect();
-            for needed in [
-                "option httpchk",
-                "http-check send meth OPTIONS uri /primary",
-                "http-check expect status 200",
-            ] {
+            for &hh in &h.hosts {
+                let path = if all.len() == 1 {
+                    "haproxy/haproxy.cfg".to_string()
+                } else {
+                    format!("haproxy/{}/haproxy.cfg", ex.name_of(hh))
+                };
+                let cfg = &ex.file(&path).contents;
+                let ctx = format!("{}: {path} listen {}", ex.name, pg.name);
+                let section = haproxy_section(cfg, &pg.name);
+                assert!(!section.is_empty(), "{ctx}: no section");
+                let client = pg
+                    .clients
+                    .hosts
+                    .first()
+                    .map(|&c| ex.flow_port(Purpose::ClientsToHaproxy, c, hh));
+                let bind: Vec<String> = section
+                    .iter()
+                    .filter(|w| w[0] == "bind")
+                    .map(|w| w[1].to_string())
+                    .collect();
+                assert_eq!(bind, vec![ex.hp(hh, h.port)], "{ctx}");
+                // Connections leave from the address pg_hba admits.
+                let source: Vec<String> = section
+                    .iter()
+                    .filter(|w| w[0] == "source")
+                    .map(|w| w[1].to_string())
+                    .collect();
+                assert_eq!(source, vec![ex.addr(hh)], "{ctx}: source");
+                if let Some(p) = client {
+                    assert_eq!(p, h.port, "{ctx}: clients' flow port");
+                }
+                let servers: Vec<(String, String, String)> = section
+                    .iter()
+                    .filter(|w| w[0] == "server")
+                    .map(|w| {
+                        let check = w
+                            .windows(2)
+                            .find(|p| p[0] == "port")
+                            .map(|p| p[1])
+                            .unwrap_or("");
+                        (w[1].to_string(), w[2].to_string(), check.to_string())
+                    })
+                    .collect();
+                let want: Vec<(String, String, String)> = pg
+                    .members
+                    .hosts
+                    .iter()
+                    .map(|&m| {
+                        let sql = ex.flow_port(Purpose::HaproxyToPostgres, hh, m);
+                        let rest = ex.flow_port(Purpose::HaproxyToPatroni, hh, m);
+                        (ex.name_of(m).to_string(), ex.hp(m, sql), rest.to_string())
+                    })
+                    .collect();
+                assert_eq!(servers, want, "{ctx}: servers");
+                let inter = format!("{}s", h.check_interval_ms / 1000);
+                let ds = section
+                    .iter()
+                    .find(|w| w[0] == "default-server")
+                    .expect("default-server");
+                let ds = ds.join(" ");
                 assert!(
-                    joined.iter().any(|l| l == needed),
-                    "{ctx}: missing `{needed}`"
+                    ds.contains(&format!("inter {inter} fall {} rise {}", h.fall, h.rise)),
+                    "{ctx}: {ds}"
+                );
+                assert!(ds.contains("on-marked-down shutdown-sessions"), "{ctx}");
+                let joined: Vec<String> = section.iter().map(|w| w.join(" ")).collect();
+                for needed in [
+                    "option httpchk",
+                    "http-check send meth OPTIONS uri /primary",
+                    "http-check expect status 200",
+                ] {
+                    assert!(
+                        joined.iter().any(|l| l == needed),
+                        "{ctx}: missing `{needed}`"
+                    );
+                }
+                // The stats page (with /metrics) on the spec's stats port.
+                let stats = ex.hp(hh, h.stats_port);
+                assert!(
+                    cfg.contains(&format!("bind {stats}")),
+                    "{ctx}: stats on {stats}"
+                );
+                assert!(
+                    cfg.contains(
+                        "http-request use-service prometheus-exporter if { path /metrics }"
+                    )
                 );
             }
-            // The stats page (with /metrics) on the spec's stats port.
-            let stats = ex.hp(h.host, h.stats_port);
-            assert!(
-                cfg.contains(&format!("bind {stats}")),
-                "{ctx}: stats on {stats}"
-            );
-            assert!(
-                cfg.contains("http-request use-service prometheus-exporter if { path /metrics }")
-            );
         }
     }
 }

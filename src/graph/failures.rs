@@ -413,6 +413,17 @@ impl<'a> Simulator<'a> {
         out
     }
 
+    /// `db-lb` for one host; `group haproxy` for `haproxy group=`.
+    fn haproxy_label(&self, hx: &Haproxy) -> String {
+        match hx.placement {
+            HaproxyPlacement::Host => hx
+                .hosts
+                .first()
+                .map_or_else(String::new, |h| self.model.host(*h).name.clone()),
+            HaproxyPlacement::Group(g) => format!("group {}", self.model.group(g).name),
+        }
+    }
+
     /// Hosts that are alone in a role some declared service needs: the
     /// HAProxy host, a one-member etcd or cluster, the Prometheus and
     /// Grafana hosts, each VPN gateway.
@@ -421,7 +432,9 @@ impl<'a> Simulator<'a> {
         let mut roles: Vec<Vec<HostId>> = Vec::new();
         for pg in &m.postgres {
             if let Some(h) = &pg.haproxy {
-                roles.push(vec![h.host]);
+                // `haproxy group=` behind its zonal-redundant balancer is
+                // no single point; `haproxy host=` is.
+                roles.push(h.hosts.clone());
             }
             roles.push(pg.members.hosts.clone());
             roles.push(pg.etcd.hosts.clone());
@@ -556,36 +569,57 @@ impl<'a> Simulator<'a> {
         let clients = &pg.clients.hosts;
         match &pg.haproxy {
             Some(hx) => {
-                if d.is_down(hx.host) {
-                    reason.push(format!("HAProxy {} down", self.model.host(hx.host).name));
+                // `haproxy group=`: the internal balancer (a zonal-redundant
+                // AWS/Azure service) sends clients to any HAProxy host that
+                // is up, so one such host that reaches a leader and that a
+                // client reaches keeps writes up.
+                let label = self.haproxy_label(hx);
+                let up: Vec<HostId> = hx
+                    .hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| !d.is_down(*h))
+                    .collect();
+                if up.is_empty() {
+                    reason.push(format!("HAProxy {label} down"));
                     reason.push("writes down".into());
                     return down(reason);
                 }
-                let to_leader = leaders.iter().any(|m| {
-                    self.reaches(Purpose::HaproxyToPostgres, hx.host, *m, d)
-                        && self.reaches(Purpose::HaproxyToPatroni, hx.host, *m, d)
-                });
-                if !to_leader {
-                    reason.push(format!(
-                        "HAProxy {} reaches no possible leader",
-                        self.model.host(hx.host).name
-                    ));
+                let to_leader: Vec<HostId> = up
+                    .iter()
+                    .copied()
+                    .filter(|h| {
+                        leaders.iter().any(|m| {
+                            self.reaches(Purpose::HaproxyToPostgres, *h, *m, d)
+                                && self.reaches(Purpose::HaproxyToPatroni, *h, *m, d)
+                        })
+                    })
+                    .collect();
+                if to_leader.is_empty() {
+                    reason.push(format!("HAProxy {label} reaches no possible leader"));
                     reason.push("writes down".into());
                     return down(reason);
                 }
                 if !clients.is_empty()
-                    && !clients
-                        .iter()
-                        .any(|c| self.reaches(Purpose::ClientsToHaproxy, *c, hx.host, d))
+                    && !to_leader.iter().any(|h| {
+                        clients
+                            .iter()
+                            .any(|c| self.reaches(Purpose::ClientsToHaproxy, *c, *h, d))
+                    })
                 {
-                    reason.push(format!(
-                        "no client reaches HAProxy {}",
-                        self.model.host(hx.host).name
-                    ));
+                    reason.push(format!("no client reaches HAProxy {label}"));
                     reason.push("writes down".into());
                     return down(reason);
                 }
-                reason.push(format!("via HAProxy {}", self.model.host(hx.host).name));
+                if hx.hosts.len() > 1 {
+                    reason.push(format!(
+                        "via HAProxy {label} ({}/{} up)",
+                        up.len(),
+                        hx.hosts.len()
+                    ));
+                } else {
+                    reason.push(format!("via HAProxy {label}"));
+                }
             }
             None => {
                 if !clients.is_empty()
@@ -840,6 +874,8 @@ impl<'a> Simulator<'a> {
             region: m.network(net).region.value.clone(),
             zone: m.subnet(s).zone.as_ref().map(|z| z.value.clone()),
         };
+        // The spec's `nat-gateways="per-zone"`, or the `--nat-per-zone` what-if.
+        let per_zone = opts.nat_per_zone || m.network(net).nat_per_zone;
         let mut lost = Vec::new();
         let mut reason = Vec::new();
         for s in privates {
@@ -847,15 +883,7 @@ impl<'a> Simulator<'a> {
             if d.zones_down.contains(&z) {
                 continue; // down with its zone
             }
-            let nat = if opts.nat_per_zone {
-                publics
-                    .iter()
-                    .copied()
-                    .find(|p| zone_of(*p) == z)
-                    .unwrap_or(publics[0])
-            } else {
-                publics[0]
-            };
+            let nat = crate::model::network::nat_subnet(m, s, per_zone).unwrap_or(publics[0]);
             let nz = zone_of(nat);
             if d.zones_down.contains(&nz) {
                 if reason.is_empty() {
@@ -874,8 +902,9 @@ impl<'a> Simulator<'a> {
             "{} live subnet(s) lose their route out",
             lost.len()
         ));
-        if !opts.nat_per_zone {
-            reason.push("a NAT gateway per zone would keep them".into());
+        if !per_zone {
+            reason
+                .push("a NAT gateway per zone (nat-gateways=\"per-zone\") would keep them".into());
         }
         let mut cell = down(reason);
         cell.lost = lost;

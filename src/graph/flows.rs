@@ -211,12 +211,15 @@ fn monitoring(b: &mut Builder) {
 fn postgres(b: &mut Builder, pg: &PostgresCluster) {
     let m = &pg.members.hosts;
     if let Some(h) = &pg.haproxy {
-        b.all_to_all(Purpose::HaproxyToPostgres, &[h.host], m, 5432, h.span);
-        b.all_to_all(Purpose::HaproxyToPatroni, &[h.host], m, 8008, h.span);
+        b.all_to_all(Purpose::HaproxyToPostgres, &h.hosts, m, 5432, h.span);
+        b.all_to_all(Purpose::HaproxyToPatroni, &h.hosts, m, 8008, h.span);
+        // `haproxy group=`: the internal network balancer has instance
+        // targets and keeps the client's source address, so every HAProxy
+        // host must admit the clients themselves.
         b.all_to_all(
             Purpose::ClientsToHaproxy,
             &pg.clients.hosts,
-            &[h.host],
+            &h.hosts,
             h.port,
             pg.clients.span,
         );

@@ -136,7 +136,7 @@ pub fn build(model: &Model) -> Graph {
         refs(&mut b, me, &pg.etcd.hosts);
         refs(&mut b, me, &pg.clients.hosts);
         if let Some(h) = &pg.haproxy {
-            refs(&mut b, me, &[h.host]);
+            refs(&mut b, me, &h.hosts);
         }
     }
     for (i, es) in model.elasticsearch.iter().enumerate() {

@@ -129,7 +129,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn host_ref(&mut self, n: &Node, key: &str) -> Option<(HostId, crate::span::Span)> {
+    pub(super) fn host_ref(&mut self, n: &Node, key: &str) -> Option<(HostId, crate::span::Span)> {
         let p = Self::str_prop(n, key)?;
         Some((self.hosts.resolve(&p.value, p.span, self.diags)?, p.span))
     }
@@ -220,10 +220,12 @@ impl Lowerer<'_> {
         let mut clients = self.members(n, "clients", false);
         self.bound_clients(&members, &mut clients);
         let haproxy = n.child("haproxy").and_then(|h| {
-            let (host, host_span) = self.host_ref(h, "host")?;
+            let (hosts, host_span, placement) = self.haproxy_placement(h)?;
             Some(Haproxy {
-                host,
+                hosts,
                 host_span,
+                placement,
+                balancer: None,
                 port: Self::port_prop(h, "port").unwrap_or(defaults::HAPROXY_PORT),
                 stats_port: Self::port_prop(h, "stats-port")
                     .unwrap_or(defaults::HAPROXY_STATS_PORT),
@@ -296,6 +298,7 @@ impl Lowerer<'_> {
             parameters,
             tls,
         });
+        self.haproxy_balancer(PgClusterId::from_index(self.model.postgres.len() - 1));
     }
 
     pub(super) fn elasticsearch(&mut self, n: &Node) {

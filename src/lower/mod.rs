@@ -6,6 +6,7 @@
 mod addresses;
 mod clusters;
 mod fleet;
+mod haproxy;
 mod monitoring;
 mod network;
 mod pki;

@@ -80,6 +80,7 @@ impl Lowerer<'_> {
             resource_group: n.prop_str("resource-group").map(str::to_string),
             cidr,
             subnets: Vec::new(),
+            nat_per_zone: n.prop_str("nat-gateways") == Some("per-zone"),
         });
         for s in n.children_named("subnet") {
             let Some(sname) = Self::name_of(s) else {
@@ -117,6 +118,7 @@ impl Lowerer<'_> {
             });
             self.model.networks[id.index()].subnets.push(sid);
         }
+        self.check_nat_per_zone(n, id);
         if let Some(spec) = super::spec_of(&n.name) {
             for s in super::misspelt(&n.children, spec, "subnet") {
                 if let Some(sname) = Self::name_of(s) {
@@ -137,5 +139,52 @@ impl Lowerer<'_> {
                 self.subnets.declare_poisoned(&path, sname.span);
             }
         }
+    }
+
+    /// `nat-gateways="per-zone"`: every zone with a private subnet needs a
+    /// public subnet to hold its NAT gateway (else it would route through
+    /// another zone's, which is the single NAT the option is there to end).
+    fn check_nat_per_zone(&mut self, n: &Node, id: NetworkId) {
+        let Some(p) = n.prop("nat-gateways") else {
+            return;
+        };
+        if !self.model.networks[id.index()].nat_per_zone {
+            return;
+        }
+        let net = &self.model.networks[id.index()];
+        let subs: Vec<&Subnet> = net
+            .subnets
+            .iter()
+            .map(|s| &self.model.subnets[s.index()])
+            .collect();
+        let zone = |s: &Subnet| s.zone.as_ref().map(|z| z.value.clone());
+        let mut missing: Vec<String> = Vec::new();
+        for s in subs.iter().filter(|s| !s.public) {
+            let z = zone(s);
+            if !subs.iter().any(|x| x.public && zone(x) == z) {
+                let label = z.unwrap_or_else(|| "(no zone)".into());
+                if !missing.contains(&label) {
+                    missing.push(label);
+                }
+            }
+        }
+        if missing.is_empty() {
+            return;
+        }
+        let span = p.span;
+        self.push(
+            Diagnostic::error(
+                "invalid-value",
+                format!(
+                    "nat-gateways=\"per-zone\" needs a public subnet in every zone with private subnets; none in {}",
+                    missing.join(", ")
+                ),
+            )
+            .label(span, "one NAT gateway per zone")
+            .help(format!(
+                "add a `subnet \"public-…\" zone=\"{}\" cidr=… public=#true` to the VPC, or write nat-gateways=\"single\"",
+                missing[0]
+            )),
+        );
     }
 }

@@ -44,6 +44,10 @@ pub struct Network {
     pub resource_group: Option<String>,
     pub cidr: Spanned<IpNet>,
     pub subnets: Vec<SubnetId>,
+    /// `nat-gateways="per-zone"` on an AWS `vpc`: one NAT gateway (and one
+    /// private route table) per zone that has a public subnet, instead of
+    /// one for the whole VPC.
+    pub nat_per_zone: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -70,4 +74,21 @@ pub fn usable_addresses(cidr: &IpNet) -> u64 {
         }
         IpNet::V6(_) => 0,
     }
+}
+
+/// The public subnet whose NAT gateway a private AWS subnet routes out
+/// through: with one NAT per zone (`nat-gateways="per-zone"`, or the
+/// simulator's what-if) the first public subnet of its zone, else (and
+/// when its zone has none) the VPC's first public subnet. None when the
+/// VPC has no public subnet. The Terraform emitter and the failure
+/// simulator both ask this.
+pub fn nat_subnet(m: &super::Model, private: SubnetId, per_zone: bool) -> Option<SubnetId> {
+    let sub = m.subnet(private);
+    let net = m.network(sub.network);
+    let publics = || net.subnets.iter().copied().filter(|s| m.subnet(*s).public);
+    let zone = sub.zone.as_ref().map(|z| &z.value);
+    per_zone
+        .then(|| publics().find(|p| m.subnet(*p).zone.as_ref().map(|z| &z.value) == zone))
+        .flatten()
+        .or_else(|| publics().next())
 }

@@ -282,10 +282,25 @@ pub struct Members {
     pub span: Span,
 }
 
+/// Where HAProxy runs: `haproxy host=` (one host) or `haproxy group=`
+/// (every host of the group, behind an internal load balancer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HaproxyPlacement {
+    Host,
+    Group(super::ids::GroupId),
+}
+
 #[derive(Debug, Clone)]
 pub struct Haproxy {
-    pub host: HostId,
+    /// The hosts that run HAProxy: the one `host=`, or every host of the
+    /// `group=` (at least two).
+    pub hosts: Vec<HostId>,
+    /// The span of the `host=`/`group=` value.
     pub host_span: Span,
+    pub placement: HaproxyPlacement,
+    /// `group=`: the internal balancer in front of the group
+    /// (`Model::load_balancers`, origin `Haproxy`).
+    pub balancer: Option<super::ids::LbId>,
     pub port: u16,
     pub stats_port: u16,
     pub check_interval_ms: u64,

@@ -170,6 +170,11 @@ static VPC: NodeSpec = NodeSpec {
     props: &[
         req("region", Ty::Text(Text::Word), "AWS region"),
         req("cidr", Ty::Cidr, "VPC CIDR (/16 to /28)"),
+        opt(
+            "nat-gateways",
+            Ty::Enum(&["single", "per-zone"]),
+            "\"single\" (default): one NAT gateway in the first public subnet; \"per-zone\": one in each zone that has a public subnet, each zone's private subnets routing through their own",
+        ),
     ],
     children: &[&VPC_SUBNET],
     repeat: true,
@@ -780,7 +785,16 @@ static HAPROXY: NodeSpec = leaf(
     "haproxy",
     Args::NONE,
     &[
-        req("host", Ty::Name, "host that runs HAProxy"),
+        opt(
+            "host",
+            Ty::Name,
+            "the one host that runs HAProxy (or group=)",
+        ),
+        opt(
+            "group",
+            Ty::Name,
+            "a group of 2+ hosts in different zones, each running HAProxy behind an internal load balancer (or host=)",
+        ),
         opt("port", Ty::Port, "client port routed to the leader")
             .default(D::Int(d::HAPROXY_PORT as u64)),
         opt("stats-port", Ty::Port, "stats page port")
@@ -793,7 +807,7 @@ static HAPROXY: NodeSpec = leaf(
             .default(D::Int(d::HAPROXY_RISE as u64)),
     ],
     false,
-    "HAProxy routing to the Patroni leader.",
+    "HAProxy routing to the Patroni leader: on one host=, or on every host of a group= behind an internal load balancer.",
 );
 static PATRONI: NodeSpec = leaf(
     "patroni",

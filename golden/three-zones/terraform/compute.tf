@@ -142,6 +142,41 @@ resource "aws_instance" "etcd" {
   }
 }
 
+resource "aws_instance" "haproxy" {
+  for_each               = local.hosts.haproxy
+  ami                    = data.aws_ami.ubuntu_24_04.id
+  instance_type          = "t3.small"
+  key_name               = "ledger-prod"
+  subnet_id              = each.value.subnet_id
+  private_ip             = each.value.private_ip
+  vpc_security_group_ids = [aws_security_group.haproxy.id]
+  iam_instance_profile   = aws_iam_instance_profile.fleet.name
+  ebs_optimized          = true
+  monitoring             = true
+  user_data              = templatefile("${path.module}/../cloud-init/haproxy.yaml", { hostname = each.key })
+
+  metadata_options {
+    http_endpoint = "enabled"
+    http_tokens   = "required"
+  }
+
+  root_block_device {
+    volume_type = "gp3"
+    encrypted   = true
+  }
+
+  tags = {
+    Name      = each.key
+    group     = "haproxy"
+    Monitored = "true"
+  }
+
+  lifecycle {
+    # A newer Ubuntu image must not replace running hosts.
+    ignore_changes = [ami]
+  }
+}
+
 resource "aws_instance" "search" {
   for_each               = local.hosts.search
   ami                    = data.aws_ami.ubuntu_24_04.id

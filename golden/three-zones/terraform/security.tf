@@ -35,13 +35,22 @@ resource "aws_security_group" "db" {
   }
 }
 
-resource "aws_vpc_security_group_ingress_rule" "db_in_tcp_5432_sg_api" {
+resource "aws_vpc_security_group_ingress_rule" "db_in_tcp_5432_sg_haproxy" {
   security_group_id            = aws_security_group.db.id
-  description                  = "SQL from the application (libpq multi-host)"
+  description                  = "SQL forwarded by HAProxy"
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432
-  referenced_security_group_id = aws_security_group.api.id
+  referenced_security_group_id = aws_security_group.haproxy.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_in_tcp_8008_sg_haproxy" {
+  security_group_id            = aws_security_group.db.id
+  description                  = "HAProxy checks the Patroni leader"
+  ip_protocol                  = "tcp"
+  from_port                    = 8008
+  to_port                      = 8008
+  referenced_security_group_id = aws_security_group.haproxy.id
 }
 
 resource "aws_vpc_security_group_ingress_rule" "db_in_tcp_5432_sg_db" {
@@ -65,6 +74,41 @@ resource "aws_vpc_security_group_ingress_rule" "db_in_tcp_8008_sg_db" {
 resource "aws_vpc_security_group_egress_rule" "db_egress_all" {
   #checkov:skip=CKV_AWS_382:the spec leaves egress open (its default): hosts reach package mirrors, NTP and AWS APIs
   security_group_id = aws_security_group.db.id
+  description       = "All egress (spec default)"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_security_group" "haproxy" {
+  name        = "ledger-haproxy"
+  description = "infragen security group haproxy"
+  vpc_id      = aws_vpc.core.id
+  tags = {
+    Name = "ledger-haproxy"
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "haproxy_in_tcp_5000_sg_api" {
+  security_group_id            = aws_security_group.haproxy.id
+  description                  = "SQL from the application (the NLB keeps its address)"
+  ip_protocol                  = "tcp"
+  from_port                    = 5000
+  to_port                      = 5000
+  referenced_security_group_id = aws_security_group.api.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "haproxy_in_tcp_5000_vpc_core" {
+  security_group_id = aws_security_group.haproxy.id
+  description       = "NLB health checks from its subnets"
+  ip_protocol       = "tcp"
+  from_port         = 5000
+  to_port           = 5000
+  cidr_ipv4         = aws_vpc.core.cidr_block
+}
+
+resource "aws_vpc_security_group_egress_rule" "haproxy_egress_all" {
+  #checkov:skip=CKV_AWS_382:the spec leaves egress open (its default): hosts reach package mirrors, NTP and AWS APIs
+  security_group_id = aws_security_group.haproxy.id
   description       = "All egress (spec default)"
   ip_protocol       = "-1"
   cidr_ipv4         = "0.0.0.0/0"

@@ -2,7 +2,9 @@
 //! `haproxy`, a TCP listener on the cluster port that routes only to the
 //! Patroni leader, and a stats page with a Prometheus `/metrics` endpoint.
 //! When the clusters use different HAProxy hosts, each host gets
-//! `haproxy/<host>/haproxy.cfg`. Checked by `haproxy -dW -c -f` in
+//! `haproxy/<host>/haproxy.cfg`; `haproxy group=` gives every host of the
+//! group its own (each binds its own address; the internal load balancer in
+//! front spreads the clients over them). Checked by `haproxy -dW -c -f` in
 //! tests/oracle_haproxy.rs.
 
 use super::text::{Text, host_port};
@@ -34,14 +36,15 @@ impl Emitter for Haproxy {
             .model
             .postgres
             .iter()
-            .filter_map(|pg| pg.haproxy.as_ref().map(|h| h.host))
+            .filter_map(|pg| pg.haproxy.as_ref())
+            .flat_map(|h| h.hosts.iter().copied())
             .collect();
         for &h in &hosts {
             let clusters: Vec<&PostgresCluster> = ctx
                 .model
                 .postgres
                 .iter()
-                .filter(|pg| pg.haproxy.as_ref().is_some_and(|x| x.host == h))
+                .filter(|pg| pg.haproxy.as_ref().is_some_and(|x| x.hosts.contains(&h)))
                 .collect();
             let host = ctx.model.host(h);
             let path = if hosts.len() == 1 {

@@ -75,7 +75,7 @@ pub fn groups(model: &Model, pg: &PostgresCluster) -> Vec<Group> {
     let (comment, apps): (&'static str, Vec<String>) = match &pg.haproxy {
         Some(h) => (
             "Applications, through HAProxy (TCP mode: connections come from the HAProxy host).",
-            cidr(model, h.host).into_iter().collect(),
+            h.hosts.iter().filter_map(|&x| cidr(model, x)).collect(),
         ),
         None => (
             "Applications (`clients`), connecting directly.",

@@ -78,14 +78,16 @@ fn needs(model: &Model) -> BTreeMap<HostId, Need> {
             }
         }
         if let (Some(id), Some(hx)) = (pg.tls.and_then(|t| t.pki), &pg.haproxy) {
-            add(
-                hx.host,
-                id,
-                format!(
-                    "postgres-cluster {}: HAProxy's health checks of Patroni's REST API (client certificate)",
-                    pg.name
-                ),
-            );
+            for &h in &hx.hosts {
+                add(
+                    h,
+                    id,
+                    format!(
+                        "postgres-cluster {}: HAProxy's health checks of Patroni's REST API (client certificate)",
+                        pg.name
+                    ),
+                );
+            }
         }
         let prom = model
             .monitoring

@@ -113,7 +113,7 @@ pub fn plan(model: &Model, mon: &Monitoring, prom: &Prometheus) -> Vec<Job> {
             // The stats listener answers `/metrics` with HAProxy's built-in
             // Prometheus exporter (agreed with the haproxy.cfg emitter).
             let name = format!("haproxy-{}", pg.name);
-            b.job(&name, "HAProxy", h.stats_port, &[h.host], &cluster, src);
+            b.job(&name, "HAProxy", h.stats_port, &h.hosts, &cluster, src);
         }
     }
     for es in &model.elasticsearch {

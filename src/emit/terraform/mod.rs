@@ -9,10 +9,12 @@ mod azure_network;
 mod azure_nsg;
 mod azure_vm;
 mod compute;
+mod dns;
 mod dsl;
 mod flow_logs;
 mod fmt;
 mod iam;
+mod lb;
 mod names;
 mod network;
 mod providers;
@@ -41,6 +43,8 @@ impl Emitter for Terraform {
         security::emit(&tf, &mut files);
         compute::emit(&tf, &mut files);
         azure::emit(&tf, &mut files);
+        lb::emit(&tf, &mut files);
+        dns::emit(&tf, &mut files);
         vpn::emit(&tf, &mut files);
         s3::emit(&tf, &mut files);
         for f in files.into_iter().filter(|f| !f.body.is_empty()) {

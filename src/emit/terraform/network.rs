@@ -1,9 +1,11 @@
 //! AWS VPCs: subnets, the internet gateway and public route table, one NAT
-//! gateway per VPC for the private subnets, flow logs, and the default
+//! gateway per VPC for the private subnets (or one per zone with
+//! `nat-gateways="per-zone"`), flow logs, and the default
 //! security group locked down.
 
 use super::dsl::*;
 use super::{Tf, TfFile, flow_logs, names, opt};
+use crate::model::network::nat_subnet;
 use crate::model::*;
 
 pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
@@ -28,6 +30,27 @@ pub fn route_tables(m: &Model, n: NetworkId) -> Vec<(String, Vec<SubnetId>)> {
     let (public, private): (Vec<SubnetId>, Vec<SubnetId>) =
         net.subnets.iter().partition(|s| m.subnet(**s).public);
     let mut out = Vec::new();
+    if !public.is_empty() && net.nat_per_zone {
+        // One private table per NAT gateway (`nat-gateways="per-zone"`).
+        let mut by_nat: Vec<(SubnetId, Vec<SubnetId>)> = Vec::new();
+        for p in &private {
+            let Some(nat) = nat_subnet(m, *p, true) else {
+                continue;
+            };
+            match by_nat.iter_mut().find(|(k, _)| *k == nat) {
+                Some((_, v)) => v.push(*p),
+                None => by_nat.push((nat, vec![*p])),
+            }
+        }
+        out.push((format!("{vpc}_public"), public));
+        for (nat, subs) in by_nat {
+            out.push((
+                format!("{vpc}_private_{}", names::id(&m.subnet(nat).name)),
+                subs,
+            ));
+        }
+        return out;
+    }
     if !public.is_empty() {
         out.push((format!("{vpc}_public"), public));
     }
@@ -35,6 +58,17 @@ pub fn route_tables(m: &Model, n: NetworkId) -> Vec<(String, Vec<SubnetId>)> {
         out.push((format!("{vpc}_private"), private));
     }
     out
+}
+
+/// The NAT gateway resource a private subnet routes out through: `<vpc>`
+/// for the VPC's one NAT, `<vpc>_<public subnet>` with one per zone.
+fn nat_name(m: &Model, n: NetworkId, public: SubnetId) -> String {
+    let vpc = names::network(m, n);
+    if m.network(n).nat_per_zone {
+        format!("{vpc}_{}", names::id(&m.subnet(public).name))
+    } else {
+        vpc
+    }
 }
 
 fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
@@ -87,23 +121,52 @@ fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         );
     }
     let has_private = net.subnets.iter().any(|s| !m.subnet(*s).public);
-    if let (Some(public), true) = (first_public, has_private) {
-        let nat = format!("{vpc}_nat");
-        f.comment("One NAT gateway per VPC, in its first public subnet: private hosts reach package mirrors and AWS APIs through it.");
+    // The public subnets that hold a NAT gateway: the first one, or the
+    // first of each zone with `nat-gateways="per-zone"`.
+    let mut nat_publics: Vec<SubnetId> = Vec::new();
+    if has_private {
+        for p in net.subnets.iter().filter(|s| !m.subnet(**s).public) {
+            if let Some(x) = nat_subnet(m, *p, net.nat_per_zone)
+                && !nat_publics.contains(&x)
+            {
+                nat_publics.push(x);
+            }
+        }
+    }
+    if !nat_publics.is_empty() {
+        if net.nat_per_zone {
+            f.comment("One NAT gateway per zone (nat-gateways=\"per-zone\"): each zone's private subnets route out through their own, so losing a zone cuts no other zone's egress.");
+        } else {
+            f.comment("One NAT gateway per VPC, in its first public subnet: private hosts reach package mirrors and AWS APIs through it.");
+        }
+    }
+    for public in nat_publics {
+        let gw = nat_name(m, n, public);
+        let nat = format!("{gw}_nat");
+        let tag = if net.nat_per_zone {
+            format!("{}-nat-{}", net.name, m.subnet(public).name)
+        } else {
+            format!("{}-nat", net.name)
+        };
         f.add(
             opt(resource("aws_eip", &nat), provider())
                 .add_attribute(("domain", s("vpc")))
-                .add_attribute(tf.name_tag(&format!("{}-nat", net.name)))
+                .add_attribute(tf.name_tag(&tag))
                 .build(),
         );
+        let gw_tag = if net.nat_per_zone {
+            tag.clone()
+        } else {
+            net.name.clone()
+        };
         f.add(
-            opt(resource("aws_nat_gateway", &vpc), provider())
+            opt(resource("aws_nat_gateway", &gw), provider())
                 .add_attribute(("allocation_id", r(&format!("aws_eip.{nat}.id"))))
                 .add_attribute((
                     "subnet_id",
                     r(&format!("aws_subnet.{}.id", names::subnet(m, public))),
                 ))
-                .add_attribute(tf.name_tag(&net.name))
+                .add_attribute(tf.name_tag(&gw_tag))
                 .add_attribute((
                     "depends_on",
                     list(vec![r(&format!("aws_internet_gateway.{vpc}"))]),
@@ -123,10 +186,16 @@ fn vpc(tf: &Tf, f: &mut TfFile, n: NetworkId) {
         );
         let default_route = if public {
             Some(("gateway_id", format!("aws_internet_gateway.{vpc}.id")))
-        } else if first_public.is_some() {
-            Some(("nat_gateway_id", format!("aws_nat_gateway.{vpc}.id")))
         } else {
-            None
+            subnets
+                .first()
+                .and_then(|p| nat_subnet(m, *p, net.nat_per_zone))
+                .map(|nat| {
+                    (
+                        "nat_gateway_id",
+                        format!("aws_nat_gateway.{}.id", nat_name(m, n, nat)),
+                    )
+                })
         };
         if let Some((key, target)) = default_route {
             f.add(

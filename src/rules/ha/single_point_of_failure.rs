@@ -16,7 +16,8 @@ const DOCS: &str = r#"## What it does
 Reports a host that a declared high-availability service cannot lose:
 
 - a `postgres-cluster` whose clients reach it through `haproxy host=`: one
-  HAProxy host carries every connection;
+  HAProxy host carries every connection (`haproxy group=`, HAProxy on every
+  host of a group behind an internal load balancer, is not reported);
 - a cluster (`postgres-cluster` members, its `etcd`, an
   `elasticsearch-cluster`) whose members are all one host;
 - an `etcd` of one member.
@@ -39,11 +40,13 @@ postgres-cluster "orders" version=15 {
     haproxy host="haproxy" port=5000 stats-port=7000   // one host
 }
 ```
-Without a redundant proxy, let the clients find the leader themselves: drop
-`haproxy` and connect with a multi-host libpq connection string
-(`host=db-01,db-02,db-03 target_session_attrs=read-write`), as
-`examples/three-zones.kdl` does. (The second edition's `haproxy group=`, a
-HAProxy pair behind an internal load balancer, is not built yet.)
+Run HAProxy on a group of two or more hosts in different zones instead:
+`haproxy group="haproxy" port=5000 stats-port=7000` puts HAProxy on every
+host of the group behind an internal load balancer (an AWS Network Load
+Balancer, a zonal-redundant service), and clients connect to the
+balancer, as `examples/three-zones.kdl` does. Or let the clients find the
+leader themselves: drop `haproxy` and connect with a multi-host libpq
+connection string (`host=db-01,db-02,db-03 target_session_attrs=read-write`).
 
 ## Source
 - AWS Builders' Library, "Minimizing correlated failures in distributed
@@ -62,8 +65,11 @@ fn distinct(hosts: &[HostId]) -> Vec<HostId> {
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let model = ctx.model;
     for pg in &model.postgres {
-        if let Some(hx) = &pg.haproxy {
-            let host = &model.host(hx.host).name;
+        if let Some(hx) = &pg.haproxy
+            && hx.placement == HaproxyPlacement::Host
+            && let Some(&h) = hx.hosts.first()
+        {
+            let host = &model.host(h).name;
             out.push(
                 Diagnostic::warning(
                     RULE.name,
@@ -73,7 +79,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .label(hx.host_span, "the only entry point of the cluster")
-                .help("drop `haproxy` and let clients reach the leader with a multi-host libpq connection string (`host=A,B,C target_session_attrs=read-write`), as examples/three-zones.kdl does"),
+                .help("write `haproxy group=\"GROUP\"` with a group of two or more hosts in different zones: infragen puts an internal load balancer in front of them (as examples/three-zones.kdl does); or drop `haproxy` and connect with a multi-host libpq string (`host=A,B,C target_session_attrs=read-write`)"),
             );
         }
         one_host(

@@ -147,13 +147,13 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(h) = &pg.haproxy {
             bind(
                 &mut listeners,
-                &[h.host],
+                &h.hosts,
                 h.port,
                 l(format!("HAProxy of `{name}` (port=)"), h.span, None),
             );
             bind(
                 &mut listeners,
-                &[h.host],
+                &h.hosts,
                 h.stats_port,
                 l(format!("HAProxy of `{name}` (stats-port=)"), h.span, None),
             );
