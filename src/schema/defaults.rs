@@ -31,6 +31,8 @@ const DAY: u64 = 86_400 * SECOND;
 
 // fleet
 pub const MONITORED: bool = true;
+// vpc
+pub const NAT_GATEWAYS: &str = "single";
 // vpn
 pub const IKE_VERSION: u8 = 2;
 // s3-migration

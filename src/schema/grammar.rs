@@ -173,8 +173,9 @@ static VPC: NodeSpec = NodeSpec {
         opt(
             "nat-gateways",
             Ty::Enum(&["single", "per-zone"]),
-            "\"single\" (default): one NAT gateway in the first public subnet; \"per-zone\": one in each zone that has a public subnet, each zone's private subnets routing through their own",
-        ),
+            "\"single\": one NAT gateway in the first public subnet; \"per-zone\": one in each zone that has a public subnet, each zone's private subnets routing through their own",
+        )
+        .default(D::Word(d::NAT_GATEWAYS)),
     ],
     children: &[&VPC_SUBNET],
     repeat: true,
