@@ -195,22 +195,19 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
             systemd,
         ));
     }
-    // An API gateway on this group: NGINX with the gateway's nginx.conf,
-    // written after the package is installed (`defer`: write_files_deferred
-    // runs after package installation, so dpkg finds its conffile already
-    // there and keeps it), checked and loaded by runcmd, which runs last.
+    // An API gateway on this group: the NGINX package. Its nginx.conf
+    // (gateway/<gateway>/nginx.conf) is deployed like the other service
+    // configs (docs/getting-started.md), not through user_data: a route
+    // change must not touch the instances.
     if e.kind == "group"
-        && let Some(gw) = model.gateways.iter().find(|g| {
+        && model.gateways.iter().any(|g| {
             model
                 .groups
                 .get(g.group.index())
                 .is_some_and(|x| x.name == e.name)
         })
-        && let Some(conf) = super::nginx::render(ctx, gw)
     {
         packages.push("nginx".into());
-        files.push(file(super::nginx::HOST_CONFIG_PATH, conf).with("defer", Yaml::Bool(true)));
-        runcmd.push("nginx -t && service nginx restart".into());
     }
     packages.sort();
     packages.dedup();

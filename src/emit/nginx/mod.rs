@@ -57,7 +57,7 @@ pub fn config_path(gw: &ApiGateway) -> String {
     format!("gateway/{}/nginx.conf", gw.name)
 }
 
-/// Where cloud-init puts the file on the hosts (Debian's nginx.service
+/// Where the file goes on the hosts (Debian's nginx.service
 /// reads it; the unit passes `-g 'daemon on; master_process on;'`, so the
 /// file sets neither).
 pub const HOST_CONFIG_PATH: &str = "/etc/nginx/nginx.conf";
