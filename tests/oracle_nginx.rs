@@ -263,13 +263,19 @@ fn context_problems(parsed: &Value) -> Vec<String> {
     problems
 }
 
-fn crossplane(tool: &Path, conf: &str) -> Value {
+/// `crossplane parse --strict` of `conf`, whatever its status.
+fn crossplane_raw(tool: &Path, conf: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nginx.conf");
     std::fs::write(&path, conf).unwrap();
     let out = tools::run(Command::new(tool).args(["parse", "--strict"]).arg(&path));
     assert!(out.status.success(), "{}", tools::describe(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).expect("crossplane JSON");
+    serde_json::from_slice(&out.stdout).expect("crossplane JSON")
+}
+
+/// `crossplane parse --strict` of `conf`, which must succeed.
+fn crossplane(tool: &Path, conf: &str) -> Value {
+    let v = crossplane_raw(tool, conf);
     assert_eq!(v["status"], "ok", "{conf}\n{v:#}");
     v
 }
@@ -293,11 +299,13 @@ fn crossplane_parses_the_resolve_form_with_every_directive_in_its_context() {
     assert!(checked >= 2, "only {checked} resolve-form configs");
 }
 
-/// The context check is live: a directive moved out of its context, and a
-/// named upstream server without `resolve`, are caught.
+/// Both context checks are live: crossplane's own analyser refuses `zone`
+/// moved out of its `upstream`; ours (on the parsed tree, where crossplane
+/// would stop first) flags a directive in the wrong block and a named
+/// upstream server without `resolve`.
 #[test]
 #[ignore = "needs crossplane: tests/scripts/test.sh runs it"]
-fn the_context_check_catches_misplaced_directives() {
+fn the_context_checks_catch_misplaced_directives() {
     let Some(tool) = tools::require("crossplane") else {
         return;
     };
@@ -307,13 +315,41 @@ fn the_context_check_catches_misplaced_directives() {
         .lines()
         .find(|l| l.trim_start().starts_with("zone "))
         .unwrap();
-    // `zone` moved from the upstream into the server block.
     let moved = conf.replacen(&format!("{zone}\n"), "", 1).replacen(
         "server_name _;",
         &format!("server_name _;\n{zone}"),
         1,
     );
-    let problems = context_problems(&crossplane(&tool, &moved));
+    let out = crossplane_raw(&tool, &moved);
+    assert_eq!(out["status"], "failed", "{out:#}");
+    assert!(
+        out.to_string()
+            .contains("\\\"zone\\\" directive is not allowed here"),
+        "{out:#}"
+    );
+
+    // The same move on the parsed tree, for our own check.
+    let mut parsed = crossplane(&tool, conf);
+    let http = parsed["config"][0]["parsed"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|d| d["directive"] == "http")
+        .unwrap();
+    let block = http["block"].as_array_mut().unwrap();
+    let up = block
+        .iter()
+        .position(|d| d["directive"] == "upstream")
+        .unwrap();
+    let inner = block[up]["block"].as_array_mut().unwrap();
+    let z = inner.iter().position(|d| d["directive"] == "zone").unwrap();
+    let zone_node = inner.remove(z);
+    let server = block
+        .iter_mut()
+        .find(|d| d["directive"] == "server")
+        .unwrap();
+    server["block"].as_array_mut().unwrap().push(zone_node);
+    let problems = context_problems(&parsed);
     assert!(
         problems.iter().any(|p| p.starts_with("`zone` in `server`")),
         "{problems:#?}"
@@ -322,7 +358,12 @@ fn the_context_check_catches_misplaced_directives() {
         problems.iter().any(|p| p.contains("without `resolve`")),
         "{problems:#?}"
     );
-    let unresolved = conf.replacen(" resolve;", ";", 1);
+
+    let line = conf
+        .lines()
+        .find(|l| l.trim_start().starts_with("server ") && l.ends_with(" resolve;"))
+        .unwrap();
+    let unresolved = conf.replacen(line, &line.replace(" resolve;", ";"), 1);
     let problems = context_problems(&crossplane(&tool, &unresolved));
     assert!(
         problems.iter().any(|p| p.contains("without `resolve`")),
