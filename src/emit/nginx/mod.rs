@@ -357,6 +357,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_route_without_a_target_answers_502() {
+        let mut m = model((1, 22, 1), "/booking/");
+        m.baseline = None;
+        let text = render_model(&m);
+        assert!(
+            text.contains("location ^~ \"/booking/\" {\n            return 502;"),
+            "{text}"
+        );
+        assert!(!text.contains("$lb_booking"), "{text}");
+        // The group route needs no domain.
+        assert!(text.contains("proxy_pass http://group_app;"));
+    }
+
+    #[test]
     fn a_hostile_path_stays_one_location_argument() {
         let text = render_model(&model((1, 22, 1), "/a\"; } server { listen 1;\n#$x"));
         assert!(

@@ -46,13 +46,26 @@ pub fn render_server(t: &mut Text, model: &Model, gw: &ApiGateway, targets: &[Ta
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     for r in &gw.routes {
         let path = r.path.value.as_str();
-        let Some(target) = targets.iter().find(|x| x.to == r.to) else {
-            continue;
-        };
         if !seen.insert(path) {
             continue;
         }
         t.blank();
+        let Some(target) = targets.iter().find(|x| x.to == r.to) else {
+            // Nothing to send it to (a balancer without a listener or a
+            // private name, a group without addresses): say so with a 502
+            // rather than let the route fall through to another location.
+            t.line(
+                8,
+                format!(
+                    "# route {}: no target address (a balancer needs a listener and `baseline domain`)",
+                    line_value(path)
+                ),
+            );
+            t.line(8, format!("location ^~ {} {{", nginx_str(path)));
+            t.line(12, "return 502;");
+            t.line(8, "}");
+            continue;
+        };
         let to = match &target.kind {
             super::upstreams::TargetKind::Dns { name, .. } => name.clone(),
             super::upstreams::TargetKind::Static { .. } => format!("upstream {}", target.ident),

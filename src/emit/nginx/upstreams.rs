@@ -93,10 +93,9 @@ pub fn group_port(model: &Model, gw: &ApiGateway, group: crate::model::GroupId) 
 }
 
 /// The gateway's targets, in the order its routes first name them (two
-/// routes to the same place share one). A balancer without a listener, a
-/// name NGINX could not take, or a group without an address is left out
-/// (the front end reports those); `None` only when the name needs a domain
-/// and the baseline has none.
+/// routes to the same place share one). A balancer without a listener or
+/// without a private name (no `baseline domain`), or a group without an
+/// address, has none: its routes answer 502 (`server.rs`).
 pub fn targets(model: &Model, gw: &ApiGateway) -> Vec<Target> {
     let domain = model.baseline.as_ref().and_then(|b| b.domain.as_deref());
     let mut out: Vec<Target> = Vec::new();
