@@ -254,3 +254,36 @@ fn each_fault_gives_one_error_with_a_help() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn lb_peers_are_the_balancers_security_group() {
+    let src = example();
+    let m = model(&src);
+    let gw = m
+        .security_groups
+        .iter()
+        .find(|s| s.name == "gateway")
+        .unwrap();
+    assert_eq!(m.peer_name(&gw.ingress[0].peer), "sg:public-lb");
+    let no_sg = format!(
+        "{BASE}{}",
+        r#"
+load-balancer "x" {
+    subnets "web/private-a" "web/private-b"
+    listener 80 target="gw"
+}
+security-group "s" vpc="web" {
+    ingress "tcp" 80 from="lb:x"
+}
+"#
+    );
+    let errs = errors(&no_sg);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "invalid-value");
+    let unknown = format!(
+        "{BASE}security-group \"s\" vpc=\"web\" {{\n ingress \"tcp\" 80 from=\"lb:y\"\n}}\n"
+    );
+    let errs = errors(&unknown);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "unresolved-reference");
+}

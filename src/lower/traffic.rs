@@ -133,6 +133,47 @@ impl Lowerer<'_> {
         ok.then_some(out)
     }
 
+    /// `from="lb:NAME"` / `to="lb:NAME"` in a security group rule: the
+    /// balancer's own security group (traffic from an ALB carries the
+    /// addresses of its nodes, which only its security group names at
+    /// compile time). A balancer with none or several cannot be one peer.
+    pub(super) fn lb_peer(
+        &mut self,
+        name: &str,
+        span: Span,
+        own_network: Option<NetworkId>,
+    ) -> Option<Peer> {
+        let id = self.lbs.resolve(name, span, self.diags)?;
+        let lb = &self.model.load_balancers[id.index()];
+        let [sg] = lb.security_groups[..] else {
+            let n = lb.security_groups.len();
+            self.invalid(
+                span,
+                format!("balancer `{name}` has {n} security groups; a rule names one peer"),
+                "not one security group",
+                if n == 0 {
+                    format!(
+                        "give `{name}` a `security-groups` child, or name its subnets with subnet:"
+                    )
+                } else {
+                    "name the balancer's security group with sg:".into()
+                },
+            );
+            return None;
+        };
+        let other = self.model.sg(sg).network;
+        if own_network.is_some() && other.is_some() && other != own_network {
+            self.invalid(
+                span,
+                format!("balancer `{name}` is in another network"),
+                "balancer of another network",
+                "reference balancers of the same network".into(),
+            );
+            return None;
+        }
+        Some(Peer::Sg(sg))
+    }
+
     pub(super) fn load_balancer(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = LbId::from_index(self.model.load_balancers.len());
@@ -178,7 +219,9 @@ impl Lowerer<'_> {
         let sgs_node = n.child("security-groups");
         let security_groups = match sgs_node {
             Some(c) => self.own_sgs(c, network),
-            None => Some(Vec::new()),
+            // A misspelt `security-groups` (reported) may have named the
+            // groups `lb:NAME` stands for.
+            None => Self::absent(n, "security-groups").then(Vec::new),
         };
         if let (Some(LbScheme::InternetFacing), Some(subnets), Some(c)) =
             (scheme, &subnets, subnets_node)

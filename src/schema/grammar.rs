@@ -408,7 +408,7 @@ static INGRESS: NodeSpec = leaf(
         req(
             "from",
             Ty::Str,
-            "source: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+            "source: sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:",
         ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
@@ -422,7 +422,7 @@ static EGRESS: NodeSpec = leaf(
         req(
             "to",
             Ty::Str,
-            "destination: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+            "destination: sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:",
         ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
