@@ -8,7 +8,9 @@
 
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
-use crate::model::traffic::{DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT};
+use crate::model::traffic::{
+    DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT, ROUTE_GROUP_PORT,
+};
 use crate::model::*;
 use crate::span::{Span, Spanned};
 use crate::syntax::Node;
@@ -515,6 +517,25 @@ impl Lowerer<'_> {
             ok = false;
         }
         let (group_prop, group, version, port) = (group_prop?, group?, version?, port?);
+        // Flows run from every gateway host to every host of a group route.
+        let gw_hosts = self.model.group(group).hosts.len();
+        for r in &routes {
+            if let RouteTarget::Group(g) = r.to
+                && gw_hosts * self.model.group(g).hosts.len() > super::clusters::MAX_CLIENT_PAIRS
+            {
+                self.invalid(
+                    r.to_span,
+                    format!(
+                        "{gw_hosts} gateway hosts × {} targets is too many host pairs to check (at most {})",
+                        self.model.group(g).hosts.len(),
+                        super::clusters::MAX_CLIENT_PAIRS
+                    ),
+                    "too many host pairs",
+                    "put a load balancer in front of the group and route to lb:NAME".into(),
+                );
+                ok = false;
+            }
+        }
         ok.then(|| ApiGateway {
             name: name.value.clone(),
             name_span: name.span,
@@ -569,10 +590,37 @@ impl Lowerer<'_> {
             }
         };
         let target = target?;
+        let given = match c.prop("port") {
+            None => None,
+            Some(p) => Some((Self::port_prop(c, "port")?, p.span)),
+        };
+        let port = match (target, given) {
+            (RouteTarget::Group(_), None) => ROUTE_GROUP_PORT,
+            (RouteTarget::Group(_), Some((p, _))) => p,
+            (RouteTarget::Lb(lb), given) => {
+                let lb = &self.model.load_balancers[lb.index()];
+                let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port.value).collect();
+                match given {
+                    None => *ports.first()?,
+                    Some((p, _)) if ports.contains(&p) => p,
+                    Some((p, span)) => {
+                        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+                        self.invalid(
+                            span,
+                            format!("balancer `{}` has no listener on port {p}", lb.name),
+                            "not a listener port",
+                            format!("use one of its listener ports: {}", list.join(", ")),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
         ok.then_some(Route {
             path: Spanned::new(path, arg.span),
             to: target,
             to_span: to.span,
+            port,
             span: c.span,
         })
     }

@@ -1072,11 +1072,18 @@ static LOAD_BALANCER: NodeSpec = NodeSpec {
 static ROUTE: NodeSpec = leaf(
     "route",
     one!(Ty::Str, "the URL path prefix, e.g. \"/booking/\""),
-    &[req(
-        "to",
-        Ty::Str,
-        "lb:NAME (through its private DNS name) or group:NAME (its hosts)",
-    )],
+    &[
+        req(
+            "to",
+            Ty::Str,
+            "lb:NAME (through its private DNS name) or group:NAME (its hosts)",
+        ),
+        opt(
+            "port",
+            Ty::Port,
+            "the port proxied to: a listener of the balancer (default its first) or the port on the group's hosts (default 80)",
+        ),
+    ],
     true,
     "A location the gateway proxies.",
 );
