@@ -116,7 +116,12 @@ fn generated() -> (String, Duration) {
         .and_then(|v| v.trim_end_matches(';').strip_suffix('s'))
         .and_then(|v| v.parse().ok())
         .expect("valid=Ns");
-    assert!(conf.contains(&format!("proxy_pass http://$lb_booking:{BACKEND_PORT};")));
+    assert!(
+        conf.contains(&format!(
+            "proxy_pass http://$lb_booking_{BACKEND_PORT}:{BACKEND_PORT};"
+        )),
+        "{conf}"
+    );
     (conf, Duration::from_secs(valid))
 }
 

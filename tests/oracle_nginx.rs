@@ -84,8 +84,8 @@ load-balancer "secure" type="application" scheme="internal" {
 gateway "edge" group="gw" nginx-version="1.22.1" port=8080 {
     route "/booking/" to="lb:booking"
     route "/secure/" to="lb:secure"
-    route "/static/" to="group:web"
-    route "/" to="group:web"
+    route "/static/" to="group:web" port=8080
+    route "/" to="group:web" port=8080
 }
 "#;
 

@@ -20,7 +20,7 @@ mod server;
 mod upstreams;
 
 pub use server::{HEALTH_PATH, health_paths};
-pub use upstreams::{Target, TargetKind, group_port, ident, listener_of, targets};
+pub use upstreams::{Target, TargetKind, ident, listener_tls, targets};
 
 use super::escape::line_value;
 use super::text::Text;
@@ -294,10 +294,11 @@ pub(crate) mod tests {
             security_groups_span: None,
             listeners: vec![listener(8081, 1, 9000, Some("/health"))],
         });
-        let route = |p: &str, to| Route {
+        let route = |p: &str, to, port| Route {
             path: sp(p.to_string()),
             to,
             to_span: z,
+            port,
             span: z,
         };
         m.gateways.push(ApiGateway {
@@ -309,9 +310,9 @@ pub(crate) mod tests {
             nginx_version: sp(version),
             port: 8080,
             routes: vec![
-                route(path, RouteTarget::Lb(LbId(1))),
-                route("/app/", RouteTarget::Group(GroupId(1))),
-                route("/booking-v2/", RouteTarget::Lb(LbId(1))),
+                route(path, RouteTarget::Lb(LbId(1)), 8081),
+                route("/app/", RouteTarget::Group(GroupId(1)), 9000),
+                route("/booking-v2/", RouteTarget::Lb(LbId(1)), 8081),
             ],
         });
         m
@@ -335,24 +336,28 @@ pub(crate) mod tests {
             std::fs::write(format!("{dir}/bad.conf"), bad).unwrap();
         }
         assert!(text.contains("resolver 169.254.169.253 valid=10s ipv6=off;"));
-        assert!(text.contains("set $lb_booking \"booking.prod.acme.internal\";"));
-        assert!(text.contains("proxy_pass http://$lb_booking:8081;"));
+        assert!(text.contains("set $lb_booking_8081 \"booking.prod.acme.internal\";"));
+        assert!(text.contains("proxy_pass http://$lb_booking_8081:8081;"));
         assert!(!text.contains("resolve;"), "{text}");
-        // The group's hosts, statically, on the port its balancer targets.
+        // The group's hosts, statically, on the route's port.
         assert!(text.contains("server 10.0.1.20:9000;\n        server 10.0.1.21:9000;"));
         assert!(text.contains("location = \"/healthz\""));
         assert!(text.contains("listen 8080 default_server;"));
-        // Two routes to one balancer share one variable name.
-        assert_eq!(text.matches("upstream group_app {").count(), 1);
+        assert_eq!(text.matches("upstream group_app_9000 {").count(), 1);
     }
 
     #[test]
     fn new_nginx_uses_zoned_resolve_upstreams() {
         let text = render_model(&model((1, 27, 3), "/booking/"));
         assert!(text.contains(
-            "upstream lb_booking {\n        zone lb_booking 64k;\n        server booking.prod.acme.internal:8081 resolve;"
+            "upstream lb_booking_8081 {\n        zone lb_booking_8081 64k;\n        server booking.prod.acme.internal:8081 resolve;"
         ));
-        assert_eq!(text.matches("proxy_pass http://lb_booking;").count(), 2);
+        // Two routes to one balancer share one upstream.
+        assert_eq!(text.matches("upstream lb_booking_8081 {").count(), 1);
+        assert_eq!(
+            text.matches("proxy_pass http://lb_booking_8081;").count(),
+            2
+        );
         assert!(!text.contains("set $"), "{text}");
     }
 
@@ -367,7 +372,20 @@ pub(crate) mod tests {
         );
         assert!(!text.contains("$lb_booking"), "{text}");
         // The group route needs no domain.
-        assert!(text.contains("proxy_pass http://group_app;"));
+        assert!(text.contains("proxy_pass http://group_app_9000;"));
+    }
+
+    #[test]
+    fn a_route_to_a_port_without_a_listener_answers_502() {
+        let mut m = model((1, 22, 1), "/booking/");
+        m.gateways[0].routes[0].port = 9999;
+        let text = render_model(&m);
+        assert!(
+            text.contains("location ^~ \"/booking/\" {\n            return 502;"),
+            "{text}"
+        );
+        // The other route to the balancer keeps its listener.
+        assert!(text.contains("proxy_pass http://$lb_booking_8081:8081;"));
     }
 
     #[test]

@@ -50,14 +50,14 @@ pub fn render_server(t: &mut Text, model: &Model, gw: &ApiGateway, targets: &[Ta
             continue;
         }
         t.blank();
-        let Some(target) = targets.iter().find(|x| x.to == r.to) else {
+        let Some(target) = targets.iter().find(|x| x.to == r.to && x.port == r.port) else {
             // Nothing to send it to (a balancer without a listener or a
             // private name, a group without addresses): say so with a 502
             // rather than let the route fall through to another location.
             t.line(
                 8,
                 format!(
-                    "# route {}: no target address (a balancer needs a listener and `baseline domain`)",
+                    "# route {}: no target address (a balancer needs a listener on the port and `baseline domain`)",
                     line_value(path)
                 ),
             );
@@ -67,7 +67,7 @@ pub fn render_server(t: &mut Text, model: &Model, gw: &ApiGateway, targets: &[Ta
             continue;
         };
         let to = match &target.kind {
-            super::upstreams::TargetKind::Dns { name, .. } => name.clone(),
+            super::upstreams::TargetKind::Dns { name, .. } => format!("{name}:{}", target.port),
             super::upstreams::TargetKind::Static { .. } => format!("upstream {}", target.ident),
         };
         t.line(

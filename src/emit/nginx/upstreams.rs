@@ -28,6 +28,8 @@ const KEEPALIVE: u32 = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub to: RouteTarget,
+    /// The balancer's listener port, or the port on the group's hosts.
+    pub port: u16,
     /// `[a-z0-9_]`: the upstream's name, or the variable's (`$lb_booking`).
     pub ident: String,
     pub kind: TargetKind,
@@ -39,7 +41,6 @@ pub enum TargetKind {
     Dns {
         /// `NAME.DOMAIN`.
         name: String,
-        port: u16,
         /// The listener speaks TLS (HTTPS): `proxy_pass https://`.
         tls: bool,
     },
@@ -47,10 +48,10 @@ pub enum TargetKind {
     Static { servers: Vec<SocketAddr> },
 }
 
-/// An nginx identifier for an infragen name (`[a-z][a-z0-9-]*`): `-` → `_`,
-/// which keeps distinct names distinct; anything else (never admitted by
-/// the front end) also becomes `_`.
-pub fn ident(prefix: &str, name: &str) -> String {
+/// An nginx identifier for a target: prefix, the infragen name
+/// (`[a-z][a-z0-9-]*`) with `-` → `_` (which keeps distinct names distinct;
+/// anything else, never admitted by the front end, also becomes `_`), port.
+pub fn ident(prefix: &str, name: &str, port: u16) -> String {
     let body: String = name
         .chars()
         .map(|c| {
@@ -61,54 +62,39 @@ pub fn ident(prefix: &str, name: &str) -> String {
             }
         })
         .collect();
-    format!("{prefix}_{body}")
+    format!("{prefix}_{body}_{port}")
 }
 
-/// The listener a gateway proxies to: the first HTTP one (TCP on a network
-/// balancer), else the first HTTPS/TLS one.
-pub fn listener_of(lb: &LoadBalancer) -> Option<(u16, bool)> {
-    let plain = lb
-        .listeners
+/// Whether the listener of `lb` on `port` speaks TLS (HTTPS, TLS); `None`
+/// when the balancer has no listener there.
+pub fn listener_tls(lb: &LoadBalancer, port: u16) -> Option<bool> {
+    lb.listeners
         .iter()
-        .find(|l| matches!(l.protocol, LbProtocol::Http | LbProtocol::Tcp));
-    let tls = lb
-        .listeners
-        .iter()
-        .find(|l| matches!(l.protocol, LbProtocol::Https | LbProtocol::Tls));
-    plain
-        .map(|l| (l.port.value, false))
-        .or_else(|| tls.map(|l| (l.port.value, true)))
+        .find(|l| l.port.value == port)
+        .map(|l| matches!(l.protocol, LbProtocol::Https | LbProtocol::Tls))
 }
 
-/// The port a group's hosts serve HTTP on: the `target-port` of the first
-/// balancer listener that forwards to the group (that is where its app
-/// listens), else the gateway's own port.
-pub fn group_port(model: &Model, gw: &ApiGateway, group: crate::model::GroupId) -> u16 {
-    model
-        .load_balancers
-        .iter()
-        .flat_map(|lb| &lb.listeners)
-        .find(|l| l.target == group)
-        .map_or(gw.port, |l| l.target_port)
-}
-
-/// The gateway's targets, in the order its routes first name them (two
-/// routes to the same place share one). A balancer without a listener or
-/// without a private name (no `baseline domain`), or a group without an
-/// address, has none: its routes answer 502 (`server.rs`).
+/// The gateway's targets: one per distinct (`to=`, port) of its routes, in
+/// the order the routes first name them (two routes to the same place share
+/// one). The port is the route's (`Route::port`: a listener port of the
+/// balancer, or the port on the group's hosts; the graph's flows use the
+/// same). A balancer without a listener on that port or without a private
+/// name (no `baseline domain`), or a group without an address, has none:
+/// its routes answer 502 (`server.rs`).
 pub fn targets(model: &Model, gw: &ApiGateway) -> Vec<Target> {
     let domain = model.baseline.as_ref().and_then(|b| b.domain.as_deref());
     let mut out: Vec<Target> = Vec::new();
     for r in &gw.routes {
-        if out.iter().any(|t| t.to == r.to) {
+        if out.iter().any(|t| t.to == r.to && t.port == r.port) {
             continue;
         }
+        let port = r.port;
         let target = match r.to {
             RouteTarget::Lb(id) => {
                 let Some(lb) = model.load_balancers.get(id.index()) else {
                     continue;
                 };
-                let (Some(domain), Some((port, tls))) = (domain, listener_of(lb)) else {
+                let (Some(domain), Some(tls)) = (domain, listener_tls(lb, port)) else {
                     continue;
                 };
                 let name = format!("{}.{domain}", lb.name);
@@ -117,15 +103,15 @@ pub fn targets(model: &Model, gw: &ApiGateway) -> Vec<Target> {
                 }
                 Target {
                     to: r.to,
-                    ident: ident("lb", &lb.name),
-                    kind: TargetKind::Dns { name, port, tls },
+                    port,
+                    ident: ident("lb", &lb.name, port),
+                    kind: TargetKind::Dns { name, tls },
                 }
             }
             RouteTarget::Group(g) => {
                 let Some(group) = model.groups.get(g.index()) else {
                     continue;
                 };
-                let port = group_port(model, gw, g);
                 let servers: Vec<SocketAddr> = group
                     .hosts
                     .iter()
@@ -137,7 +123,8 @@ pub fn targets(model: &Model, gw: &ApiGateway) -> Vec<Target> {
                 }
                 Target {
                     to: r.to,
-                    ident: ident("group", &group.name),
+                    port,
+                    ident: ident("group", &group.name, port),
                     kind: TargetKind::Static { servers },
                 }
             }
@@ -152,7 +139,8 @@ pub fn targets(model: &Model, gw: &ApiGateway) -> Vec<Target> {
 pub fn render_upstreams(t: &mut Text, targets: &[Target], resolve: bool) {
     for target in targets {
         match &target.kind {
-            TargetKind::Dns { name, port, .. } if resolve => {
+            TargetKind::Dns { name, .. } if resolve => {
+                let port = target.port;
                 t.blank();
                 t.line(
                     4,
@@ -190,7 +178,8 @@ pub fn render_upstreams(t: &mut Text, targets: &[Target], resolve: bool) {
 /// as an `upstream` name without a URI does).
 pub fn render_proxy(t: &mut Text, indent: usize, target: &Target, resolve: bool) {
     match &target.kind {
-        TargetKind::Dns { name, port, tls } => {
+        TargetKind::Dns { name, tls } => {
+            let port = target.port;
             let scheme = if *tls { "https" } else { "http" };
             if resolve {
                 t.line(indent, format!("proxy_pass {scheme}://{};", target.ident));
@@ -229,14 +218,18 @@ mod tests {
 
     #[test]
     fn idents_are_nginx_names() {
-        assert_eq!(ident("lb", "booking-internal"), "lb_booking_internal");
-        assert_eq!(ident("group", "app2"), "group_app2");
-        assert_eq!(ident("lb", "a;b$c"), "lb_a_b_c");
+        assert_eq!(
+            ident("lb", "booking-internal", 80),
+            "lb_booking_internal_80"
+        );
+        assert_eq!(ident("group", "app2", 8080), "group_app2_8080");
+        assert_eq!(ident("lb", "a;b$c", 1), "lb_a_b_c_1");
     }
 
-    fn proxy(kind: TargetKind, resolve: bool) -> String {
+    fn proxy(kind: TargetKind, port: u16, resolve: bool) -> String {
         let target = Target {
             to: RouteTarget::Lb(crate::model::LbId::from_index(0)),
+            port,
             ident: "lb_booking".into(),
             kind,
         };
@@ -249,21 +242,19 @@ mod tests {
     fn the_two_forms_of_a_balancer_route() {
         let dns = TargetKind::Dns {
             name: "booking.prod.internal".into(),
-            port: 8080,
             tls: false,
         };
         assert_eq!(
-            proxy(dns.clone(), false),
+            proxy(dns.clone(), 8080, false),
             "set $lb_booking \"booking.prod.internal\";\nproxy_pass http://$lb_booking:8080;\n"
         );
-        assert_eq!(proxy(dns, true), "proxy_pass http://lb_booking;\n");
+        assert_eq!(proxy(dns, 8080, true), "proxy_pass http://lb_booking;\n");
         let tls = TargetKind::Dns {
             name: "b.x".into(),
-            port: 443,
             tls: true,
         };
         assert_eq!(
-            proxy(tls, false),
+            proxy(tls, 443, false),
             "set $lb_booking \"b.x\";\nproxy_pass https://$lb_booking:443;\nproxy_ssl_server_name on;\nproxy_ssl_name \"b.x\";\n"
         );
     }
