@@ -2,7 +2,8 @@
 //! also writes Terraform templates) or HCL (the `hcl` crate in
 //! `terraform/`): shell words, and values of line-oriented configs
 //! (rsyslog, logrotate, JVM options, elasticsearch.yml comments, INI-like
-//! files), which have no quoting every reader agrees on. Those emitters only
+//! files), which have no quoting every reader agrees on; and nginx.conf
+//! strings (`nginx_str`). Those emitters only
 //! take values the front end validated (`units::check_text`); `line_value`
 //! is their last line of defence and keeps a bad value from adding a line.
 
@@ -53,6 +54,39 @@ pub fn prom_label_value(s: &str) -> String {
         .replace('\n', r"\n")
 }
 
+/// A double-quoted string for an nginx.conf directive that does not
+/// interpolate variables (`location`, `server_name`): `\` and `"` escaped,
+/// tab, CR and LF written as `\t`, `\r`, `\n` (nginx's tokenizer turns those
+/// back into the characters). Inside the quotes `;`, `{`, `}`, `#`, `'` and
+/// spaces are plain characters, so the value stays one argument of one
+/// directive whatever it holds. A `$` is literal here; for directives that
+/// do interpolate, use [`nginx_script_str`].
+pub fn nginx_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '"' => out.push_str(r#"\""#),
+            '\t' => out.push_str(r"\t"),
+            '\r' => out.push_str(r"\r"),
+            '\n' => out.push_str(r"\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A double-quoted string for an nginx.conf directive that interpolates
+/// variables (`set`, `proxy_pass`, `return`): as [`nginx_str`], but nginx
+/// has no escape for `$` there (`$x` and `${x}` are always variables), so a
+/// value holding one is refused with `None`. The values infragen puts there
+/// (names, domains) cannot hold one.
+pub fn nginx_script_str(s: &str) -> Option<String> {
+    (!s.contains('$')).then(|| nginx_str(s))
+}
+
 /// A word for the shell, always single-quoted (`'` as `'\''`).
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -97,6 +131,30 @@ mod tests {
             go_template_literal("a{{ query \"x\" }}b}}}"),
             r#"a{{ "{{" }} query "x" {{ "}}" }}b{{ "}}" }}}"#
         );
+    }
+
+    #[test]
+    fn nginx_strings_stay_one_argument() {
+        assert_eq!(nginx_str("/booking/"), r#""/booking/""#);
+        // A directive end, a block, a comment: plain characters in quotes.
+        assert_eq!(nginx_str("/a;b{c}#d"), r#""/a;b{c}#d""#);
+        assert_eq!(nginx_str("/a; } deny all;"), r#""/a; } deny all;""#);
+        // Quotes and backslashes cannot end the string early.
+        assert_eq!(nginx_str(r#"/a"b'c\d"#), r#""/a\"b'c\\d""#);
+        assert_eq!(nginx_str(r"\"), r#""\\""#);
+        // Line breaks and tabs as nginx's own escapes.
+        assert_eq!(nginx_str("/a\nb\r\tc"), r#""/a\nb\r\tc""#);
+        assert_eq!(nginx_str(""), r#""""#);
+        // `$` is literal where nginx does not interpolate…
+        assert_eq!(nginx_str("/$host"), r#""/$host""#);
+        // …and refused where it does: there is no escape for it.
+        assert_eq!(nginx_script_str("/$host"), None);
+        assert_eq!(nginx_script_str("${x}"), None);
+        assert_eq!(
+            nginx_script_str("booking.prod.acme.internal").as_deref(),
+            Some(r#""booking.prod.acme.internal""#)
+        );
+        assert_eq!(nginx_script_str("a;\n}").as_deref(), Some(r#""a;\n}""#));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod haproxy;
 pub mod ipsec;
 pub mod json_schema;
 mod manifest;
+pub mod nginx;
 pub mod node_exporter;
 pub mod patroni;
 pub mod pki;
@@ -43,6 +44,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(patroni::Patroni),
         Box::new(etcd::Etcd),
         Box::new(haproxy::Haproxy),
+        Box::new(nginx::Nginx),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
         Box::new(pki::PkiRequests),

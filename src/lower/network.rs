@@ -80,7 +80,9 @@ impl Lowerer<'_> {
             resource_group: n.prop_str("resource-group").map(str::to_string),
             cidr,
             subnets: Vec::new(),
-            nat_per_zone: n.prop_str("nat-gateways").unwrap_or(crate::schema::defaults::NAT_GATEWAYS)
+            nat_per_zone: n
+                .prop_str("nat-gateways")
+                .unwrap_or(crate::schema::defaults::NAT_GATEWAYS)
                 == "per-zone",
         });
         for s in n.children_named("subnet") {

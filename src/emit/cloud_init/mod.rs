@@ -170,6 +170,15 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
             systemd,
         ));
     }
+    // An API gateway on this group: the NGINX package. Its nginx.conf
+    // (gateway/<gateway>/nginx.conf) is deployed like the other service
+    // configs (docs/getting-started.md), not through user_data: a route
+    // change must not touch the instances.
+    if let Some(group) = e.unit.group
+        && model.gateways.iter().any(|g| g.group == group)
+    {
+        packages.push("nginx".into());
+    }
     packages.sort();
     packages.dedup();
     if !packages.is_empty() {
