@@ -147,8 +147,8 @@ pub fn analyse(old: &Loaded, new: &Loaded, timing: bool) -> Result<Analysis, Str
         (c, built)
     };
     let (old_side, (nc, new_built)) = std::thread::scope(|s| {
-        let h = s.spawn(|| side(&old));
-        let n = side(&new);
+        let h = s.spawn(|| side(old));
+        let n = side(new);
         (h.join(), n)
     });
     let Ok((oc, old_built)) = old_side else {
