@@ -207,9 +207,20 @@ fn resize_app_52_to_60() {
     let added: Vec<String> = (53..=60).map(|i| format!("app-{i}")).collect();
     assert_eq!(hosts(&r, "added"), added);
     assert!(hosts(&r, "replaced").is_empty());
+    // The group's user data does not name its size: the 52 running members
+    // keep theirs (no stop/start), and cloud-init/app.yaml is unchanged.
+    assert!(
+        hosts(&r, "in-place").is_empty(),
+        "{:?}",
+        hosts(&r, "in-place")
+    );
     let outputs = report(&r)["outputs"].as_array().unwrap();
     assert!(outputs.iter().any(|o| o["path"] == "terraform/main.tf"
         || o["path"].as_str().unwrap().starts_with("terraform/")));
+    assert!(
+        !outputs.iter().any(|o| o["path"] == "cloud-init/app.yaml"),
+        "{outputs:?}"
+    );
     insta::assert_snapshot!("resize_app_52_to_60", r.markdown);
 }
 

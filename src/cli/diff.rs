@@ -39,13 +39,14 @@ pub enum DiffFormat {
     Json,
 }
 
-struct Loaded {
+/// One side as read: from a file or from git.
+pub struct Loaded {
     /// How the side is named in the report.
-    label: String,
+    pub label: String,
     /// File name, for the outputs' provenance headers.
-    file_name: String,
-    source: String,
-    lock: AddressLock,
+    pub file_name: String,
+    pub source: String,
+    pub lock: AddressLock,
 }
 
 pub fn run(args: &DiffArgs) -> i32 {
@@ -76,33 +77,16 @@ fn diff(args: &DiffArgs) -> Result<i32, String> {
         (None, _) => return Err("give OLD.kdl NEW.kdl, or --base REV SPEC".into()),
         (Some(_), _) => return Err("with --base give one SPEC".into()),
     };
-    // The two sides are independent: check and build them side by side.
-    let name = new.file_name.as_str();
-    let side = |l: &Loaded| {
-        let c = pipeline::check(&l.source, &l.lock);
-        let built = build(l, name, &c);
-        (c, built)
-    };
-    let (old_side, (nc, new_built)) = std::thread::scope(|s| {
-        let h = s.spawn(|| side(&old));
-        let n = side(&new);
-        (h.join(), n)
-    });
-    let Ok((oc, old_built)) = old_side else {
-        return Err("checking the OLD side failed (an infragen bug: please report it)".into());
-    };
-    let outputs = compare_outputs(old_built, new_built);
-    let report = diff::compare(
-        &Side {
-            source: &old.source,
-            checked: &oc,
-        },
-        &Side {
-            source: &new.source,
-            checked: &nc,
-        },
-        outputs,
-    );
+    let timing = std::env::var_os("INFRAGEN_DIFF_TIMES").is_some();
+    let Analysis {
+        report,
+        checked,
+        built,
+    } = analyse(&old, &new, timing)?;
+    // The process ends after the report: its two models, graphs and builds
+    // (tens of MB at 10 000 hosts) are left to the OS rather than freed
+    // piece by piece.
+    std::mem::forget((checked, built));
     let text = match args.format {
         DiffFormat::Human => human(&report, &old.label, &new.label),
         DiffFormat::Markdown => markdown(&report, &old.label, &new.label),
@@ -125,6 +109,73 @@ fn diff(args: &DiffArgs) -> Result<i32, String> {
         }
     }
     Ok(code)
+}
+
+/// What `diff` computed: the report, and the two sides' checks and builds
+/// it rests on (kept so that the caller chooses when to free them).
+pub struct Analysis {
+    pub report: Report,
+    pub checked: (Checked, Checked),
+    pub built: (Option<Built>, Option<Built>),
+}
+
+/// One side's outputs, path → contents.
+type Built = BTreeMap<String, String>;
+
+/// Checks and builds both sides (on two threads), compares the outputs and
+/// the models. `timing` prints each phase's wall time on stderr
+/// (`INFRAGEN_DIFF_TIMES=1`, docs/performance.md).
+pub fn analyse(old: &Loaded, new: &Loaded, timing: bool) -> Result<Analysis, String> {
+    let t0 = std::time::Instant::now();
+    let phase = |what: &str, since: std::time::Instant| {
+        if timing {
+            eprintln!(
+                "infragen diff: {what}: {:.1} ms",
+                since.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    };
+    // The two sides are independent: check and build them side by side.
+    let name = new.file_name.as_str();
+    let side = |l: &Loaded| {
+        let t = std::time::Instant::now();
+        let c = pipeline::check(&l.source, &l.lock);
+        phase(&format!("check {}", l.label), t);
+        let t = std::time::Instant::now();
+        let built = build(l, name, &c);
+        phase(&format!("emit {}", l.label), t);
+        (c, built)
+    };
+    let (old_side, (nc, new_built)) = std::thread::scope(|s| {
+        let h = s.spawn(|| side(old));
+        let n = side(new);
+        (h.join(), n)
+    });
+    let Ok((oc, old_built)) = old_side else {
+        return Err("checking the OLD side failed (an infragen bug: please report it)".into());
+    };
+    phase("both sides checked and built", t0);
+    let t = std::time::Instant::now();
+    let outputs = compare_outputs(old_built.as_ref(), new_built.as_ref());
+    phase("outputs compared", t);
+    let t = std::time::Instant::now();
+    let report = diff::compare(
+        &Side {
+            source: &old.source,
+            checked: &oc,
+        },
+        &Side {
+            source: &new.source,
+            checked: &nc,
+        },
+        outputs,
+    );
+    phase("models compared", t);
+    Ok(Analysis {
+        report,
+        checked: (oc, nc),
+        built: (old_built, new_built),
+    })
 }
 
 fn file_name(p: &Path) -> String {
@@ -219,15 +270,15 @@ fn git_show(dir: &Path, rev: &str, name: &str) -> Result<Option<Vec<u8>>, String
 /// Both sides built in memory (placeholders for secrets, never values),
 /// compared file by file.
 fn compare_outputs(
-    a: Option<BTreeMap<String, String>>,
-    b: Option<BTreeMap<String, String>>,
+    a: Option<&BTreeMap<String, String>>,
+    b: Option<&BTreeMap<String, String>>,
 ) -> Outputs {
     let (Some(a), Some(b)) = (a, b) else {
         return Outputs::default();
     };
     let mut files = Vec::new();
     let mut user_data_changed = BTreeSet::new();
-    for (path, text) in &b {
+    for (path, text) in b {
         match a.get(path) {
             None => files.push(OutputChange {
                 path: path.clone(),
@@ -250,7 +301,7 @@ fn compare_outputs(
             Some(_) => {}
         }
     }
-    for (path, text) in &a {
+    for (path, text) in a {
         if !b.contains_key(path) {
             files.push(OutputChange {
                 path: path.clone(),

@@ -3,7 +3,7 @@
 //! README.md).
 
 mod build;
-mod diff;
+pub mod diff;
 mod explain_slo;
 mod failures;
 mod fill;

@@ -456,8 +456,17 @@ pub fn compare(
         ext.iter().map(|(l, a, _)| (l.clone(), a.clone())).collect();
     let ext_new: Vec<(String, Vec<IpAddr>)> =
         ext.iter().map(|(l, _, a)| (l.clone(), a.clone())).collect();
-    let before = answers(&o, &probes, &ext_old);
-    let after = answers(&n, &probes, &ext_new);
+    // The two sides' answers are independent: one thread each.
+    let (before, after) = std::thread::scope(|s| {
+        let before = s.spawn(|| answers(&o, &probes, &ext_old));
+        let after = answers(&n, &probes, &ext_new);
+        (
+            before
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            after,
+        )
+    });
 
     let mut out = Vec::new();
     let mut push = |change: Change, key: &Key, a: &Answer, other: Option<&Answer>| {

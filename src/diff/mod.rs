@@ -280,16 +280,23 @@ pub fn compare(old: &Side, new: &Side, outputs: Outputs) -> Report {
         return report;
     };
     report.compared_models = true;
-    report.exposure = exposure::compare(om, &lo, nm, &ln);
+    // The exposure (the larger part) on one thread, the failure simulator
+    // of both sides (only when both have a graph) on another: independent
+    // reads of the two models, each deterministic.
+    let (exposure, sims) = std::thread::scope(|s| {
+        let sims = s.spawn(|| match (&old.checked.graph, &new.checked.graph) {
+            (Some(og), Some(ng)) => Some((
+                crate::graph::failures::simulate(om, og, Default::default()),
+                crate::graph::failures::simulate(nm, ng, Default::default()),
+            )),
+            _ => None,
+        });
+        let exposure = exposure::compare(om, &lo, nm, &ln);
+        (exposure, sims.join())
+    });
+    report.exposure = exposure;
+    let sims = sims.unwrap_or_else(|p| std::panic::resume_unwind(p));
     report.hosts = hosts(om, &lo, nm, &ln, &outputs.user_data_changed);
-    // The failure simulator on both sides (only when both have a graph).
-    let sims = match (&old.checked.graph, &new.checked.graph) {
-        (Some(og), Some(ng)) => Some((
-            crate::graph::failures::simulate(om, og, Default::default()),
-            crate::graph::failures::simulate(nm, ng, Default::default()),
-        )),
-        _ => None,
-    };
     report.ha = ha(om, &lo, nm, &ln, sims.as_ref());
     report.secrets = secrets(om, old.source, &lo, nm, new.source, &ln);
     report

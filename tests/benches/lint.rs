@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench lint
 //!     cargo bench --bench lint -- build/
+//!     cargo bench --bench lint -- diff/
 //!
 //! The synthetic specs come from `examples/gen.rs` (the same text as
 //! `cargo run --release --example gen -- --hosts N`, seed 1).
@@ -97,5 +98,37 @@ fn failures(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lint, build, failures);
+/// `infragen diff` of two 10 000-host specs: the generator's spec and the
+/// same with its `app` group resized (998 → 1038 hosts), both with the lock
+/// a build of the first writes (as a PR keeps it). Everything `diff` does
+/// but reading the files and printing: both sides checked and built (two
+/// threads), outputs and models compared. The two sides' models and builds
+/// are dropped outside the timing, as the CLI leaves them to the OS.
+fn diff(c: &mut Criterion) {
+    use infragen::cli::diff::{Loaded, analyse};
+    let old = synth::generate(10_000, 1);
+    let from = r#"group "app" count=998 "#;
+    assert!(old.contains(from), "the generator's app group changed size");
+    let new = old.replacen(from, r#"group "app" count=1038 "#, 1);
+    let checked = pipeline::check(&old, &AddressLock::default());
+    let lock = infragen::lower::lock_of(checked.model.as_ref().expect("a model"));
+    let side = |source: &str| Loaded {
+        label: "bench.kdl".into(),
+        file_name: "bench.kdl".into(),
+        source: source.to_string(),
+        lock: lock.clone(),
+    };
+    let (a, b) = (side(&old), side(&new));
+    let first = analyse(&a, &b, false).expect("diff");
+    assert_eq!(first.report.new_errors, 0);
+    assert_eq!(first.report.hosts.len(), 40, "{:?}", first.report.hosts);
+    let mut group = c.benchmark_group("diff");
+    group.sample_size(10);
+    group.bench_function("resize/10000", |bench| {
+        bench.iter_with_large_drop(|| analyse(black_box(&a), &b, false).expect("diff"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lint, build, failures, diff);
 criterion_main!(benches);

@@ -192,11 +192,12 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
     if !runcmd.is_empty() {
         doc = doc.with("runcmd", Yaml::strs(runcmd));
     }
+    // No host count in a group's header: the text is every member's user
+    // data, and a resize must not change it (a stop/start of each member).
     let what = if e.unit.is_group() {
         format!(
-            "# group {} ({} hosts): a Terraform template; `hostname` is the host's name\n",
-            e.unit.name,
-            e.unit.hosts.len()
+            "# group {}: a Terraform template; `hostname` is the host's name\n",
+            e.unit.name
         )
     } else {
         format!("# host {}\n", e.unit.name)
