@@ -12,6 +12,7 @@ use crate::model::traffic::{
     DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT, ROUTE_GROUP_PORT,
 };
 use crate::model::*;
+use crate::schema::defaults;
 use crate::span::{Span, Spanned};
 use crate::syntax::Node;
 
@@ -190,12 +191,12 @@ impl Lowerer<'_> {
 
     fn build_lb(&mut self, n: &Node, name: &Spanned<String>) -> Option<LoadBalancer> {
         let mut ok = true;
-        let kind = match Self::enum_prop(n, "type", "application") {
+        let kind = match Self::enum_prop(n, "type", defaults::LB_TYPE) {
             Some("application") => Some(LbKind::Application),
             Some("network") => Some(LbKind::Network),
             _ => None,
         };
-        let scheme = match Self::enum_prop(n, "scheme", "internal") {
+        let scheme = match Self::enum_prop(n, "scheme", defaults::LB_SCHEME) {
             Some("internal") => Some(LbScheme::Internal),
             Some("internet-facing") => Some(LbScheme::InternetFacing),
             _ => None,
@@ -299,8 +300,8 @@ impl Lowerer<'_> {
         let arg = c.arg(0)?;
         let port = u16::try_from(arg.value.as_int()?).ok().filter(|p| *p > 0)?;
         let default = match kind {
-            LbKind::Application => "HTTP",
-            LbKind::Network => "TCP",
+            LbKind::Application => defaults::LISTENER_PROTOCOL_APPLICATION,
+            LbKind::Network => defaults::LISTENER_PROTOCOL_NETWORK,
         };
         let protocol = match Self::enum_prop(c, "protocol", default)? {
             "HTTP" => LbProtocol::Http,
@@ -384,7 +385,8 @@ impl Lowerer<'_> {
                 }
                 Some(p.value)
             }
-            None => (kind == LbKind::Application).then(|| "/".to_string()),
+            None => (kind == LbKind::Application)
+                .then(|| defaults::LISTENER_HEALTH_PATH_APPLICATION.to_string()),
         };
         let needs_cert = matches!(protocol, LbProtocol::Https | LbProtocol::Tls);
         let certificate_arn = match Self::str_prop(c, "certificate-arn") {
@@ -647,7 +649,7 @@ impl Lowerer<'_> {
             Some("self-hosted") => Some(RedisEngine::SelfHosted),
             _ => None,
         };
-        let role = match Self::enum_prop(n, "role", "cache") {
+        let role = match Self::enum_prop(n, "role", defaults::REDIS_ROLE) {
             Some("cache") => Some(RedisRole::Cache),
             Some("store") => Some(RedisRole::Store),
             _ => None,
@@ -673,8 +675,8 @@ impl Lowerer<'_> {
                 .map(|s| Spanned::new(s.to_string(), p.span)),
             None => role.map(|r| {
                 let d = match r {
-                    RedisRole::Cache => "allkeys-lru",
-                    RedisRole::Store => "noeviction",
+                    RedisRole::Cache => defaults::REDIS_POLICY_CACHE,
+                    RedisRole::Store => defaults::REDIS_POLICY_STORE,
                 };
                 Spanned::new(d.to_string(), n.name_span)
             }),

@@ -197,16 +197,11 @@ pub struct Redis {
     pub security_groups: Vec<SgId>,
 }
 
-/// The Redis port when `port=` is absent.
-pub const REDIS_PORT: u16 = 6379;
-/// `reserved-memory-percent` when absent: ElastiCache's default for the
-/// memory it keeps free of data (fork for snapshots and replication
-/// buffers, the allocator's fragmentation).
-pub const DEFAULT_RESERVED_MEMORY_PERCENT: u32 = 25;
-/// A gateway's listen port when `port=` is absent.
-pub const GATEWAY_PORT: u16 = 80;
-/// A `route … to="group:NAME"` without `port=`: plain HTTP.
-pub const ROUTE_GROUP_PORT: u16 = 80;
+// The defaults live in `schema::defaults`, which the grammar documents.
+pub use crate::schema::defaults::{
+    GATEWAY_PORT, REDIS_PORT, REDIS_RESERVED_MEMORY_PERCENT as DEFAULT_RESERVED_MEMORY_PERCENT,
+    ROUTE_GROUP_PORT,
+};
 /// Redis Sentinel's port (self-hosted Redis with replicas).
 pub const SENTINEL_PORT: u16 = 26379;
 

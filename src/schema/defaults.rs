@@ -12,6 +12,9 @@ pub enum Default {
     Duration(u64),
     /// A keyword value (`sync`).
     Word(&'static str),
+    /// A default that depends on other values, stated as its rule
+    /// (`HTTP on an application balancer, TCP on a network one`).
+    Rule(&'static str),
 }
 
 impl Default {
@@ -21,7 +24,7 @@ impl Default {
             Default::Int(n) => n.to_string(),
             Default::Bool(b) => if b { "#true" } else { "#false" }.to_string(),
             Default::Duration(ms) => crate::units::format_duration(ms),
-            Default::Word(w) => w.to_string(),
+            Default::Word(w) | Default::Rule(w) => w.to_string(),
         }
     }
 }
@@ -60,6 +63,34 @@ pub const PATRONI_USE_PG_REWIND: bool = true;
 pub const PATRONI_USE_SLOTS: bool = true;
 pub const PATRONI_SYNCHRONOUS_MODE: bool = false;
 pub const SLO_WINDOW_MS: u64 = 30 * DAY;
+// load-balancer
+pub const LB_TYPE: &str = "application";
+pub const LB_SCHEME: &str = "internal";
+pub const LISTENER_PROTOCOL: &str = "HTTP on an application balancer, TCP on a network one";
+pub const LISTENER_PROTOCOL_APPLICATION: &str = "HTTP";
+pub const LISTENER_PROTOCOL_NETWORK: &str = "TCP";
+pub const LISTENER_TARGET_PORT: &str = "the listener port";
+pub const LISTENER_HEALTH_PATH: &str =
+    "\"/\" on an application balancer; a TCP check on a network one";
+pub const LISTENER_HEALTH_PATH_APPLICATION: &str = "/";
+// gateway
+/// A gateway's listen port when `port=` is absent.
+pub const GATEWAY_PORT: u16 = 80;
+pub const ROUTE_PORT: &str = "the balancer's first listener, or 80 on the group's hosts";
+/// A `route … to="group:NAME"` without `port=`: plain HTTP.
+pub const ROUTE_GROUP_PORT: u16 = 80;
+// redis
+/// The Redis port when `port=` is absent.
+pub const REDIS_PORT: u16 = 6379;
+pub const REDIS_REPLICAS: &str = "1 on ElastiCache; self-hosted, the members after the first";
+pub const REDIS_MAXMEMORY_POLICY: &str = "allkeys-lru for a cache, noeviction for a store";
+pub const REDIS_POLICY_CACHE: &str = "allkeys-lru";
+pub const REDIS_POLICY_STORE: &str = "noeviction";
+/// `reserved-memory-percent` when absent: ElastiCache's default for the
+/// memory it keeps free of data (fork for snapshots and replication
+/// buffers, the allocator's fragmentation).
+pub const REDIS_RESERVED_MEMORY_PERCENT: u32 = 25;
+pub const REDIS_ROLE: &str = "cache";
 
 #[cfg(test)]
 mod tests {

@@ -1031,19 +1031,18 @@ static LISTENER: NodeSpec = leaf(
         opt(
             "protocol",
             Ty::Enum(LB_PROTOCOLS),
-            "HTTP/HTTPS (application) or TCP/TLS/UDP (network); default HTTP or TCP",
-        ),
+            "HTTP/HTTPS (application) or TCP/TLS/UDP (network)",
+        )
+        .default(D::Rule(d::LISTENER_PROTOCOL)),
         req("target", Ty::Name, "the group whose every host is a target"),
-        opt(
-            "target-port",
-            Ty::Port,
-            "port on the targets (default: the listener port)",
-        ),
+        opt("target-port", Ty::Port, "port on the targets")
+            .default(D::Rule(d::LISTENER_TARGET_PORT)),
         opt(
             "health-path",
             Ty::Str,
-            "HTTP health check path such as \"/healthz\" (default \"/\" on an application balancer; a TCP check on a network one)",
-        ),
+            "HTTP health check path such as \"/healthz\"",
+        )
+        .default(D::Rule(d::LISTENER_HEALTH_PATH)),
         opt(
             "certificate-arn",
             Ty::Str,
@@ -1060,13 +1059,11 @@ static LOAD_BALANCER: NodeSpec = NodeSpec {
         opt(
             "type",
             Ty::Enum(&["application", "network"]),
-            "AWS ALB or NLB (default application)",
-        ),
-        opt(
-            "scheme",
-            Ty::Enum(&["internet-facing", "internal"]),
-            "default internal",
-        ),
+            "AWS ALB or NLB",
+        )
+        .default(D::Word(d::LB_TYPE)),
+        opt("scheme", Ty::Enum(&["internet-facing", "internal"]), "")
+            .default(D::Word(d::LB_SCHEME)),
     ],
     children: &[&LB_SUBNETS, &LB_SECURITY_GROUPS, &LISTENER],
     repeat: true,
@@ -1085,8 +1082,9 @@ static ROUTE: NodeSpec = leaf(
         opt(
             "port",
             Ty::Port,
-            "the port proxied to: a listener of the balancer (default its first) or the port on the group's hosts (default 80)",
-        ),
+            "the port proxied to: a listener port of the balancer, or the port on the group's hosts",
+        )
+        .default(D::Rule(d::ROUTE_PORT)),
     ],
     true,
     "A location the gateway proxies.",
@@ -1101,7 +1099,7 @@ static GATEWAY: NodeSpec = NodeSpec {
             Ty::Text(Text::Version),
             "the NGINX release on the hosts, e.g. \"1.22.1\" (decides how upstream names are re-resolved)",
         ),
-        opt("port", Ty::Port, "listen port (default 80)"),
+        opt("port", Ty::Port, "listen port").default(D::Int(d::GATEWAY_PORT as u64)),
     ],
     children: &[&ROUTE],
     repeat: true,
@@ -1138,27 +1136,26 @@ static REDIS: NodeSpec = NodeSpec {
             Ty::Str,
             "ElastiCache node type, e.g. \"cache.r7g.large\" (required for elasticache)",
         ),
-        opt(
-            "replicas",
-            Ty::Int,
-            "replicas per primary (elasticache, default 1; self-hosted: the members after the first)",
-        ),
+        opt("replicas", Ty::Int, "replicas per primary").default(D::Rule(d::REDIS_REPLICAS)),
         opt(
             "maxmemory-policy",
             Ty::Enum(MAXMEMORY_POLICIES),
-            "what Redis does when full (default allkeys-lru for a cache, noeviction for a store)",
-        ),
+            "what Redis does when full",
+        )
+        .default(D::Rule(d::REDIS_MAXMEMORY_POLICY)),
         opt(
             "reserved-memory-percent",
             Ty::Int,
-            "share of RAM kept free of data, 0-99 (default 25)",
-        ),
+            "share of RAM kept free of data, 0-99",
+        )
+        .default(D::Int(d::REDIS_RESERVED_MEMORY_PERCENT as u64)),
         opt(
             "role",
             Ty::Enum(&["cache", "store"]),
-            "cache (keys may be evicted) or store (default cache)",
-        ),
-        opt("port", Ty::Port, "Redis port (default 6379)"),
+            "cache (keys may be evicted) or store",
+        )
+        .default(D::Word(d::REDIS_ROLE)),
+        opt("port", Ty::Port, "Redis port").default(D::Int(d::REDIS_PORT as u64)),
     ],
     children: &[&CLIENTS, &MEMBERS, &LB_SUBNETS, &LB_SECURITY_GROUPS],
     repeat: true,

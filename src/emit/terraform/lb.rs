@@ -68,6 +68,15 @@ fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId) {
             "a WAF web ACL is a policy decision the spec does not declare",
         ));
     }
+    if application
+        && lb.scheme == LbScheme::Internal
+        && lb.listeners.iter().any(|l| l.protocol == LbProtocol::Http)
+    {
+        b = b.add_attribute(checkov_skip(
+            "CKV2_AWS_20",
+            "an internal balancer: its plain HTTP listener serves inside the VPC, with no public HTTP to redirect to HTTPS",
+        ));
+    }
     let cloud_name = names::cloud_name(m, &lb.name);
     if cloud_name.len() <= MAX_LB_NAME {
         b = b.add_attribute(("name", s(&cloud_name)));
