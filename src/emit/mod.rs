@@ -19,6 +19,7 @@ pub mod node_exporter;
 pub mod patroni;
 pub mod pki;
 pub mod prometheus;
+pub mod redis;
 pub mod s3;
 pub mod terraform;
 pub mod text;
@@ -45,6 +46,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(haproxy::Haproxy),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
+        Box::new(redis::RedisEmitter),
         Box::new(pki::PkiRequests),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),
