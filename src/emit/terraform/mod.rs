@@ -7,6 +7,7 @@
 mod azure;
 mod compute;
 mod dsl;
+mod elasticache;
 mod flow_logs;
 mod fmt;
 mod names;
@@ -39,6 +40,7 @@ impl Emitter for Terraform {
         azure::emit(&tf, &mut files);
         vpn::emit(&tf, &mut files);
         s3::emit(&tf, &mut files);
+        elasticache::emit(&tf, &mut files);
         for f in files.into_iter().filter(|f| !f.body.is_empty()) {
             out.push(f.into_artifact(ctx));
         }
