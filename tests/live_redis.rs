@@ -132,7 +132,10 @@ fn run(live: &mut Live, ns: &str, policy: &str, role: &str, password: &str) -> R
     );
     let conf = conf_of(&artifacts);
     assert!(conf.contains(&format!("bind {ADDR} 127.0.0.1")), "{conf}");
-    assert!(conf.contains(&format!("maxmemory-policy {policy}")), "{conf}");
+    assert!(
+        conf.contains(&format!("maxmemory-policy {policy}")),
+        "{conf}"
+    );
     let dir = live.path(&name);
     std::fs::create_dir_all(&dir).unwrap();
     let conf_path = dir.join("redis.conf");
@@ -152,13 +155,32 @@ fn run(live: &mut Live, ns: &str, policy: &str, role: &str, password: &str) -> R
     let cli_s = cli.to_string_lossy().into_owned();
     let auth = [("REDISCLI_AUTH", password)];
     let deadline = Deadline::new(Duration::from_secs(60));
-    deadline.wait_for("redis-server to answer PING", Duration::from_millis(100), || {
-        let out = live.run_in(ns, None, 5, &[&cli_s, "-h", ADDR, "-p", "6379", "ping"], &auth);
-        String::from_utf8_lossy(&out.stdout).contains("PONG").then_some(())
-    });
+    deadline.wait_for(
+        "redis-server to answer PING",
+        Duration::from_millis(100),
+        || {
+            let out = live.run_in(
+                ns,
+                None,
+                5,
+                &[&cli_s, "-h", ADDR, "-p", "6379", "ping"],
+                &auth,
+            );
+            String::from_utf8_lossy(&out.stdout)
+                .contains("PONG")
+                .then_some(())
+        },
+    );
     // Without the password: refused (requirepass is live).
-    let anon = live.run_in(ns, None, 5, &[&cli_s, "-h", ADDR, "-p", "6379", "set", "x", "y"], &[]);
-    let anon_text = String::from_utf8_lossy(&anon.stdout).to_string() + &String::from_utf8_lossy(&anon.stderr);
+    let anon = live.run_in(
+        ns,
+        None,
+        5,
+        &[&cli_s, "-h", ADDR, "-p", "6379", "set", "x", "y"],
+        &[],
+    );
+    let anon_text =
+        String::from_utf8_lossy(&anon.stdout).to_string() + &String::from_utf8_lossy(&anon.stderr);
     assert!(anon_text.contains("NOAUTH"), "{anon_text}");
 
     let proto = dir.join("fill.resp");
@@ -193,7 +215,13 @@ fn run(live: &mut Live, ns: &str, policy: &str, role: &str, password: &str) -> R
     );
     let last_write = String::from_utf8_lossy(&last.stdout).trim().to_string()
         + String::from_utf8_lossy(&last.stderr).trim();
-    let stats = live.run_in(ns, None, 5, &[&cli_s, "-h", ADDR, "-p", "6379", "info"], &auth);
+    let stats = live.run_in(
+        ns,
+        None,
+        5,
+        &[&cli_s, "-h", ADDR, "-p", "6379", "info"],
+        &auth,
+    );
     let i = info(&String::from_utf8_lossy(&stats.stdout));
     let num = |k: &str| -> u64 {
         i.get(k)
@@ -236,10 +264,20 @@ fn eviction_keeps_writes_and_noeviction_refuses_them() {
     let lru = run(&mut live, &ns, "allkeys-lru", "cache", &password);
     println!(
         "allkeys-lru: maxmemory {} B, {KEYS} SETs of {VALUE_LEN} B in {} ms ({}), used_memory {} B, keys kept {}, evicted_keys {}, SET after the fill: {}",
-        lru.maxmemory, lru.fill_ms, lru.pipe_summary, lru.used_memory, lru.keys, lru.evicted, lru.last_write
+        lru.maxmemory,
+        lru.fill_ms,
+        lru.pipe_summary,
+        lru.used_memory,
+        lru.keys,
+        lru.evicted,
+        lru.last_write
     );
     assert_eq!(lru.maxmemory, want_max);
-    assert!(lru.pipe_summary.contains("errors: 0"), "{}", lru.pipe_summary);
+    assert!(
+        lru.pipe_summary.contains("errors: 0"),
+        "{}",
+        lru.pipe_summary
+    );
     assert!(lru.evicted > 0, "no eviction: {}", lru.evicted);
     assert!((lru.keys as usize) < KEYS, "all {} keys kept", lru.keys);
     assert_eq!(lru.last_write, "OK");
@@ -249,11 +287,21 @@ fn eviction_keeps_writes_and_noeviction_refuses_them() {
     let no = run(&mut live, &ns, "noeviction", "store", &password);
     println!(
         "noeviction: maxmemory {} B, {KEYS} SETs in {} ms ({}), used_memory {} B, keys kept {}, evicted_keys {}, SET after the fill: {}",
-        no.maxmemory, no.fill_ms, no.pipe_summary, no.used_memory, no.keys, no.evicted, no.last_write
+        no.maxmemory,
+        no.fill_ms,
+        no.pipe_summary,
+        no.used_memory,
+        no.keys,
+        no.evicted,
+        no.last_write
     );
     assert_eq!(no.maxmemory, want_max);
     assert_eq!(no.evicted, 0);
-    assert!(!no.pipe_summary.contains("errors: 0"), "{}", no.pipe_summary);
+    assert!(
+        !no.pipe_summary.contains("errors: 0"),
+        "{}",
+        no.pipe_summary
+    );
     assert!(
         no.last_write.contains("OOM command not allowed"),
         "{}",

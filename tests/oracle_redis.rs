@@ -126,7 +126,8 @@ fn start(server: &Path, conf: &Path, dir: &Path, port: u16, sentinel: bool) -> S
 
 fn cli(cli: &Path, port: u16, auth: Option<&str>, args: &[&str]) -> String {
     let mut cmd = tools::command(cli);
-    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string()]).args(args);
+    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args);
     if let Some(a) = auth {
         cmd.env("REDISCLI_AUTH", a);
     }
@@ -178,14 +179,24 @@ fn redis_server_loads_every_generated_config() {
                 let get = |k: &str| cli(&c, port, Some(password), &["config", "get", k]);
                 // The password arrived as one argument, byte for byte.
                 let pw = get("requirepass");
-                assert_eq!(pw.lines().nth(1), Some(NASTY.lines().next().unwrap()), "{what}: {pw}");
+                assert_eq!(
+                    pw.lines().nth(1),
+                    Some(NASTY.lines().next().unwrap()),
+                    "{what}: {pw}"
+                );
                 assert!(pw.contains("requirepass other"), "{what}: {pw}");
                 let policy = get("maxmemory-policy");
-                assert!(policy.contains("allkeys-lru") || !set.starts_with("rds"), "{what}: {policy}");
+                assert!(
+                    policy.contains("allkeys-lru") || !set.starts_with("rds"),
+                    "{what}: {policy}"
+                );
                 let max = get("maxmemory");
                 if set.starts_with("rds") {
                     // r6g.large: 16 GiB, 25 % reserved.
-                    assert!(max.contains(&(16u64 << 30).saturating_mul(3).div_euclid(4).to_string()), "{what}: {max}");
+                    assert!(
+                        max.contains(&(16u64 << 30).saturating_mul(3).div_euclid(4).to_string()),
+                        "{what}: {max}"
+                    );
                 }
                 assert!(get("protected-mode").contains("yes"), "{what}");
                 confs += 1;
@@ -203,7 +214,11 @@ fn redis_server_loads_every_generated_config() {
                 };
                 if set == "rds-3" {
                     assert_eq!(field("quorum"), Some("2"), "{what}: {master}");
-                    assert_eq!(field("down-after-milliseconds"), Some("5000"), "{what}: {master}");
+                    assert_eq!(
+                        field("down-after-milliseconds"),
+                        Some("5000"),
+                        "{what}: {master}"
+                    );
                     assert_eq!(field("port"), Some("6379"), "{what}: {master}");
                 }
                 sentinels += 1;
@@ -237,7 +252,11 @@ fn one_member_has_no_sentinel_and_replicas_follow_the_first() {
         .unwrap()
         .to_string();
     for h in ["cache-02", "cache-03"] {
-        assert!(conf(h).contains(&format!("replicaof {primary} 6379")), "{}", conf(h));
+        assert!(
+            conf(h).contains(&format!("replicaof {primary} 6379")),
+            "{}",
+            conf(h)
+        );
     }
     // Placeholders, not values, without --secrets-from-env.
     let placeholders = build::render("rds", &spec(3, "allkeys-lru"), &AddressLock::default());
@@ -245,8 +264,16 @@ fn one_member_has_no_sentinel_and_replicas_follow_the_first() {
         .iter()
         .find(|a| a.path == "redis/cache-02/redis.conf")
         .unwrap();
-    assert!(c.contents.contains("requirepass \"${REDIS_SESSIONS_PASSWORD}\""), "{}", c.contents);
-    assert!(c.contents.contains("masterauth \"${REDIS_SESSIONS_PASSWORD}\""));
+    assert!(
+        c.contents
+            .contains("requirepass \"${REDIS_SESSIONS_PASSWORD}\""),
+        "{}",
+        c.contents
+    );
+    assert!(
+        c.contents
+            .contains("masterauth \"${REDIS_SESSIONS_PASSWORD}\"")
+    );
 }
 
 #[test]

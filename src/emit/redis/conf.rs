@@ -64,7 +64,10 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         0,
         "# Holds the password once filled: the ${VAR} placeholder is replaced at deploy time (or by --secrets-from-env).",
     );
-    t.line(0, "# Only the private address (and loopback): clients reach it through the security groups.");
+    t.line(
+        0,
+        "# Only the private address (and loopback): clients reach it through the security groups.",
+    );
     t.line(0, bind_line(addr));
     t.line(0, format!("port {}", r.port));
     t.line(0, "protected-mode yes");

@@ -51,14 +51,14 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     t.blank();
     t.line(
         0,
-        format!(
-            "sentinel monitor {name} {primary_addr} {} {q}",
-            r.port
-        ),
+        format!("sentinel monitor {name} {primary_addr} {} {q}", r.port),
     );
     t.line(
         0,
-        format!("sentinel auth-pass {name} {}", arg(&ctx.secret(&password_env(r)))),
+        format!(
+            "sentinel auth-pass {name} {}",
+            arg(&ctx.secret(&password_env(r)))
+        ),
     );
     t.line(
         0,
@@ -68,7 +68,10 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         0,
         format!("sentinel failover-timeout {name} {FAILOVER_TIMEOUT_MS}"),
     );
-    t.line(0, "# One replica resyncs at a time: the others keep serving reads.");
+    t.line(
+        0,
+        "# One replica resyncs at a time: the others keep serving reads.",
+    );
     t.line(0, format!("sentinel parallel-syncs {name} 1"));
     Some(t.finish())
 }

@@ -67,14 +67,13 @@ fn contact_emails(m: &Model) -> Option<(String, Vec<String>)> {
         return None;
     }
     // Grafana's `addresses` separates with `;` (and accepts `,` and lines).
-    let mut to: Vec<String> = c
-        .to
-        .as_deref()?
-        .split([';', ',', '\n'])
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect();
+    let mut to: Vec<String> =
+        c.to.as_deref()?
+            .split([';', ',', '\n'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
     to.sort();
     to.dedup();
     (!to.is_empty()).then(|| (c.name.clone(), to))
@@ -146,19 +145,19 @@ fn cache(tf: &Tf, f: &mut TfFile, r: &Redis) {
     f.add(password_variable(r, &id));
 
     f.add(
-        opt(resource("aws_elasticache_parameter_group", &res), provider())
-            .add_attribute(("name", s(&group_id)))
-            .add_attribute(("family", s(family(&r.version.value))))
-            .add_attribute((
-                "description",
-                s(format!("infragen redis {}", r.name)),
-            ))
-            .add_block(param("maxmemory-policy", &r.maxmemory_policy.value))
-            .add_block(param(
-                "reserved-memory-percent",
-                &r.reserved_memory_percent.value.to_string(),
-            ))
-            .build(),
+        opt(
+            resource("aws_elasticache_parameter_group", &res),
+            provider(),
+        )
+        .add_attribute(("name", s(&group_id)))
+        .add_attribute(("family", s(family(&r.version.value))))
+        .add_attribute(("description", s(format!("infragen redis {}", r.name))))
+        .add_block(param("maxmemory-policy", &r.maxmemory_policy.value))
+        .add_block(param(
+            "reserved-memory-percent",
+            &r.reserved_memory_percent.value.to_string(),
+        ))
+        .build(),
     );
     f.add(
         opt(resource("aws_elasticache_subnet_group", &res), provider())
@@ -323,10 +322,16 @@ fn own_security_group(tf: &Tf, f: &mut TfFile, r: &Redis, res: &str, network: Ne
     let provider = || tf.provider(tf.region(network));
     f.add(
         opt(resource("aws_security_group", res), provider())
-            .add_attribute(("name", s(names::cloud_name(m, &format!("redis-{}", r.name)))))
+            .add_attribute((
+                "name",
+                s(names::cloud_name(m, &format!("redis-{}", r.name))),
+            ))
             .add_attribute((
                 "description",
-                s(format!("infragen redis {}: its clients on {}", r.name, r.port)),
+                s(format!(
+                    "infragen redis {}: its clients on {}",
+                    r.name, r.port
+                )),
             ))
             .add_attribute((
                 "vpc_id",
@@ -350,14 +355,23 @@ fn own_security_group(tf: &Tf, f: &mut TfFile, r: &Redis, res: &str, network: Ne
     }
     f.add(
         opt(
-            resource("aws_vpc_security_group_ingress_rule", &format!("{res}_clients")),
+            resource(
+                "aws_vpc_security_group_ingress_rule",
+                &format!("{res}_clients"),
+            ),
             provider(),
         )
         .add_attribute(("for_each", call("toset", vec![strings(cidrs)])))
-        .add_attribute(("security_group_id", r_path(&format!("aws_security_group.{res}.id"))))
+        .add_attribute((
+            "security_group_id",
+            r_path(&format!("aws_security_group.{res}.id")),
+        ))
         .add_attribute((
             "description",
-            s(format!("tcp {} from the clients of redis {}", r.port, r.name)),
+            s(format!(
+                "tcp {} from the clients of redis {}",
+                r.port, r.name
+            )),
         ))
         .add_attribute(("ip_protocol", s("tcp")))
         .add_attribute(("from_port", i64::from(r.port)))
