@@ -211,8 +211,8 @@ fn cache(tf: &Tf, f: &mut TfFile, r: &Redis) {
     }
     if !ha {
         b = b.add_attribute(checkov_skip(
-            "CKV_AWS_191",
-            "replicas=0 in the spec: one node, no failover to configure",
+            "CKV2_AWS_50",
+            "replicas=0 in the spec: one node, no replica to fail over to",
         ));
     }
     b = b
