@@ -17,7 +17,7 @@ const MAX_CLIENT_PAIRS: usize = 1_000_000;
 
 impl Lowerer<'_> {
     /// `members group="db"` or `members "h1" "h2"`.
-    fn members(&mut self, cluster: &Node, key: &str, required: bool) -> Members {
+    pub(super) fn members(&mut self, cluster: &Node, key: &str, required: bool) -> Members {
         let Some(c) = cluster.child(key) else {
             // A misspelt `memebrs` already got "did you mean `members`?".
             let misspelt = cluster
@@ -107,7 +107,7 @@ impl Lowerer<'_> {
     }
 
     /// Keeps `clients × members` within MAX_CLIENT_PAIRS.
-    fn bound_clients(&mut self, members: &Members, clients: &mut Members) {
+    pub(super) fn bound_clients(&mut self, members: &Members, clients: &mut Members) {
         let m = members.hosts.len().max(1);
         if clients.hosts.len() * m > MAX_CLIENT_PAIRS {
             self.push(

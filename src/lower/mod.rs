@@ -12,6 +12,7 @@ mod pki;
 mod refs;
 mod security;
 mod services;
+mod traffic;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lock::AddressLock;
@@ -41,6 +42,9 @@ pub struct Lowerer<'d> {
     /// The address lock: placement keeps a locked host in its subnet.
     lock: &'d AddressLock,
     pkis: Namespace<PkiId>,
+    lbs: Namespace<LbId>,
+    gateway_names: Namespace<GatewayId>,
+    redis_names: Namespace<RedisId>,
 }
 
 /// Lowers a document into a model. `lock` pins addresses (may be empty).
@@ -58,6 +62,9 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         pg_clusters: Namespace::new("postgres cluster"),
         lock,
         pkis: Namespace::new("pki"),
+        lbs: Namespace::new("load balancer"),
+        gateway_names: Namespace::new("gateway"),
+        redis_names: Namespace::new("redis"),
     };
     l.model.project.name = "infragen".into();
     collect_suppressions(
@@ -137,6 +144,20 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     }
     for n in nodes("elasticsearch-cluster") {
         l.elasticsearch(n);
+    }
+    for n in nodes("load-balancer") {
+        l.load_balancer(n);
+    }
+    for n in misspelt(&doc.nodes, &ROOT, "load-balancer") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.lbs.declare_poisoned(&name.value, name.span);
+        }
+    }
+    for n in nodes("gateway") {
+        l.gateway(n);
+    }
+    for n in nodes("redis") {
+        l.redis(n);
     }
     for n in nodes("monitoring") {
         l.monitoring(n);

@@ -193,7 +193,42 @@ pub struct Redis {
     pub security_groups: Vec<SgId>,
 }
 
+/// The Redis port when `port=` is absent.
+pub const REDIS_PORT: u16 = 6379;
+/// `reserved-memory-percent` when absent: ElastiCache's default for the
+/// memory it keeps free of data (fork for snapshots and replication
+/// buffers, the allocator's fragmentation).
+pub const DEFAULT_RESERVED_MEMORY_PERCENT: u32 = 25;
+/// A gateway's listen port when `port=` is absent.
+pub const GATEWAY_PORT: u16 = 80;
+
 impl Redis {
+    /// The `maxmemory` of a redis-server on a host with `host_ram` bytes of
+    /// RAM: what is left after the reserved share, rounded down to whole
+    /// bytes (`host_ram × (100 − reserved-memory-percent) / 100`).
+    pub fn maxmemory_bytes(&self, host_ram: u64) -> u64 {
+        let keep = u64::from(100u32.saturating_sub(self.reserved_memory_percent.value.min(100)));
+        // Split to stay in range for any u64 RAM.
+        host_ram / 100 * keep + host_ram % 100 * keep / 100
+    }
+
+    /// Self-hosted: the one `maxmemory` every member's redis.conf carries,
+    /// derived from the RAM of the first member (the initial primary): a
+    /// replica must hold the primary's whole data set, so all members use
+    /// the same number. None for ElastiCache, or when the first member's
+    /// RAM is unknown.
+    pub fn self_hosted_maxmemory(&self, model: &super::Model) -> Option<u64> {
+        if self.engine != RedisEngine::SelfHosted {
+            return None;
+        }
+        let first = *self.members.hosts.first()?;
+        Some(self.maxmemory_bytes(model.host(first).memory?))
+    }
+
+    pub fn is_cache(&self) -> bool {
+        self.role == RedisRole::Cache
+    }
+
     /// The environment variable holding the Redis password (`requirepass`,
     /// `masterauth`, Sentinel's `auth-pass`, ElastiCache's `auth_token`):
     /// `REDIS_<NAME>_PASSWORD`, the name upper-cased with every other
@@ -211,5 +246,61 @@ impl Redis {
             })
             .collect();
         format!("REDIS_{name}_PASSWORD")
+    }
+}
+
+impl RedisEngine {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RedisEngine::Elasticache => "elasticache",
+            RedisEngine::SelfHosted => "self-hosted",
+        }
+    }
+}
+
+impl RedisRole {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RedisRole::Cache => "cache",
+            RedisRole::Store => "store",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redis(reserved: u32) -> Redis {
+        Redis {
+            name: "r".into(),
+            name_span: Span::new(0, 0),
+            span: Span::new(0, 0),
+            engine: RedisEngine::SelfHosted,
+            version: Spanned::new("7.0".into(), Span::new(0, 0)),
+            node_type: None,
+            replicas: Spanned::new(1, Span::new(0, 0)),
+            maxmemory_policy: Spanned::new("allkeys-lru".into(), Span::new(0, 0)),
+            reserved_memory_percent: Spanned::new(reserved, Span::new(0, 0)),
+            role: RedisRole::Cache,
+            role_span: Span::new(0, 0),
+            port: REDIS_PORT,
+            clients: Members::default(),
+            members: Members::default(),
+            subnets: Vec::new(),
+            security_groups: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn maxmemory_is_ram_minus_the_reserved_share() {
+        let gib = 1u64 << 30;
+        assert_eq!(redis(25).maxmemory_bytes(16 * gib), 12 * gib);
+        assert_eq!(redis(0).maxmemory_bytes(1000), 1000);
+        assert_eq!(redis(20).maxmemory_bytes(999), 799);
+        assert_eq!(
+            redis(10).maxmemory_bytes(u64::MAX),
+            u64::MAX / 100 * 90 + 15 * 90 / 100
+        );
     }
 }

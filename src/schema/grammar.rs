@@ -994,6 +994,167 @@ static PKI: NodeSpec = NodeSpec {
     doc: "Where the CA certificate and the host certificates live on the hosts (issued by your CA from build's pki/ requests).",
 };
 
+static LB_SUBNETS: NodeSpec = leaf(
+    "subnets",
+    Args {
+        types: &[Ty::Str],
+        min: 1,
+        variadic: true,
+        what: "subnet references (\"vpc/subnet\")",
+    },
+    &[],
+    false,
+    "The subnets the service sits in (\"vpc/subnet\", one per zone).",
+);
+static LB_SECURITY_GROUPS: NodeSpec = leaf(
+    "security-groups",
+    Args {
+        types: &[Ty::Name],
+        min: 1,
+        variadic: true,
+        what: "security group names",
+    },
+    &[],
+    false,
+    "Security groups of the service itself.",
+);
+/// The protocols of a `listener`.
+pub const LB_PROTOCOLS: &[&str] = &["HTTP", "HTTPS", "TCP", "TLS", "UDP"];
+static LISTENER: NodeSpec = leaf(
+    "listener",
+    one!(Ty::Port, "the listener port"),
+    &[
+        opt(
+            "protocol",
+            Ty::Enum(LB_PROTOCOLS),
+            "HTTP/HTTPS (application) or TCP/TLS/UDP (network); default HTTP or TCP",
+        ),
+        req("target", Ty::Name, "the group whose every host is a target"),
+        opt(
+            "target-port",
+            Ty::Port,
+            "port on the targets (default: the listener port)",
+        ),
+        opt(
+            "health-path",
+            Ty::Str,
+            "HTTP health check path such as \"/healthz\" (default \"/\" on an application balancer; a TCP check on a network one)",
+        ),
+        opt(
+            "certificate-arn",
+            Ty::Str,
+            "ACM certificate ARN (required for HTTPS and TLS)",
+        ),
+    ],
+    true,
+    "A listener forwarding to the hosts of a group.",
+);
+static LOAD_BALANCER: NodeSpec = NodeSpec {
+    name: "load-balancer",
+    args: one!(Ty::Name, "the load balancer name"),
+    props: &[
+        opt(
+            "type",
+            Ty::Enum(&["application", "network"]),
+            "AWS ALB or NLB (default application)",
+        ),
+        opt(
+            "scheme",
+            Ty::Enum(&["internet-facing", "internal"]),
+            "default internal",
+        ),
+    ],
+    children: &[&LB_SUBNETS, &LB_SECURITY_GROUPS, &LISTENER],
+    repeat: true,
+    required: false,
+    doc: "An AWS load balancer (named NAME.DOMAIN in the private zone of `baseline domain`).",
+};
+static ROUTE: NodeSpec = leaf(
+    "route",
+    one!(Ty::Str, "the URL path prefix, e.g. \"/booking/\""),
+    &[req(
+        "to",
+        Ty::Str,
+        "lb:NAME (through its private DNS name) or group:NAME (its hosts)",
+    )],
+    true,
+    "A location the gateway proxies.",
+);
+static GATEWAY: NodeSpec = NodeSpec {
+    name: "gateway",
+    args: one!(Ty::Name, "the gateway name"),
+    props: &[
+        req("group", Ty::Name, "the group whose hosts run NGINX"),
+        req(
+            "nginx-version",
+            Ty::Text(Text::Version),
+            "the NGINX release on the hosts, e.g. \"1.22.1\" (decides how upstream names are re-resolved)",
+        ),
+        opt("port", Ty::Port, "listen port (default 80)"),
+    ],
+    children: &[&ROUTE],
+    repeat: true,
+    required: false,
+    doc: "An NGINX API gateway on every host of a group.",
+};
+/// Redis's `maxmemory-policy` values (redis.conf, ElastiCache parameter).
+pub const MAXMEMORY_POLICIES: &[&str] = &[
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+];
+static REDIS: NodeSpec = NodeSpec {
+    name: "redis",
+    args: one!(Ty::Name, "the Redis name"),
+    props: &[
+        req(
+            "engine",
+            Ty::Enum(&["elasticache", "self-hosted"]),
+            "AWS ElastiCache or redis-server on the members",
+        ),
+        req(
+            "version",
+            Ty::Text(Text::Version),
+            "Redis engine version, e.g. \"7.1\" (major 6 or 7)",
+        ),
+        opt(
+            "node-type",
+            Ty::Str,
+            "ElastiCache node type, e.g. \"cache.r7g.large\" (required for elasticache)",
+        ),
+        opt(
+            "replicas",
+            Ty::Int,
+            "replicas per primary (elasticache, default 1; self-hosted: the members after the first)",
+        ),
+        opt(
+            "maxmemory-policy",
+            Ty::Enum(MAXMEMORY_POLICIES),
+            "what Redis does when full (default allkeys-lru for a cache, noeviction for a store)",
+        ),
+        opt(
+            "reserved-memory-percent",
+            Ty::Int,
+            "share of RAM kept free of data, 0-99 (default 25)",
+        ),
+        opt(
+            "role",
+            Ty::Enum(&["cache", "store"]),
+            "cache (keys may be evicted) or store (default cache)",
+        ),
+        opt("port", Ty::Port, "Redis port (default 6379)"),
+    ],
+    children: &[&CLIENTS, &MEMBERS, &LB_SUBNETS, &LB_SECURITY_GROUPS],
+    repeat: true,
+    required: false,
+    doc: "Redis: an ElastiCache replication group or redis-server with Sentinel on a group.",
+};
+
 /// The document root.
 pub static ROOT: NodeSpec = NodeSpec {
     name: "(document)",
@@ -1013,6 +1174,9 @@ pub static ROOT: NodeSpec = NodeSpec {
         &PKI,
         &POSTGRES_CLUSTER,
         &ELASTICSEARCH_CLUSTER,
+        &LOAD_BALANCER,
+        &GATEWAY,
+        &REDIS,
     ],
     repeat: false,
     required: true,

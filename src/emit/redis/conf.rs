@@ -1,7 +1,7 @@
 //! `redis/<member>/redis.conf`.
 
+use super::password_env;
 use super::syntax::arg;
-use super::{maxmemory_bytes, password_env};
 use crate::emit::EmitContext;
 use crate::emit::text::Text;
 use crate::model::{Redis, RedisRole};
@@ -76,13 +76,17 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     t.line(0, "# Log to stdout: systemd's journal keeps it.");
     t.line(0, "logfile \"\"");
     t.blank();
-    match maxmemory_bytes(r, host.memory) {
+    // One maxmemory for every member, from the first one's RAM: a replica
+    // holds the primary's whole data set (Redis::self_hosted_maxmemory).
+    let first_ram = primary.memory;
+    match r.self_hosted_maxmemory(model) {
         Some(bytes) => {
             t.line(
                 0,
                 format!(
-                    "# {} bytes of RAM less reserved-memory-percent={} (fork copy-on-write, replication buffers, the OS).",
-                    host.memory.unwrap_or(0),
+                    "# {} bytes of RAM on {} (the initial primary; every member uses its number) less reserved-memory-percent={}: fork copy-on-write, replication buffers, the OS.",
+                    first_ram.unwrap_or(0),
+                    primary.name,
                     r.reserved_memory_percent.value
                 ),
             );
@@ -90,7 +94,10 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         }
         None => t.line(
             0,
-            "# The host's RAM is unknown (give it memory= or a known instance type): no maxmemory, Redis grows until the OOM killer stops it.",
+            format!(
+                "# The RAM of {} is unknown (give it memory= or a known instance type): no maxmemory, Redis grows until the OOM killer stops it.",
+                primary.name
+            ),
         ),
     }
     t.line(

@@ -9,11 +9,9 @@
 //! auth-pass`) once filled, so they are written 0600 like patroni.yml.
 
 mod conf;
-mod memory;
 mod sentinel;
 mod syntax;
 
-pub use memory::maxmemory_bytes;
 pub use syntax::arg;
 
 use super::{Artifact, EmitContext, Emitter};

@@ -1,0 +1,256 @@
+//! The traffic tier's front end (issue 17): `load-balancer`, `gateway` and
+//! `redis` lower into the model with their defaults, and each bad value gives
+//! one error with a span and a help.
+
+use infragen::diagnostic::Severity;
+use infragen::lock::AddressLock;
+use infragen::model::*;
+use infragen::pipeline;
+
+fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/web-tier.kdl"
+    ))
+    .unwrap()
+}
+
+fn model(src: &str) -> Model {
+    let checked = pipeline::check(src, &AddressLock::default());
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{}: {}", d.rule, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    checked.model.expect("a model")
+}
+
+/// The errors of a spec: (rule, message, has a help).
+fn errors(src: &str) -> Vec<(String, String, bool)> {
+    pipeline::check(src, &AddressLock::default())
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| (d.rule.to_string(), d.message.clone(), d.help.is_some()))
+        .collect()
+}
+
+#[test]
+fn the_web_tier_example_lowers_into_the_model() {
+    let src = example();
+    let m = model(&src);
+    let names: Vec<&str> = m.load_balancers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["public", "booking", "payments"]);
+    let public = &m.load_balancers[0];
+    assert_eq!(public.kind, LbKind::Application);
+    assert_eq!(public.scheme, LbScheme::InternetFacing);
+    assert_eq!(public.origin, LbOrigin::Spec);
+    assert_eq!(public.subnets.len(), 2);
+    assert_eq!(public.security_groups.len(), 1);
+    let l = &public.listeners[0];
+    assert_eq!(
+        (l.port.value, l.protocol, l.target_port),
+        (443, LbProtocol::Https, 8080)
+    );
+    assert_eq!(m.group(l.target).name, "gw");
+    assert_eq!(l.health_path.as_deref(), Some("/healthz"));
+    assert!(l.certificate_arn.is_some());
+    assert_eq!(&src[l.port.span.start..l.port.span.end()], "443");
+
+    let g = &m.gateways[0];
+    assert_eq!(g.nginx_version.value, (1, 22, 1));
+    assert!(!g.has_upstream_resolve());
+    assert_eq!(g.port, 8080);
+    let targets: Vec<RouteTarget> = g.routes.iter().map(|r| r.to).collect();
+    assert_eq!(
+        targets,
+        [
+            RouteTarget::Lb(LbId::from_index(1)),
+            RouteTarget::Lb(LbId::from_index(2))
+        ]
+    );
+
+    let r = &m.redis[0];
+    assert_eq!(r.engine, RedisEngine::Elasticache);
+    assert_eq!(r.port, 6379);
+    assert_eq!(r.replicas.value, 1);
+    assert_eq!(r.maxmemory_policy.value, "allkeys-lru");
+    assert_eq!(r.reserved_memory_percent.value, 20);
+    assert_eq!(r.clients.hosts.len(), 2);
+    // The subnet group defaults to the clients' private subnets.
+    let subnets: Vec<String> = r.subnets.iter().map(|s| m.subnet_path(*s)).collect();
+    assert_eq!(subnets, ["web/private-a", "web/private-b"]);
+    assert!(r.security_groups.is_empty());
+}
+
+const BASE: &str = r#"
+vpc "web" region="eu-west-1" cidr="10.50.0.0/16" {
+    subnet "public-a" zone="eu-west-1a" cidr="10.50.0.0/24" public=#true
+    subnet "private-a" zone="eu-west-1a" cidr="10.50.10.0/24"
+    subnet "private-b" zone="eu-west-1b" cidr="10.50.11.0/24"
+}
+fleet {
+    group "gw" count=2 type="c6i.large" {
+        subnets "web/private-a" "web/private-b"
+    }
+    group "cache" count=2 type="r6i.large" memory="16g" {
+        subnets "web/private-a" "web/private-b"
+    }
+}
+"#;
+
+#[test]
+fn defaults_of_the_traffic_tier() {
+    let src = format!(
+        "{BASE}{}",
+        r#"
+load-balancer "internal" {
+    subnets "web/private-a" "web/private-b"
+    listener 80 target="gw"
+}
+load-balancer "tcp" type="network" {
+    subnets "web/private-a" "web/private-b"
+    listener 6379 target="cache"
+}
+gateway "edge" group="gw" nginx-version="1.27.3" {
+    route "/" to="group:cache"
+}
+redis "sessions" engine="self-hosted" version="7.0" {
+    clients group="gw"
+    members group="cache"
+}
+redis "store" engine="elasticache" version="7.1" node-type="cache.t4g.small" role="store" {
+    clients group="gw"
+}
+"#
+    );
+    let m = model(&src);
+    let alb = &m.load_balancers[0];
+    assert_eq!(
+        (alb.kind, alb.scheme),
+        (LbKind::Application, LbScheme::Internal)
+    );
+    let l = &alb.listeners[0];
+    assert_eq!((l.protocol, l.target_port), (LbProtocol::Http, 80));
+    assert_eq!(l.health_path.as_deref(), Some("/"));
+    let nlb = &m.load_balancers[1].listeners[0];
+    assert_eq!(
+        (nlb.protocol, nlb.health_path.as_deref()),
+        (LbProtocol::Tcp, None)
+    );
+    let g = &m.gateways[0];
+    assert_eq!(g.port, 80);
+    assert!(g.has_upstream_resolve());
+    let r = &m.redis[0];
+    assert_eq!(r.role, RedisRole::Cache);
+    assert_eq!(r.maxmemory_policy.value, "allkeys-lru");
+    assert_eq!(r.reserved_memory_percent.value, 25);
+    assert_eq!(r.replicas.value, 1, "one primary and one replica");
+    assert_eq!(r.members.hosts.len(), 2);
+    // 16 GiB minus the 25 % reserved.
+    assert_eq!(r.self_hosted_maxmemory(&m), Some(12 << 30));
+    let store = &m.redis[1];
+    assert_eq!(store.maxmemory_policy.value, "noeviction");
+    assert_eq!(store.replicas.value, 1);
+    assert_eq!(store.self_hosted_maxmemory(&m), None);
+}
+
+/// Each fault, appended to BASE, gives exactly one error of its rule, with a help.
+#[test]
+fn each_fault_gives_one_error_with_a_help() {
+    let lb = |body: &str| {
+        format!(
+            "load-balancer \"x\" {{\n subnets \"web/private-a\" \"web/private-b\"\n {body}\n}}\n"
+        )
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (lb(r#"listener 80 target="gw" health-path="healthz""#), "invalid-value"),
+        (lb(r#"listener 80 target="gw" health-path="/a b""#), "invalid-value"),
+        (lb(r#"listener 80 target="gw" health-path="/${x}""#), "invalid-value"),
+        (lb(r#"listener 80 target="nope""#), "unresolved-reference"),
+        (lb(r#"listener 80 protocol="TLS" target="gw""#), "invalid-value"),
+        (lb(r#"listener 443 protocol="HTTPS" target="gw""#), "missing-value"),
+        (
+            lb(r#"listener 443 protocol="HTTPS" target="gw" certificate-arn="arn:aws:acm:eu-west-1:12:certificate/x""#),
+            "invalid-value",
+        ),
+        (
+            lb(r#"listener 80 target="gw" certificate-arn="arn:aws:acm:eu-west-1:123456789012:certificate/x""#),
+            "invalid-value",
+        ),
+        (lb("listener 80 target=\"gw\"\n listener 80 target=\"cache\""), "invalid-value"),
+        (lb(""), "missing-value"),
+        (
+            "load-balancer \"x\" scheme=\"internet-facing\" {\n subnets \"web/private-a\"\n listener 80 target=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "load-balancer \"x\" {\n subnets \"web/private-a\" \"web/private-a\"\n listener 80 target=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "load-balancer \"x\" type=\"gateway\" {\n subnets \"web/private-a\"\n listener 80 target=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "gateway \"g\" group=\"gw\" nginx-version=\"1.27\" {\n route \"/\" to=\"group:gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "gateway \"g\" group=\"gw\" nginx-version=\"1.27.3\" {\n route \"/\" to=\"lb:nope\"\n}\n".into(),
+            "unresolved-reference",
+        ),
+        (
+            "gateway \"g\" group=\"gw\" nginx-version=\"1.27.3\" {\n route \"/\" to=\"http://x\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "gateway \"g\" group=\"gw\" nginx-version=\"1.27.3\" {\n route \"/a\" to=\"group:gw\"\n route \"/a\" to=\"group:cache\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "gateway \"g\" group=\"gw\" nginx-version=\"1.27.3\" {\n route \"/a;\" to=\"group:gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"elasticache\" version=\"7.1\" node-type=\"cache.t4g.small\" maxmemory-policy=\"lru\" {\n clients group=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"elasticache\" version=\"latest\" node-type=\"cache.t4g.small\" {\n clients group=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"elasticache\" version=\"7.1\" node-type=\"cache.t4g.small\" replicas=6 {\n clients group=\"gw\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"elasticache\" version=\"7.1\" node-type=\"cache.t4g.small\" {\n clients group=\"gw\"\n members group=\"cache\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"self-hosted\" version=\"7.0\" replicas=3 {\n clients group=\"gw\"\n members group=\"cache\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"self-hosted\" version=\"7.0\" node-type=\"cache.t4g.small\" {\n clients group=\"gw\"\n members group=\"cache\"\n}\n".into(),
+            "invalid-value",
+        ),
+        (
+            "redis \"r\" engine=\"self-hosted\" version=\"7.0\" {\n members group=\"cache\"\n}\n".into(),
+            "missing-value",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (extra, rule) in &cases {
+        let errs = errors(&format!("{BASE}{extra}"));
+        if errs.len() != 1 || errs[0].0 != *rule || !errs[0].2 {
+            failures.push(format!(
+                "{extra}\n  want one {rule} with a help, got {errs:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
