@@ -131,7 +131,8 @@ fn run(live: &mut Live, ns: &str, policy: &str, role: &str, password: &str) -> R
         &secrets,
     );
     let conf = conf_of(&artifacts);
-    assert!(conf.contains(&format!("bind {ADDR} 127.0.0.1")), "{conf}");
+    // The member's address is itself a loopback one: no second address.
+    assert!(conf.lines().any(|l| l == format!("bind {ADDR}")), "{conf}");
     assert!(
         conf.contains(&format!("maxmemory-policy {policy}")),
         "{conf}"
@@ -306,16 +307,5 @@ fn eviction_keeps_writes_and_noeviction_refuses_them() {
         no.last_write.contains("OOM command not allowed"),
         "{}",
         no.last_write
-    );
-
-    // The rule that predicts it.
-    let checked = infragen::pipeline::check(&spec("noeviction", "cache"), &AddressLock::default());
-    assert!(
-        checked
-            .diagnostics
-            .iter()
-            .any(|d| format!("{d:?}").contains("redis-noeviction-cache")),
-        "{:#?}",
-        checked.diagnostics
     );
 }
