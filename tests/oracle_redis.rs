@@ -382,3 +382,111 @@ tests:
     let out = tools::run(Command::new(&promtool).args(["test", "rules"]).arg(&t));
     assert!(out.status.success(), "{test}\n{}", tools::describe(&out));
 }
+
+fn fixture() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/redis-elasticache.kdl"),
+    )
+    .unwrap()
+}
+
+/// checkov's failed checks in `dir`, as `check resource (file)`.
+fn checkov_failures(checkov: &Path, dir: &Path) -> (Vec<(String, String)>, u64) {
+    let out = tools::run(
+        tools::command(checkov)
+            .args([
+                "--framework",
+                "terraform",
+                "--quiet",
+                "--compact",
+                "--skip-download",
+                "-o",
+                "json",
+                "-d",
+            ])
+            .arg(dir),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
+    let report = match &json {
+        serde_json::Value::Array(a) => a.first().cloned().unwrap_or_default(),
+        v => v.clone(),
+    };
+    assert_eq!(
+        report["summary"]["parsing_errors"], 0,
+        "{}",
+        report["summary"]
+    );
+    let failed = report["results"]["failed_checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                format!("{} {} ({})", c["check_id"], c["resource"], c["check_name"]),
+                c["file_path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (failed, report["summary"]["passed"].as_u64().unwrap_or(0))
+}
+
+/// elasticache.tf of the fixture (one node, a store, its own subnets and
+/// security group, an email contact point) and of web-tier: `terraform fmt
+/// -check` and checkov with no failed check in elasticache.tf.
+#[test]
+#[ignore = "needs terraform and checkov: tests/scripts/test.sh runs it"]
+fn elasticache_terraform_is_canonical_and_passes_checkov() {
+    let (Some(terraform), Some(checkov)) = (tools::require("terraform"), tools::require("checkov"))
+    else {
+        return;
+    };
+    let fixture = build::render("redis-elasticache", &fixture(), &AddressLock::default());
+    let web = build::render_example("web-tier");
+    for (name, artifacts) in [("fixture", &fixture), ("web-tier", &web)] {
+        let tf = artifacts
+            .iter()
+            .find(|a| a.path == "terraform/elasticache.tf")
+            .unwrap_or_else(|| panic!("{name}: no elasticache.tf"));
+        assert!(!tf.secret, "{name}: the .tf holds no secret");
+        assert!(
+            tf.contents.contains("sensitive   = true"),
+            "{}",
+            tf.contents
+        );
+        let dir = build::write(artifacts);
+        let out = tools::run(
+            tools::command(&terraform)
+                .args(["fmt", "-check", "-diff", "-recursive", "-no-color"])
+                .arg(dir.path().join("terraform")),
+        );
+        assert!(out.status.success(), "{name}: {}", tools::describe(&out));
+        let (failed, passed) = checkov_failures(&checkov, &dir.path().join("terraform"));
+        let ours: Vec<&String> = failed
+            .iter()
+            .filter(|(_, f)| f.ends_with("elasticache.tf"))
+            .map(|(c, _)| c)
+            .collect();
+        eprintln!(
+            "checkov on {name}: {passed} passed, {} failed in elasticache.tf",
+            ours.len()
+        );
+        assert!(ours.is_empty(), "{name}: checkov failures:\n{ours:#?}");
+    }
+    let tf = &fixture
+        .iter()
+        .find(|a| a.path == "terraform/elasticache.tf")
+        .unwrap()
+        .contents;
+    for want in [
+        "toset([\"oncall@rdsx.example\", \"sre@rdsx.example\"])",
+        "CKV2_AWS_50:replicas=0",
+        "snapshot_retention_limit   = 7",
+        "family      = \"redis6.x\"",
+        "toset([\"rdsx-sessions-001\", \"rdsx-sessions-002\", \"rdsx-sessions-003\"])",
+        "security_group_ids         = [aws_security_group.redis.id]",
+        "port                       = 6380",
+    ] {
+        assert!(tf.contains(want), "missing {want}:\n{tf}");
+    }
+}

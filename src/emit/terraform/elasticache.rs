@@ -85,7 +85,13 @@ fn contact_emails(m: &Model) -> Option<(String, Vec<String>)> {
 fn alarm_topic(tf: &Tf, f: &mut TfFile, region: &str) {
     let m = tf.m;
     let provider = || tf.provider(region);
-    f.comment("The estate's contact point for CloudWatch alarms (docs/redis.md).");
+    let emails = contact_emails(m);
+    f.comment(match &emails {
+        Some(_) => "The estate's contact point for the ElastiCache alarms (docs/redis.md).",
+        None => {
+            "The ElastiCache alarms' topic. No email contact point in the estate: subscribe the on-call receiver to it (docs/redis.md)."
+        }
+    });
     f.add(super::s3::kms_key_policy(
         "redis_alarms_key",
         Some(("cloudwatch.amazonaws.com", None)),
@@ -107,26 +113,21 @@ fn alarm_topic(tf: &Tf, f: &mut TfFile, region: &str) {
             .add_attribute(("kms_master_key_id", r("aws_kms_key.redis_alarms.arn")))
             .build(),
     );
-    match contact_emails(m) {
-        Some((name, to)) => {
-            f.comment(&format!(
-                "Contact point {name}: each address must confirm the subscription email AWS sends."
-            ));
-            f.add(
-                opt(
-                    resource("aws_sns_topic_subscription", "redis_alarms_email"),
-                    provider(),
-                )
-                .add_attribute(("for_each", call("toset", vec![strings(to)])))
-                .add_attribute(("topic_arn", r("aws_sns_topic.redis_alarms.arn")))
-                .add_attribute(("protocol", s("email")))
-                .add_attribute(("endpoint", r("each.value")))
-                .build(),
-            );
-        }
-        None => f.comment(
-            "No email contact point in the estate: subscribe the on-call receiver to this topic (docs/redis.md).",
-        ),
+    if let Some((name, to)) = emails {
+        f.comment(&format!(
+            "Contact point {name}: each address must confirm the subscription email AWS sends."
+        ));
+        f.add(
+            opt(
+                resource("aws_sns_topic_subscription", "redis_alarms_email"),
+                provider(),
+            )
+            .add_attribute(("for_each", call("toset", vec![strings(to)])))
+            .add_attribute(("topic_arn", r("aws_sns_topic.redis_alarms.arn")))
+            .add_attribute(("protocol", s("email")))
+            .add_attribute(("endpoint", r("each.value")))
+            .build(),
+        );
     }
 }
 
@@ -265,7 +266,7 @@ fn cache(tf: &Tf, f: &mut TfFile, r: &Redis) {
             ))
             .add_attribute((
                 "alarm_name",
-                tmpl(format!("{group_id}-memory-${{each.key}}")),
+                tmpl("${each.key}-memory"),
             ))
             .add_attribute((
                 "alarm_description",
