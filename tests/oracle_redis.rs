@@ -258,6 +258,19 @@ fn one_member_has_no_sentinel_and_replicas_follow_the_first() {
             conf(h)
         );
     }
+    // cloud-init installs Debian's packages on the members only.
+    let ci = |artifacts: &[Artifact], f: &str| {
+        artifacts
+            .iter()
+            .find(|a| a.path == format!("cloud-init/{f}.yaml"))
+            .unwrap()
+            .contents
+            .clone()
+    };
+    assert!(ci(&three, "cache").contains("- redis-sentinel"));
+    assert!(ci(&three, "cache").contains("- redis-server"));
+    assert!(!ci(&one, "cache").contains("redis-sentinel"));
+    assert!(!ci(&three, "app").contains("redis"));
     // Placeholders, not values, without --secrets-from-env.
     let placeholders = build::render("rds", &spec(3, "allkeys-lru"), &AddressLock::default());
     let c = placeholders

@@ -85,8 +85,9 @@ impl Emitter for CloudInit {
     fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
         let empty = Baseline::default();
         let baseline = ctx.model.baseline.as_ref().unwrap_or(&empty);
+        let redis = redis_members(ctx.model);
         for e in entries(ctx.model) {
-            let text = render(ctx, baseline, &e);
+            let text = render(ctx, baseline, &e, &redis);
             out.push(
                 Artifact::new(format!("cloud-init/{}.yaml", e.name), text)
                     .source(format!("{} {}", e.kind, e.name), ctx.line(e.span)),
@@ -95,7 +96,28 @@ impl Emitter for CloudInit {
     }
 }
 
-fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
+/// Members of a self-hosted Redis, and whether a Sentinel runs beside them.
+fn redis_members(model: &Model) -> std::collections::BTreeMap<HostId, bool> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in model
+        .redis
+        .iter()
+        .filter(|r| r.engine == crate::model::RedisEngine::SelfHosted)
+    {
+        for &h in &r.members.hosts {
+            let s = out.entry(h).or_insert(false);
+            *s |= super::redis::has_sentinel(r);
+        }
+    }
+    out
+}
+
+fn render(
+    ctx: &EmitContext,
+    b: &Baseline,
+    e: &Entry,
+    redis: &std::collections::BTreeMap<HostId, bool>,
+) -> String {
     let model = ctx.model;
     let os = e
         .settings
@@ -194,6 +216,14 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
             &mon.node_exporter.version,
             systemd,
         ));
+    }
+    // Self-hosted Redis: Debian's packages; redis/HOST/*.conf go to
+    // /etc/redis/ at deploy time (docs/redis.md), like patroni.yml.
+    if let Some(sentinel) = e.hosts.iter().filter_map(|h| redis.get(h)).max() {
+        packages.push("redis-server".into());
+        if *sentinel {
+            packages.push("redis-sentinel".into());
+        }
     }
     packages.sort();
     packages.dedup();
