@@ -94,10 +94,15 @@ vpc "web" region="eu-west-1" cidr="10.50.0.0/16" {
 fleet {
     group "gw" count=2 type="c6i.large" {
         subnets "web/private-a" "web/private-b"
+        security-groups "inside"
     }
     group "cache" count=2 type="r6i.large" memory="16g" {
         subnets "web/private-a" "web/private-b"
+        security-groups "inside"
     }
+}
+security-group "inside" vpc="web" {
+    ingress "all" from="vpc:web"
 }
 "#;
 
@@ -215,6 +220,10 @@ fn each_fault_gives_one_error_with_a_help() {
             "invalid-value",
         ),
         (
+            format!("{}gateway \"g\" group=\"gw\" nginx-version=\"1.27.3\" {{\n route \"/\" to=\"lb:x\" port=8080\n}}\n", lb(r#"listener 80 target="gw""#)),
+            "invalid-value",
+        ),
+        (
             "redis \"r\" engine=\"elasticache\" version=\"7.1\" node-type=\"cache.t4g.small\" maxmemory-policy=\"lru\" {\n clients group=\"gw\"\n}\n".into(),
             "invalid-value",
         ),
@@ -253,4 +262,82 @@ fn each_fault_gives_one_error_with_a_help() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn lb_peers_are_the_balancers_security_group() {
+    let src = example();
+    let m = model(&src);
+    let gw = m
+        .security_groups
+        .iter()
+        .find(|s| s.name == "gateway")
+        .unwrap();
+    assert_eq!(m.peer_name(&gw.ingress[0].peer), "sg:public-lb");
+    let no_sg = format!(
+        "{BASE}{}",
+        r#"
+load-balancer "x" {
+    subnets "web/private-a" "web/private-b"
+    listener 80 target="gw"
+}
+security-group "s" vpc="web" {
+    ingress "tcp" 80 from="lb:x"
+}
+"#
+    );
+    let errs = errors(&no_sg);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "invalid-value");
+    let unknown = format!(
+        "{BASE}security-group \"s\" vpc=\"web\" {{\n ingress \"tcp\" 80 from=\"lb:y\"\n}}\n"
+    );
+    let errs = errors(&unknown);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "unresolved-reference");
+}
+
+/// The traffic tier's non-balancer flows go through the one flow code path.
+#[test]
+fn gateway_and_redis_flows() {
+    use infragen::graph::flows::Purpose;
+    let src = format!(
+        "{BASE}{}",
+        r#"
+gateway "edge" group="gw" nginx-version="1.22.1" {
+    route "/static/" to="group:cache" port=8080
+}
+redis "sessions" engine="self-hosted" version="7.0" port=6380 {
+    clients group="gw"
+    members group="cache"
+}
+redis "managed" engine="elasticache" version="7.1" node-type="cache.t4g.small" {
+    clients group="gw"
+}
+"#
+    );
+    let checked = pipeline::check(&src, &AddressLock::default());
+    let graph = checked.graph.expect("a graph");
+    let count = |p: Purpose, port: u16| {
+        graph
+            .flows
+            .iter()
+            .filter(|f| f.purpose == p && f.port == Some(port))
+            .count()
+    };
+    // 2 gateway hosts × 2 targets; 2 clients × 2 members; 2 × 1 among members.
+    assert_eq!(count(Purpose::GatewayToGroup, 8080), 4);
+    assert_eq!(count(Purpose::ClientsToRedis, 6380), 4);
+    assert_eq!(count(Purpose::RedisReplication, 6380), 2);
+    assert_eq!(count(Purpose::ClientsToSentinel, 26379), 4);
+    assert_eq!(count(Purpose::SentinelPeers, 26379), 2);
+    // ElastiCache is no host: none of its own.
+    assert_eq!(
+        graph
+            .flows
+            .iter()
+            .filter(|f| f.purpose == Purpose::ClientsToRedis)
+            .count(),
+        4
+    );
 }

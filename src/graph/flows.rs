@@ -24,6 +24,11 @@ pub enum Purpose {
     Ike,
     IkeNatT,
     Esp,
+    GatewayToGroup,
+    ClientsToRedis,
+    RedisReplication,
+    ClientsToSentinel,
+    SentinelPeers,
 }
 
 impl Purpose {
@@ -46,6 +51,13 @@ impl Purpose {
             Purpose::Ike => "IKE between the VPN gateways",
             Purpose::IkeNatT => "IKE NAT traversal between the VPN gateways",
             Purpose::Esp => "ESP between the VPN gateways",
+            Purpose::GatewayToGroup => "the NGINX gateway proxies a route to the group's hosts",
+            Purpose::ClientsToRedis => "clients connect to Redis",
+            Purpose::RedisReplication => {
+                "Redis replicas sync from the primary (any member may be promoted)"
+            }
+            Purpose::ClientsToSentinel => "clients ask Sentinel for the Redis primary",
+            Purpose::SentinelPeers => "Sentinels talk to each other and to every Redis member",
         }
     }
 
@@ -136,6 +148,7 @@ pub fn derive(model: &Model) -> Vec<Flow> {
             es.clients.span,
         );
     }
+    traffic(&mut b);
     for vpn in &model.vpns {
         for (from, to) in [
             (vpn.left.host, vpn.right.host),
@@ -245,4 +258,52 @@ fn postgres(b: &mut Builder, pg: &PostgresCluster) {
     );
     b.all_to_all(Purpose::Replication, m, m, 5432, pg.members.span);
     b.all_to_all(Purpose::PatroniRest, m, m, 8008, pg.members.span);
+}
+
+/// The traffic tier's flows that do not cross a balancer (those are the
+/// balancer flows): gateway hosts to the hosts of `group:` routes, and
+/// self-hosted Redis (clients, replication, Sentinel).
+fn traffic(b: &mut Builder) {
+    let model = b.model;
+    for gw in &model.gateways {
+        let from = &model.group(gw.group).hosts;
+        for r in &gw.routes {
+            if let RouteTarget::Group(g) = r.to {
+                b.all_to_all(
+                    Purpose::GatewayToGroup,
+                    from,
+                    &model.group(g).hosts,
+                    r.port,
+                    r.to_span,
+                );
+            }
+        }
+    }
+    for r in &model.redis {
+        if r.engine != RedisEngine::SelfHosted {
+            // ElastiCache has no host of the model: its security group is
+            // infragen's own (admitting the clients) or the spec's.
+            continue;
+        }
+        let m = &r.members.hosts;
+        b.all_to_all(
+            Purpose::ClientsToRedis,
+            &r.clients.hosts,
+            m,
+            r.port,
+            r.clients.span,
+        );
+        if m.len() > 1 {
+            let sentinel = crate::model::traffic::SENTINEL_PORT;
+            b.all_to_all(Purpose::RedisReplication, m, m, r.port, r.members.span);
+            b.all_to_all(Purpose::SentinelPeers, m, m, sentinel, r.members.span);
+            b.all_to_all(
+                Purpose::ClientsToSentinel,
+                &r.clients.hosts,
+                m,
+                sentinel,
+                r.clients.span,
+            );
+        }
+    }
 }

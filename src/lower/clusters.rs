@@ -13,7 +13,7 @@ use crate::syntax::{Node, Value};
 const MAX_MEMBERS: usize = 100;
 /// Most client × member host pairs of one cluster (flows from every client to
 /// every member), for the same reason.
-const MAX_CLIENT_PAIRS: usize = 1_000_000;
+pub(super) const MAX_CLIENT_PAIRS: usize = 1_000_000;
 
 impl Lowerer<'_> {
     /// `members group="db"` or `members "h1" "h2"`.

@@ -117,6 +117,15 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
         l.poison_fleet(n);
     }
     addresses::assign(&mut l.model, lock, l.diags);
+    // Before the rules: `from="lb:NAME"` names a balancer's security group.
+    for n in nodes("load-balancer") {
+        l.load_balancer(n);
+    }
+    for n in misspelt(&doc.nodes, &ROOT, "load-balancer") {
+        if let Some(name) = Lowerer::name_of(n) {
+            l.lbs.declare_poisoned(&name.value, name.span);
+        }
+    }
     for (id, n) in sg_nodes {
         l.sg_rules(id, n);
     }
@@ -144,14 +153,6 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     }
     for n in nodes("elasticsearch-cluster") {
         l.elasticsearch(n);
-    }
-    for n in nodes("load-balancer") {
-        l.load_balancer(n);
-    }
-    for n in misspelt(&doc.nodes, &ROOT, "load-balancer") {
-        if let Some(name) = Lowerer::name_of(n) {
-            l.lbs.declare_poisoned(&name.value, name.span);
-        }
     }
     for n in nodes("gateway") {
         l.gateway(n);

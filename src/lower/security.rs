@@ -8,7 +8,7 @@ use crate::span::Span;
 use crate::syntax::{Node, Value};
 use crate::units::parse_cidr;
 
-const PEER_KINDS: &[&str] = &["sg", "set", "cidr", "host", "subnet", "vpc", "vnet"];
+const PEER_KINDS: &[&str] = &["sg", "set", "cidr", "host", "subnet", "vpc", "vnet", "lb"];
 
 impl Lowerer<'_> {
     pub(super) fn declare_sg(&mut self, n: &Node) -> Option<SgId> {
@@ -171,7 +171,7 @@ impl Lowerer<'_> {
             } else if self.hosts.contains(text) {
                 format!("did you mean `host:{text}`?")
             } else {
-                "prefix the reference with its kind: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into()
+                "prefix the reference with its kind: sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:".into()
             };
             self.push(
                 Diagnostic::error(
@@ -199,6 +199,7 @@ impl Lowerer<'_> {
             }
             "set" => Peer::Set(self.address_sets.resolve(name, span, self.diags)?),
             "host" => Peer::Host(self.hosts.resolve(name, span, self.diags)?),
+            "lb" => self.lb_peer(name, span, own_network)?,
             "subnet" => Peer::Subnet(self.resolve_subnet(name, span)?),
             "vpc" => Peer::Network(self.resolve_network(name, span, Cloud::Aws)?),
             "vnet" => Peer::Network(self.resolve_network(name, span, Cloud::Azure)?),
@@ -224,7 +225,7 @@ impl Lowerer<'_> {
             },
             _ => {
                 let help = did_you_mean(kind, PEER_KINDS.iter().copied()).unwrap_or_else(|| {
-                    "use sg:, set:, cidr:, host:, subnet:, vpc: or vnet:".into()
+                    "use sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:".into()
                 });
                 self.push(
                     Diagnostic::error("invalid-value", format!("unknown reference kind `{kind}:`"))

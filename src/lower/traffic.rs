@@ -8,7 +8,9 @@
 
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
-use crate::model::traffic::{DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT};
+use crate::model::traffic::{
+    DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT, ROUTE_GROUP_PORT,
+};
 use crate::model::*;
 use crate::span::{Span, Spanned};
 use crate::syntax::Node;
@@ -133,6 +135,47 @@ impl Lowerer<'_> {
         ok.then_some(out)
     }
 
+    /// `from="lb:NAME"` / `to="lb:NAME"` in a security group rule: the
+    /// balancer's own security group (traffic from an ALB carries the
+    /// addresses of its nodes, which only its security group names at
+    /// compile time). A balancer with none or several cannot be one peer.
+    pub(super) fn lb_peer(
+        &mut self,
+        name: &str,
+        span: Span,
+        own_network: Option<NetworkId>,
+    ) -> Option<Peer> {
+        let id = self.lbs.resolve(name, span, self.diags)?;
+        let lb = &self.model.load_balancers[id.index()];
+        let [sg] = lb.security_groups[..] else {
+            let n = lb.security_groups.len();
+            self.invalid(
+                span,
+                format!("balancer `{name}` has {n} security groups; a rule names one peer"),
+                "not one security group",
+                if n == 0 {
+                    format!(
+                        "give `{name}` a `security-groups` child, or name its subnets with subnet:"
+                    )
+                } else {
+                    "name the balancer's security group with sg:".into()
+                },
+            );
+            return None;
+        };
+        let other = self.model.sg(sg).network;
+        if own_network.is_some() && other.is_some() && other != own_network {
+            self.invalid(
+                span,
+                format!("balancer `{name}` is in another network"),
+                "balancer of another network",
+                "reference balancers of the same network".into(),
+            );
+            return None;
+        }
+        Some(Peer::Sg(sg))
+    }
+
     pub(super) fn load_balancer(&mut self, n: &Node) {
         let Some(name) = Self::name_of(n) else { return };
         let id = LbId::from_index(self.model.load_balancers.len());
@@ -178,7 +221,9 @@ impl Lowerer<'_> {
         let sgs_node = n.child("security-groups");
         let security_groups = match sgs_node {
             Some(c) => self.own_sgs(c, network),
-            None => Some(Vec::new()),
+            // A misspelt `security-groups` (reported) may have named the
+            // groups `lb:NAME` stands for.
+            None => Self::absent(n, "security-groups").then(Vec::new),
         };
         if let (Some(LbScheme::InternetFacing), Some(subnets), Some(c)) =
             (scheme, &subnets, subnets_node)
@@ -472,6 +517,25 @@ impl Lowerer<'_> {
             ok = false;
         }
         let (group_prop, group, version, port) = (group_prop?, group?, version?, port?);
+        // Flows run from every gateway host to every host of a group route.
+        let gw_hosts = self.model.group(group).hosts.len();
+        for r in &routes {
+            if let RouteTarget::Group(g) = r.to
+                && gw_hosts * self.model.group(g).hosts.len() > super::clusters::MAX_CLIENT_PAIRS
+            {
+                self.invalid(
+                    r.to_span,
+                    format!(
+                        "{gw_hosts} gateway hosts × {} targets is too many host pairs to check (at most {})",
+                        self.model.group(g).hosts.len(),
+                        super::clusters::MAX_CLIENT_PAIRS
+                    ),
+                    "too many host pairs",
+                    "put a load balancer in front of the group and route to lb:NAME".into(),
+                );
+                ok = false;
+            }
+        }
         ok.then(|| ApiGateway {
             name: name.value.clone(),
             name_span: name.span,
@@ -526,10 +590,37 @@ impl Lowerer<'_> {
             }
         };
         let target = target?;
+        let given = match c.prop("port") {
+            None => None,
+            Some(p) => Some((Self::port_prop(c, "port")?, p.span)),
+        };
+        let port = match (target, given) {
+            (RouteTarget::Group(_), None) => ROUTE_GROUP_PORT,
+            (RouteTarget::Group(_), Some((p, _))) => p,
+            (RouteTarget::Lb(lb), given) => {
+                let lb = &self.model.load_balancers[lb.index()];
+                let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port.value).collect();
+                match given {
+                    None => *ports.first()?,
+                    Some((p, _)) if ports.contains(&p) => p,
+                    Some((p, span)) => {
+                        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+                        self.invalid(
+                            span,
+                            format!("balancer `{}` has no listener on port {p}", lb.name),
+                            "not a listener port",
+                            format!("use one of its listener ports: {}", list.join(", ")),
+                        );
+                        return None;
+                    }
+                }
+            }
+        };
         ok.then_some(Route {
             path: Spanned::new(path, arg.span),
             to: target,
             to_span: to.span,
+            port,
             span: c.span,
         })
     }

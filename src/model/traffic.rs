@@ -124,6 +124,10 @@ pub struct Route {
     pub path: Spanned<String>,
     pub to: RouteTarget,
     pub to_span: Span,
+    /// The port NGINX connects to: a listener port of the balancer (`port=`,
+    /// default its first listener), or the port on the group's hosts
+    /// (`port=`, default 80).
+    pub port: u16,
     pub span: Span,
 }
 
@@ -201,6 +205,10 @@ pub const REDIS_PORT: u16 = 6379;
 pub const DEFAULT_RESERVED_MEMORY_PERCENT: u32 = 25;
 /// A gateway's listen port when `port=` is absent.
 pub const GATEWAY_PORT: u16 = 80;
+/// A `route … to="group:NAME"` without `port=`: plain HTTP.
+pub const ROUTE_GROUP_PORT: u16 = 80;
+/// Redis Sentinel's port (self-hosted Redis with replicas).
+pub const SENTINEL_PORT: u16 = 26379;
 
 impl Redis {
     /// The `maxmemory` of a redis-server on a host with `host_ram` bytes of

@@ -408,7 +408,7 @@ static INGRESS: NodeSpec = leaf(
         req(
             "from",
             Ty::Str,
-            "source: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+            "source: sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:",
         ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
@@ -422,7 +422,7 @@ static EGRESS: NodeSpec = leaf(
         req(
             "to",
             Ty::Str,
-            "destination: sg:, set:, cidr:, host:, subnet:, vpc: or vnet:",
+            "destination: sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:",
         ),
         opt("description", Ty::Str, "why the rule exists"),
     ],
@@ -1072,11 +1072,18 @@ static LOAD_BALANCER: NodeSpec = NodeSpec {
 static ROUTE: NodeSpec = leaf(
     "route",
     one!(Ty::Str, "the URL path prefix, e.g. \"/booking/\""),
-    &[req(
-        "to",
-        Ty::Str,
-        "lb:NAME (through its private DNS name) or group:NAME (its hosts)",
-    )],
+    &[
+        req(
+            "to",
+            Ty::Str,
+            "lb:NAME (through its private DNS name) or group:NAME (its hosts)",
+        ),
+        opt(
+            "port",
+            Ty::Port,
+            "the port proxied to: a listener of the balancer (default its first) or the port on the group's hosts (default 80)",
+        ),
+    ],
     true,
     "A location the gateway proxies.",
 );

@@ -24,8 +24,11 @@ flows are: Prometheus to Node Exporter on every monitored host and to the
 cluster exporters, Grafana to Prometheus, HAProxy to PostgreSQL (5432) and
 Patroni's REST API (8008), Patroni to etcd (2379), etcd peers (2380),
 replication and Patroni REST between members, Elasticsearch transport
-(9300), clients to HAProxy or Elasticsearch (9200), and IKE (UDP 500 and
-4500) and ESP between VPN gateways. A flow between two networks must cross
+(9300), clients to HAProxy or Elasticsearch (9200), IKE (UDP 500 and
+4500) and ESP between VPN gateways, an NGINX gateway's hosts to the hosts
+of its `group:` routes (the route's port), and self-hosted Redis: clients
+to the members (6379 or `port=`), replication among the members, and with
+replicas Sentinel (26379) from the clients and among the members. A flow between two networks must cross
 a VPN whose `subnets=` cover both ends, and be allowed at the destination
 and at both gateways (AWS security groups filter forwarded packets too).
 
