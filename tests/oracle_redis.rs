@@ -56,6 +56,7 @@ security-group "cache" vpc="main" {{
     ingress "tcp" 6379 from="sg:app" description="Redis clients"
     ingress "tcp" 6379 from="sg:cache" description="Redis replication"
     ingress "tcp" 26379 from="sg:cache" description="Sentinel"
+    ingress "tcp" 26379 from="sg:app" description="Clients ask Sentinel for the primary"
     ingress "tcp" 9121 from="sg:monitoring" description="redis_exporter"
 }}
 security-group "monitoring" vpc="main" {{
