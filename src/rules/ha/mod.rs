@@ -5,7 +5,11 @@ pub mod etcd_quorum;
 pub mod jvm_heap_compressed_oops;
 pub mod jvm_heap_over_32g;
 pub mod jvm_heap_over_half_ram;
+pub mod lb_single_zone;
 pub mod patroni_timing;
+pub mod redis_maxmemory_over_ram;
+pub mod redis_noeviction_cache;
+pub mod redis_reserved_memory_low;
 pub mod single_point_of_failure;
 pub mod zone_failure_loses_quorum;
 

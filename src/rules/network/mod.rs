@@ -1,4 +1,5 @@
 pub mod cidr_overlap;
+pub mod gateway_upstream_static_dns;
 pub mod invalid_cidr;
 pub mod non_private_cidr;
 pub mod port_conflict;
