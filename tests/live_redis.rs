@@ -308,4 +308,15 @@ fn eviction_keeps_writes_and_noeviction_refuses_them() {
         "{}",
         no.last_write
     );
+
+    // On a cache the same policy is the error that predicts this.
+    let checked = infragen::pipeline::check(&spec("noeviction", "cache"), &AddressLock::default());
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.rule == "redis-noeviction-cache"),
+        "{:#?}",
+        checked.diagnostics
+    );
 }
