@@ -320,3 +320,191 @@ fn eviction_keeps_writes_and_noeviction_refuses_them() {
         checked.diagnostics
     );
 }
+
+// ---------------------------------------------------------------------------
+// Sentinel failover: three members, three Sentinels from the generated files.
+
+const MEMBERS: [&str; 3] = ["127.0.0.41", "127.0.0.42", "127.0.0.43"];
+
+fn ha_spec() -> String {
+    let hosts: String = MEMBERS
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            format!(
+                "    host \"cache-{}\" address=\"{a}\" memory=\"64MiB\" {{\n        security-groups \"cache\"\n    }}\n",
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"project "redis-live" {{
+    owner "ci@infragen.invalid"
+}}
+vpc "lo" region="us-east-1" cidr="127.0.0.0/16" {{
+    subnet "lo" zone="us-east-1a" cidr="127.0.0.0/24"
+}}
+fleet {{
+    defaults os="ubuntu-24.04" type="t3.small" {{
+        subnets "lo/lo"
+    }}
+    host "app" address="127.0.0.40" {{
+        security-groups "app"
+    }}
+{hosts}}}
+security-group "app" vpc="lo" {{
+    ingress "tcp" 8080 from="vpc:lo" description="Application"
+}}
+security-group "cache" vpc="lo" {{
+    ingress "tcp" 6379 from="sg:app" description="Redis clients"
+    ingress "tcp" 6379 from="sg:cache" description="Replication"
+    ingress "tcp" 26379 from="sg:cache" description="Sentinel"
+    ingress "tcp" 26379 from="sg:app" description="Clients ask Sentinel"
+}}
+redis "sessions" engine="self-hosted" version="7.0" maxmemory-policy="allkeys-lru" reserved-memory-percent=25 role="cache" {{
+    clients "app"
+    members "cache-1" "cache-2" "cache-3"
+}}
+"#
+    )
+}
+
+#[test]
+#[ignore = "live: root and INFRAGEN_LIVE=1; tests/scripts/test.sh runs it"]
+fn sentinel_promotes_a_replica_when_the_primary_dies() {
+    if !live::enabled("live_redis") {
+        return;
+    }
+    let mut live = Live::new("redis-ha");
+    let ns = live.netns("h");
+    for a in MEMBERS.iter().chain(["127.0.0.40"].iter()) {
+        live.ip(&ns, &["addr", "add", &format!("{a}/32"), "dev", "lo"]);
+    }
+    let password = format!("ha-{}-pw", std::process::id());
+    let secrets = Secrets::Values(BTreeMap::from([(
+        PASSWORD_VAR.to_string(),
+        password.clone(),
+    )]));
+    let artifacts = build::render_with("redis-live", &ha_spec(), &AddressLock::default(), &secrets);
+    let server = tools::require("redis-server").expect("redis-server");
+    let cli = tools::require("redis-cli").expect("redis-cli");
+    let (server_s, cli_s) = (
+        server.to_string_lossy().into_owned(),
+        cli.to_string_lossy().into_owned(),
+    );
+    for i in 1..=3 {
+        let host = format!("cache-{i}");
+        let dir = live.path(&host);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir_s = dir.to_string_lossy().into_owned();
+        for (file, sentinel) in [("redis.conf", false), ("sentinel.conf", true)] {
+            let a = artifacts
+                .iter()
+                .find(|a| a.path == format!("redis/{host}/{file}"))
+                .unwrap_or_else(|| panic!("no redis/{host}/{file}"));
+            let path = dir.join(file);
+            std::fs::write(&path, &a.contents).unwrap();
+            let p = path.to_string_lossy().into_owned();
+            let mut argv = vec![server_s.clone(), p];
+            if sentinel {
+                argv.push("--sentinel".into());
+            }
+            // The one override: the data directory.
+            argv.extend(["--dir".to_string(), dir_s.clone()]);
+            let name = format!("{}-{host}", if sentinel { "sentinel" } else { "redis" });
+            live.spawn(&name, &ns, None, &argv, &[]);
+        }
+    }
+    let auth = [("REDISCLI_AUTH", password.as_str())];
+    let redis = |live: &Live, addr: &str, args: &[&str]| -> String {
+        let mut argv = vec![cli_s.as_str(), "-h", addr, "-p", "6379"];
+        argv.extend(args);
+        let out = live.run_in(&ns, None, 5, &argv, &auth);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sentinel = |live: &Live, addr: &str, args: &[&str]| -> String {
+        let mut argv = vec![cli_s.as_str(), "-h", addr, "-p", "26379"];
+        argv.extend(args);
+        let out = live.run_in(&ns, None, 5, &argv, &auth);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let deadline = Deadline::new(Duration::from_secs(120));
+    let every = Duration::from_millis(200);
+    // Online, not just connected: the first full sync waits
+    // repl-diskless-sync-delay (5 s) before it starts.
+    deadline.wait_for("two replicas online on the first member", every, || {
+        (redis(&live, MEMBERS[0], &["info", "replication"])
+            .matches("state=online")
+            .count()
+            == 2)
+            .then_some(())
+    });
+    // Sentinel learns the replicas from the primary's INFO (every 10 s): a
+    // primary killed before that has no replica to promote.
+    deadline.wait_for(
+        "every Sentinel to know the other two and both replicas",
+        every,
+        || {
+            MEMBERS
+                .iter()
+                .all(|a| {
+                    let m = sentinel(&live, a, &["sentinel", "master", "sessions"]);
+                    let l: Vec<&str> = m.lines().collect();
+                    let field = |k: &str| {
+                        l.iter()
+                            .position(|x| *x == k)
+                            .and_then(|i| l.get(i + 1))
+                            .copied()
+                    };
+                    field("num-other-sentinels") == Some("2") && field("num-slaves") == Some("2")
+                })
+                .then_some(())
+        },
+    );
+    assert!(redis(&live, MEMBERS[0], &["set", "before", "1"]).contains("OK"));
+    // Wait for the replicas to have it.
+    let acked = redis(&live, MEMBERS[0], &["wait", "2", "2000"]);
+    let on_replicas: Vec<String> = MEMBERS[1..]
+        .iter()
+        .map(|a| redis(&live, a, &["get", "before"]).trim().to_string())
+        .collect();
+    assert_eq!(acked.trim(), "2", "WAIT: replicas acknowledged");
+    assert_eq!(on_replicas, ["1", "1"]);
+
+    live.kill("redis-cache-1");
+    let t0 = Instant::now();
+    let (new_primary, _) = deadline.wait_for("Sentinel to promote a replica", every, || {
+        let got = sentinel(
+            &live,
+            MEMBERS[1],
+            &["sentinel", "get-master-addr-by-name", "sessions"],
+        );
+        let addr = got.lines().next()?.trim().to_string();
+        (addr != MEMBERS[0] && MEMBERS.contains(&addr.as_str())).then_some(addr)
+    });
+    let (_, _) = deadline.wait_for("the new primary to take writes", every, || {
+        redis(&live, &new_primary, &["set", "after", "1"])
+            .contains("OK")
+            .then_some(())
+    });
+    let failover = t0.elapsed();
+    let kept = redis(&live, &new_primary, &["get", "before"]);
+    let other = MEMBERS
+        .iter()
+        .find(|a| **a != MEMBERS[0] && **a != new_primary)
+        .unwrap();
+    let (_, _) = deadline.wait_for("the other replica to follow the new primary", every, || {
+        redis(&live, other, &["info", "replication"])
+            .contains(&format!("master_host:{new_primary}"))
+            .then_some(())
+    });
+    println!(
+        "sentinel failover: primary {} killed, {new_primary} promoted and taking writes after {:.1} s (down-after-milliseconds {} ms, quorum 2 of 3); key written before the kill: {:?}",
+        MEMBERS[0],
+        failover.as_secs_f64(),
+        5000,
+        kept.trim()
+    );
+    assert_eq!(kept.trim(), "1");
+    assert!(failover < Duration::from_secs(30), "{failover:?}");
+}

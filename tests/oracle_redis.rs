@@ -203,8 +203,14 @@ fn redis_server_loads_every_generated_config() {
                 confs += 1;
             } else {
                 let mut s = start(&server, &conf, dir.path(), port, true);
-                wait_ping(&c, port, None, &mut s, &what);
-                let master = cli(&c, port, None, &["sentinel", "master", "sessions"]);
+                let password = if set.starts_with("rds") { NASTY } else { "" };
+                wait_ping(&c, port, Some(password), &mut s, &what);
+                let master = cli(
+                    &c,
+                    port,
+                    Some(password),
+                    &["sentinel", "master", "sessions"],
+                );
                 let lines: Vec<&str> = master.lines().collect();
                 let field = |k: &str| {
                     lines

@@ -123,6 +123,11 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         t.line(0, format!("replicaof {primary_addr} {}", r.port));
     }
     t.line(0, "replica-read-only yes");
+    t.line(
+        0,
+        "# The address the primary and Sentinel learn for this member, whatever source address its connections leave from (NAT, several addresses).",
+    );
+    t.line(0, format!("replica-announce-ip {addr}"));
     t.blank();
     match r.role {
         RedisRole::Cache => {

@@ -48,6 +48,23 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     t.line(0, "daemonize no");
     t.line(0, "dir /var/lib/redis");
     t.line(0, "logfile \"\"");
+    t.line(
+        0,
+        "# The address the other Sentinels learn for this one (not the source address of its connections).",
+    );
+    t.line(0, format!("sentinel announce-ip {addr}"));
+    // Redis 7 applies protected mode whenever the default user has no
+    // password, bind or not: a Sentinel without one answers other hosts
+    // only with -DENIED, so the Sentinels never agree on a failover (found
+    // by tests/live_redis.rs). The same password guards each Sentinel, and
+    // they use it with each other.
+    t.line(
+        0,
+        "# Sentinels and clients authenticate with the Redis password (protected mode refuses other hosts without one).",
+    );
+    let secret = arg(&ctx.secret(&password_env(r)));
+    t.line(0, format!("requirepass {secret}"));
+    t.line(0, format!("sentinel sentinel-pass {secret}"));
     t.blank();
     t.line(
         0,
