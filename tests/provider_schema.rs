@@ -325,6 +325,16 @@ fn every_example_plans_against_the_provider_schemas() {
         "reference (replication)".into(),
         build::render("reference", &replication, &lock),
     ));
+    // ElastiCache variants no example spells (tests/oracle_redis.rs).
+    let redis = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/redis-elasticache.kdl"),
+    )
+    .expect("tests/fixtures/redis-elasticache.kdl");
+    renders.push((
+        "redis-elasticache (fixture)".into(),
+        build::render("redis-elasticache", &redis, &Default::default()),
+    ));
     for (name, artifacts) in &renders {
         checked += blocks_checked(artifacts);
         findings.extend(check_artifacts(&schemas, name, artifacts));

@@ -20,6 +20,7 @@ pub mod node_exporter;
 pub mod patroni;
 pub mod pki;
 pub mod prometheus;
+pub mod redis;
 pub mod s3;
 pub mod terraform;
 pub mod text;
@@ -47,6 +48,7 @@ pub fn emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(nginx::Nginx),
         Box::new(ipsec::Ipsec),
         Box::new(elasticsearch::Elasticsearch),
+        Box::new(redis::RedisEmitter),
         Box::new(pki::PkiRequests),
         Box::new(prometheus::PrometheusEmitter),
         Box::new(grafana::GrafanaEmitter),

@@ -175,6 +175,14 @@ impl Model {
                     .map(|r| r.password_env.clone()),
             );
         }
+        // Self-hosted only: ElastiCache's auth token goes to Terraform as a
+        // sensitive variable, never into a file.
+        vars.extend(
+            self.redis
+                .iter()
+                .filter(|r| r.engine == RedisEngine::SelfHosted)
+                .map(|r| r.password_env()),
+        );
         vars.sort();
         vars.dedup();
         vars

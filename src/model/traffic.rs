@@ -231,6 +231,25 @@ impl Redis {
     pub fn is_cache(&self) -> bool {
         self.role == RedisRole::Cache
     }
+
+    /// The environment variable holding the Redis password (`requirepass`,
+    /// `masterauth`, Sentinel's `auth-pass`, ElastiCache's `auth_token`):
+    /// `REDIS_<NAME>_PASSWORD`, the name upper-cased with every other
+    /// character as `_` (an environment variable name is `[A-Z0-9_]`).
+    pub fn password_env(&self) -> String {
+        let name: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("REDIS_{name}_PASSWORD")
+    }
 }
 
 impl RedisEngine {

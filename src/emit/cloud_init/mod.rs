@@ -60,8 +60,9 @@ impl Emitter for CloudInit {
     fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
         let empty = Baseline::default();
         let baseline = ctx.model.baseline.as_ref().unwrap_or(&empty);
+        let redis = redis_members(ctx.model);
         for e in entries(ctx.model) {
-            let text = render(ctx, baseline, &e);
+            let text = render(ctx, baseline, &e, &redis);
             out.push(Artifact::new(e.unit.cloud_init_path(), text).source(
                 format!("{} {}", e.unit.kind(), e.unit.name),
                 ctx.line(e.unit.span(ctx.model)),
@@ -70,7 +71,28 @@ impl Emitter for CloudInit {
     }
 }
 
-fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
+/// Members of a self-hosted Redis, and whether a Sentinel runs beside them.
+fn redis_members(model: &Model) -> std::collections::BTreeMap<crate::model::HostId, bool> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in model
+        .redis
+        .iter()
+        .filter(|r| r.engine == crate::model::RedisEngine::SelfHosted)
+    {
+        for &h in &r.members.hosts {
+            let s = out.entry(h).or_insert(false);
+            *s |= super::redis::has_sentinel(r);
+        }
+    }
+    out
+}
+
+fn render(
+    ctx: &EmitContext,
+    b: &Baseline,
+    e: &Entry,
+    redis: &std::collections::BTreeMap<crate::model::HostId, bool>,
+) -> String {
     let model = ctx.model;
     let os = e
         .settings
@@ -178,6 +200,14 @@ fn render(ctx: &EmitContext, b: &Baseline, e: &Entry) -> String {
         && model.gateways.iter().any(|g| g.group == group)
     {
         packages.push("nginx".into());
+    }
+    // Self-hosted Redis: Debian's packages; redis/HOST/*.conf go to
+    // /etc/redis/ at deploy time (docs/redis.md), like patroni.yml.
+    if let Some(sentinel) = e.unit.hosts.iter().filter_map(|h| redis.get(h)).max() {
+        packages.push("redis-server".into());
+        if *sentinel {
+            packages.push("redis-sentinel".into());
+        }
     }
     packages.sort();
     packages.dedup();

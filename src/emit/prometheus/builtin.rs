@@ -172,6 +172,36 @@ pub fn groups(model: &Model, prom: &Prometheus, jobs: &[Job]) -> Vec<(String, Ve
             ],
         ));
     }
+    for r in &model.redis {
+        let c = &r.name;
+        let job = super::targets::redis_job(c);
+        if scraped(jobs, &job).is_none() {
+            continue;
+        }
+        out.push((
+            format!("infragen-redis-{c}"),
+            vec![rule(
+                "RedisMemoryHigh",
+                // `> 0`: without maxmemory the ratio is +Inf, not a signal.
+                format!(
+                    "redis_memory_used_bytes{{job=\"{job}\"}} / (redis_memory_max_bytes{{job=\"{job}\"}} > 0) > 0.8"
+                ),
+                "5m",
+                "warning",
+                format!("Redis {c} on {{{{ $labels.instance }}}} is over 80 % of maxmemory"),
+                format!(
+                    "Redis {c} holds more than 80 % of its maxmemory: with maxmemory-policy={} it {} \
+                     once full.",
+                    crate::emit::escape::go_template_literal(&r.maxmemory_policy.value),
+                    if r.maxmemory_policy.value == "noeviction" {
+                        "refuses writes (OOM command not allowed)"
+                    } else {
+                        "evicts keys"
+                    }
+                ),
+            )],
+        ));
+    }
     // The tunnel: Prometheus scrapes the Node Exporters behind the far
     // gateway through it, so all of them down at once is the tunnel down.
     if let Some(node) = scraped(jobs, NODE_JOB) {

@@ -131,6 +131,23 @@ pub fn plan(model: &Model, mon: &Monitoring, prom: &Prometheus) -> Vec<Job> {
             );
         }
     }
+    for r in &model.redis {
+        if r.engine != RedisEngine::SelfHosted {
+            continue;
+        }
+        // redis_exporter beside every member (ElastiCache reports to
+        // CloudWatch instead: terraform/elasticache.tf).
+        let src = (format!("redis {}", r.name), r.span);
+        let cluster = [("cluster", r.name.as_str())];
+        b.job(
+            &redis_job(&r.name),
+            "redis_exporter",
+            REDIS_EXPORTER_PORT,
+            &r.members.hosts,
+            &cluster,
+            src,
+        );
+    }
     b.jobs
 }
 
@@ -143,6 +160,13 @@ fn etcd_pki(model: &Model, pg: &PostgresCluster) -> Option<PkiId> {
         .find(|p| p.etcd.hosts == pg.etcd.hosts)
         .unwrap_or(pg);
     owner.tls.and_then(|t| t.pki)
+}
+
+/// redis_exporter's default port.
+pub const REDIS_EXPORTER_PORT: u16 = 9121;
+
+pub fn redis_job(name: &str) -> String {
+    format!("redis-{name}")
 }
 
 /// The spec's relabels over all discoveries, first one per target label.

@@ -11,6 +11,7 @@ mod azure_vm;
 mod compute;
 mod dns;
 mod dsl;
+mod elasticache;
 mod flow_logs;
 mod fmt;
 mod iam;
@@ -47,6 +48,7 @@ impl Emitter for Terraform {
         dns::emit(&tf, &mut files);
         vpn::emit(&tf, &mut files);
         s3::emit(&tf, &mut files);
+        elasticache::emit(&tf, &mut files);
         for f in files.into_iter().filter(|f| !f.body.is_empty()) {
             out.push(f.into_artifact(ctx));
         }

@@ -1,0 +1,71 @@
+//! Self-hosted Redis (`redis … engine="self-hosted"`): `redis/<member>/redis.conf`
+//! for every member (the first is the initial primary, the others
+//! `replicaof` it) and, when there are replicas, `redis/<member>/sentinel.conf`
+//! for a Sentinel beside every member. Checked by the real `redis-server`
+//! (tests/oracle_redis.rs, tests/live_redis.rs). ElastiCache lives in
+//! `terraform/elasticache.rs`.
+//!
+//! Both files hold the password (`requirepass`/`masterauth`, `sentinel
+//! auth-pass`) once filled, so they are written 0600 like patroni.yml.
+
+mod conf;
+mod sentinel;
+mod syntax;
+
+pub use syntax::arg;
+
+use super::{Artifact, EmitContext, Emitter};
+use crate::model::{Redis, RedisEngine};
+
+/// `Redis::password_env`.
+pub fn password_env(r: &Redis) -> String {
+    r.password_env()
+}
+
+pub struct RedisEmitter;
+
+/// Sentinel's port (the Redis default).
+pub const SENTINEL_PORT: u16 = 26379;
+
+/// True when a Sentinel watches this Redis: it has at least one replica.
+pub fn has_sentinel(r: &Redis) -> bool {
+    r.members.hosts.len() >= 2
+}
+
+impl Emitter for RedisEmitter {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn emit(&self, ctx: &EmitContext, out: &mut Vec<Artifact>) {
+        for r in ctx
+            .model
+            .redis
+            .iter()
+            .filter(|r| r.engine == RedisEngine::SelfHosted)
+        {
+            for (i, &member) in r.members.hosts.iter().enumerate() {
+                let host = ctx.model.host(member);
+                let src = |a: Artifact| {
+                    a.secret()
+                        .source(format!("redis {}", r.name), ctx.line(r.span))
+                        .source(format!("host {}", host.name), ctx.line(host.span))
+                };
+                if let Some(text) = conf::render(ctx, r, i) {
+                    out.push(src(Artifact::new(
+                        format!("redis/{}/redis.conf", host.name),
+                        text,
+                    )));
+                }
+                if has_sentinel(r)
+                    && let Some(text) = sentinel::render(ctx, r, i)
+                {
+                    out.push(src(Artifact::new(
+                        format!("redis/{}/sentinel.conf", host.name),
+                        text,
+                    )));
+                }
+            }
+        }
+    }
+}
