@@ -13,6 +13,7 @@
 //! the whole interval.
 
 use super::{LineIndex, SpecLines};
+use crate::graph::flows::Endpoint;
 use crate::graph::reach::{self, Probe};
 use crate::model::*;
 use crate::units::format_port_range;
@@ -399,8 +400,8 @@ fn host_to_host(
 ) -> bool {
     let m = side.model;
     let mut probe = Probe {
-        from: s,
-        to: d,
+        from: Endpoint::Host(s),
+        to: Endpoint::Host(d),
         proto,
         port,
         control: false,
