@@ -608,14 +608,17 @@ fn exposure_agrees_with_required_flow_blocked() {
     // Service flows (same names on both sides) whose verdict flips.
     let mut flipped = 0;
     for f in flows::derive(om) {
-        let (from, to) = (&om.host(f.from).name, &om.host(f.to).name);
+        let (Some(ff), Some(ft)) = (f.from.host(), f.to.host()) else {
+            continue;
+        };
+        let (from, to) = (&om.host(ff).name, &om.host(ft).name);
         let (Some(nf), Some(nt)) = (nm.host_by_name(from), nm.host_by_name(to)) else {
             continue;
         };
         let before = reach::check(om, &f).is_ok();
         let nflow = flows::Flow {
-            from: nf,
-            to: nt,
+            from: flows::Endpoint::Host(nf),
+            to: flows::Endpoint::Host(nt),
             ..f.clone()
         };
         let after = reach::check(nm, &nflow).is_ok();
@@ -624,8 +627,8 @@ fn exposure_agrees_with_required_flow_blocked() {
             assert!(
                 has(
                     Change::Closed,
-                    &unit(om, f.from),
-                    &unit(om, f.to),
+                    &unit(om, ff),
+                    &unit(om, ft),
                     f.port.unwrap()
                 ),
                 "{from} → {to}"
@@ -654,8 +657,8 @@ fn exposure_agrees_with_required_flow_blocked() {
                         && reach::check_probe(
                             m,
                             &reach::Probe {
-                                from: s,
-                                to: d,
+                                from: flows::Endpoint::Host(s),
+                                to: flows::Endpoint::Host(d),
                                 proto: infragen::model::Proto::Tcp,
                                 port: Some(port),
                                 control: false,

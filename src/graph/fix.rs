@@ -65,12 +65,7 @@ impl FixPeer {
 }
 
 /// The fix for one blocked flow, and the end the block is at.
-pub fn fix_for(
-    model: &Model,
-    flow: &Flow,
-    block: &Block,
-    chooser: &SgChooser,
-) -> (Fix, Endpoint) {
+pub fn fix_for(model: &Model, flow: &Flow, block: &Block, chooser: &SgChooser) -> (Fix, Endpoint) {
     match *block {
         Block::Ingress { at, .. } => {
             let at = Endpoint::Host(at);
@@ -98,9 +93,7 @@ pub fn fix_for(
                 .is_some_and(|v| model.host_network(v.left.host) == model.host_network(host));
             (Fix::Cover { vpn, left }, Endpoint::Host(host))
         }
-        Block::NoPublicAddress { host } => {
-            (Fix::PublicAddress { host }, Endpoint::Host(host))
-        }
+        Block::NoPublicAddress { host } => (Fix::PublicAddress { host }, Endpoint::Host(host)),
     }
 }
 

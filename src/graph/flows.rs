@@ -396,7 +396,8 @@ fn traffic(b: &mut Builder) {
 /// - ElastiCache: its clients to its port, filtered by its security groups.
 fn balancers(b: &mut Builder) {
     let model = b.model;
-    let mut gateway_sources: Vec<Vec<(HostId, Span)>> = vec![Vec::new(); model.load_balancers.len()];
+    let mut gateway_sources: Vec<Vec<(HostId, Span)>> =
+        vec![Vec::new(); model.load_balancers.len()];
     for gw in &model.gateways {
         for r in &gw.routes {
             if let RouteTarget::Lb(id) = r.to

@@ -8,8 +8,8 @@
 //! nothing here allocates.
 
 use super::flows::{Endpoint, Flow};
-use ipnet::IpNet;
 use crate::model::*;
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// Why a flow is blocked, naming the host whose groups drop it.
