@@ -64,7 +64,9 @@ impl Purpose {
             Purpose::ClientsToSentinel => "clients ask Sentinel for the Redis primary",
             Purpose::SentinelPeers => "Sentinels talk to each other and to every Redis member",
             Purpose::ClientsToLb => "clients reach the load balancer's listener",
-            Purpose::LbToTargets => "the load balancer forwards to its targets",
+            Purpose::LbToTargets => {
+                "the load balancer forwards requests (and health checks) to its targets"
+            }
             Purpose::LbHealthCheck => "the load balancer health-checks its targets",
             Purpose::ClientsToElastiCache => "clients connect to ElastiCache Redis",
         }
@@ -466,8 +468,13 @@ fn balancers(b: &mut Builder) {
                     );
                 }
             }
-            // A UDP listener's targets are checked over TCP on the same
-            // port (AWS has no UDP health check).
+            // An application balancer's health checks are the forwarded
+            // flow itself (from its nodes, TCP, the target port). A UDP
+            // listener's targets are checked over TCP on the same port (AWS
+            // has no UDP health check).
+            if lb.kind == LbKind::Application {
+                continue;
+            }
             for t in targets {
                 b.add_ends(
                     Purpose::LbHealthCheck,
