@@ -733,3 +733,34 @@ fn broken_specs_never_panic() {
     }
     assert!(n > 50, "{n} specs");
 }
+
+/// A balancer is a destination of its own: narrowing the public ALB's
+/// security group from the internet to the VPC closes the world's access to
+/// its listener, asked through the same `reach` probes as the flows.
+#[test]
+fn narrowing_a_balancer_group_closes_the_world() {
+    const WEB: &str = include_str!("../examples/web-tier.kdl");
+    const WEB_LOCK: &str = include_str!("../examples/web-tier.lock");
+    let new = edit(
+        WEB,
+        r#"ingress "tcp" 443 from="cidr:0.0.0.0/0" description="HTTPS from the internet""#,
+        r#"ingress "tcp" 443 from="vpc:web" description="HTTPS from the VPC""#,
+    );
+    let r = diff_locked((WEB, WEB_LOCK), (&new, WEB_LOCK), &[]);
+    // The hosts of the VPC were inside 0.0.0.0/0 already: nothing opens.
+    assert_eq!(exposure(&r), ["closed world world → lb:public tcp/443"]);
+    let closed = report(&r)["exposure"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["change"] == "closed" && e["source"] == "world")
+        .unwrap();
+    assert_eq!(closed["destination_public"], true);
+    assert_eq!(
+        closed["lines"]["old"][0],
+        line_of(
+            WEB,
+            r#"from="cidr:0.0.0.0/0" description="HTTPS from the internet""#
+        )
+    );
+}

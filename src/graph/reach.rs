@@ -517,6 +517,52 @@ fn groups_admit(
             }))
 }
 
+/// The ingress rules of a non-host end `at` (a balancer, an ElastiCache)
+/// that admit `proto`/`port` from `from`: what `check` finds when it lets
+/// such a flow in, for reports that name the rule.
+pub fn end_admitting_rules(
+    model: &Model,
+    at: Endpoint,
+    proto: Proto,
+    port: Option<u16>,
+    from: Endpoint,
+) -> impl Iterator<Item = &SgRule> {
+    end_security_groups(model, at).iter().flat_map(move |sg| {
+        let g = model.sg(*sg);
+        g.ingress
+            .iter()
+            .filter(move |r| r.covers(proto, port) && rule_admits_end(model, r, g.network, from))
+    })
+}
+
+/// Does the one rule `r` (of a group in network `here`) admit some of the
+/// end `other`'s addresses: its own group, one of its subnets, the host, a
+/// CIDR the rule covers?
+fn rule_admits_end(model: &Model, r: &SgRule, here: Option<NetworkId>, other: Endpoint) -> bool {
+    let peer = &r.peer;
+    let (own, subnets): (&[SgId], &[SubnetId]) = match other {
+        Endpoint::Host(h) => {
+            return model.host(h).address.is_none_or(|addr| {
+                let net = here.unwrap_or_else(|| model.host_network(h));
+                peer_admits(model, peer, addr, Some(h), net)
+            });
+        }
+        Endpoint::Cidr(c) => return cidr_peer_covers(model, peer, c),
+        Endpoint::Lb(id) => match model.load_balancers.get(id.index()) {
+            Some(lb) => (&lb.security_groups, &lb.subnets),
+            None => return false,
+        },
+        Endpoint::ElastiCache(id) => match model.redis.get(id.index()) {
+            Some(x) => (&x.security_groups, &x.subnets),
+            None => return false,
+        },
+    };
+    matches!(peer, Peer::Sg(sg) if own.contains(sg))
+        || subnets
+            .iter()
+            .any(|s| cidr_peer_covers(model, peer, model.subnet(*s).cidr.value))
+}
+
 /// Does an address-valued peer contain the whole range `net`?
 fn cidr_peer_covers(model: &Model, peer: &Peer, net: IpNet) -> bool {
     match peer {
