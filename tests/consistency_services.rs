@@ -11,7 +11,7 @@ mod build;
 
 use infragen::emit::Artifact;
 use infragen::graph::Graph;
-use infragen::graph::flows::Purpose;
+use infragen::graph::flows::{Endpoint, Purpose};
 use infragen::lock::AddressLock;
 use infragen::model::{HostId, Model};
 use serde_yaml::Value;
@@ -79,7 +79,9 @@ impl Example {
         self.graph
             .flows
             .iter()
-            .find(|f| f.purpose == purpose && f.from == from && f.to == to)
+            .find(|f| {
+                f.purpose == purpose && f.from == Endpoint::Host(from) && f.to == Endpoint::Host(to)
+            })
             .and_then(|f| f.port)
             .unwrap_or_else(|| panic!("{}: no {purpose:?} flow {from:?}→{to:?}", self.name))
     }
@@ -487,7 +489,7 @@ fn elasticsearch_discovery_and_quorum_match_the_members() {
                         !ex.graph
                             .flows
                             .iter()
-                            .any(|f| f.purpose == Purpose::ClientsToEs && f.to == n),
+                            .any(|f| f.purpose == Purpose::ClientsToEs && f.to == Endpoint::Host(n)),
                         "{ctx}: a client flow to a dedicated master"
                     );
                 } else if let Some(c) = es.clients.hosts.first() {

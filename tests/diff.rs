@@ -619,14 +619,17 @@ fn exposure_agrees_with_required_flow_blocked() {
     // Service flows (same names on both sides) whose verdict flips.
     let mut flipped = 0;
     for f in flows::derive(om) {
-        let (from, to) = (&om.host(f.from).name, &om.host(f.to).name);
+        let (Some(ff), Some(ft)) = (f.from.host(), f.to.host()) else {
+            continue;
+        };
+        let (from, to) = (&om.host(ff).name, &om.host(ft).name);
         let (Some(nf), Some(nt)) = (nm.host_by_name(from), nm.host_by_name(to)) else {
             continue;
         };
         let before = reach::check(om, &f).is_ok();
         let nflow = flows::Flow {
-            from: nf,
-            to: nt,
+            from: flows::Endpoint::Host(nf),
+            to: flows::Endpoint::Host(nt),
             ..f.clone()
         };
         let after = reach::check(nm, &nflow).is_ok();
@@ -635,8 +638,8 @@ fn exposure_agrees_with_required_flow_blocked() {
             assert!(
                 has(
                     Change::Closed,
-                    &unit(om, f.from),
-                    &unit(om, f.to),
+                    &unit(om, ff),
+                    &unit(om, ft),
                     f.port.unwrap()
                 ),
                 "{from} → {to}"
@@ -665,8 +668,8 @@ fn exposure_agrees_with_required_flow_blocked() {
                         && reach::check_probe(
                             m,
                             &reach::Probe {
-                                from: s,
-                                to: d,
+                                from: flows::Endpoint::Host(s),
+                                to: flows::Endpoint::Host(d),
                                 proto: infragen::model::Proto::Tcp,
                                 port: Some(port),
                                 control: false,
@@ -740,4 +743,35 @@ fn broken_specs_never_panic() {
         }
     }
     assert!(n > 50, "{n} specs");
+}
+
+/// A balancer is a destination of its own: narrowing the public ALB's
+/// security group from the internet to the VPC closes the world's access to
+/// its listener, asked through the same `reach` probes as the flows.
+#[test]
+fn narrowing_a_balancer_group_closes_the_world() {
+    const WEB: &str = include_str!("../examples/web-tier.kdl");
+    const WEB_LOCK: &str = include_str!("../examples/web-tier.lock");
+    let new = edit(
+        WEB,
+        r#"ingress "tcp" 443 from="cidr:0.0.0.0/0" description="HTTPS from the internet""#,
+        r#"ingress "tcp" 443 from="vpc:web" description="HTTPS from the VPC""#,
+    );
+    let r = diff_locked((WEB, WEB_LOCK), (&new, WEB_LOCK), &[]);
+    // The hosts of the VPC were inside 0.0.0.0/0 already: nothing opens.
+    assert_eq!(exposure(&r), ["closed world world → lb:public tcp/443"]);
+    let closed = report(&r)["exposure"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["change"] == "closed" && e["source"] == "world")
+        .unwrap();
+    assert_eq!(closed["destination_public"], true);
+    assert_eq!(
+        closed["lines"]["old"][0],
+        line_of(
+            WEB,
+            r#"from="cidr:0.0.0.0/0" description="HTTPS from the internet""#
+        )
+    );
 }

@@ -2,6 +2,7 @@
 //! blocked flow, and each way of breaking it is reported once, at the right
 //! place, with the rule to add.
 
+use infragen::graph::flows::Endpoint;
 use infragen::lock::AddressLock;
 use infragen::pipeline::{Diagnostic, check};
 
@@ -79,10 +80,11 @@ fn reference_has_no_blocked_flow() {
     let azure = model.host_by_name("vpn-azure").expect("vpn-azure");
     let monitor = model.host_by_name("monitor").expect("monitor");
     assert!(
-        graph
-            .flows
-            .iter()
-            .any(|f| f.from == monitor && f.to == azure && f.port == Some(9100)),
+        graph.flows.iter().any(|f| {
+            f.from == Endpoint::Host(monitor)
+                && f.to == Endpoint::Host(azure)
+                && f.port == Some(9100)
+        }),
         "Prometheus must scrape the Azure gateway"
     );
     assert!(graph.flows.len() > 200, "{} flows", graph.flows.len());
@@ -269,4 +271,94 @@ fn frontend_errors_silence_the_flow_check() {
             .any(|d| d.rule == "unknown-property")
     );
     assert!(checked.diagnostics.iter().all(|d| d.rule != RULE));
+}
+
+/// The example's flows of one purpose as "FROM → TO proto/port", each
+/// evaluated by `reach::check` (`ok` or `blocked`).
+fn example_flows(name: &str, purpose: infragen::graph::flows::Purpose) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(dir.join(format!("examples/{name}.kdl"))).unwrap();
+    let checked = check(&src, &AddressLock::default());
+    let (model, graph) = (checked.model.unwrap(), checked.graph.unwrap());
+    let mut out: Vec<String> = graph
+        .flows
+        .iter()
+        .filter(|f| f.purpose == purpose)
+        .map(|f| {
+            let verdict = match infragen::graph::reach::check(&model, f) {
+                Ok(()) => "ok",
+                Err(_) => "blocked",
+            };
+            format!(
+                "{} → {} {}/{} {verdict}",
+                f.from.name(&model),
+                f.to.name(&model),
+                f.proto.as_str(),
+                f.port.unwrap_or(0)
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The traffic tier's balancer flows, derived generically from
+/// `Model::load_balancers`: the internet to the public ALB, the ALB to the
+/// gateway hosts, the gateway hosts to the internal ALBs they route to, the
+/// internal ALBs to their targets, the booking hosts to ElastiCache; all
+/// let through by the example's groups.
+#[test]
+fn web_tier_balancer_flows() {
+    use infragen::graph::flows::Purpose;
+    assert_eq!(
+        example_flows("web-tier", Purpose::ClientsToLb),
+        [
+            "gw-01 → balancer `booking` tcp/80 ok",
+            "gw-01 → balancer `payments` tcp/80 ok",
+            "gw-02 → balancer `booking` tcp/80 ok",
+            "gw-02 → balancer `payments` tcp/80 ok",
+            "the internet (0.0.0.0/0) → balancer `public` tcp/443 ok",
+        ]
+    );
+    assert_eq!(
+        example_flows("web-tier", Purpose::LbToTargets),
+        [
+            "balancer `booking` → booking-01 tcp/8080 ok",
+            "balancer `booking` → booking-02 tcp/8080 ok",
+            "balancer `payments` → payments-01 tcp/8080 ok",
+            "balancer `payments` → payments-02 tcp/8080 ok",
+            "balancer `public` → gw-01 tcp/8080 ok",
+            "balancer `public` → gw-02 tcp/8080 ok",
+        ]
+    );
+    // An application balancer's health checks are its forwarded flow.
+    assert!(example_flows("web-tier", Purpose::LbHealthCheck).is_empty());
+    assert_eq!(
+        example_flows("web-tier", Purpose::ClientsToElastiCache),
+        [
+            "booking-01 → ElastiCache `sessions` tcp/6379 ok",
+            "booking-02 → ElastiCache `sessions` tcp/6379 ok",
+        ]
+    );
+}
+
+/// The network balancer infragen puts in front of `haproxy group=`:
+/// health checks from its nodes to every HAProxy host, and the clients to
+/// its listener (no security group on it: nothing to drop).
+#[test]
+fn three_zones_haproxy_balancer_flows() {
+    use infragen::graph::flows::Purpose;
+    let health = example_flows("three-zones", Purpose::LbHealthCheck);
+    assert_eq!(health.len(), 3, "{health:?}");
+    assert!(
+        health
+            .iter()
+            .all(|f| f.starts_with("balancer `") && f.ends_with(" tcp/5000 ok")),
+        "{health:?}"
+    );
+    // Forwarding keeps the client's address: that is the cluster's own
+    // clients-to-haproxy flow, not a balancer flow.
+    assert!(example_flows("three-zones", Purpose::LbToTargets).is_empty());
+    let clients = example_flows("three-zones", Purpose::ClientsToLb);
+    assert!(!clients.is_empty() && clients.iter().all(|f| f.ends_with(" tcp/5000 ok")));
 }

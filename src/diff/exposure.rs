@@ -13,6 +13,7 @@
 //! the whole interval.
 
 use super::{LineIndex, SpecLines};
+use crate::graph::flows::Endpoint;
 use crate::graph::reach::{self, Probe};
 use crate::model::*;
 use crate::units::format_port_range;
@@ -75,6 +76,9 @@ struct Side<'m> {
     /// Unit label → its classes: up to two member hosts each (a second one
     /// to stand for the class as a source towards itself).
     units: BTreeMap<String, Vec<[Option<HostId>; 2]>>,
+    /// `lb:NAME` → the balancer: a destination of its own, filtered by its
+    /// security groups.
+    balancers: BTreeMap<String, LbId>,
 }
 
 impl<'m> Side<'m> {
@@ -150,10 +154,29 @@ impl<'m> Side<'m> {
                 }
             }
         }
+        let balancers = model
+            .load_balancers
+            .iter()
+            .enumerate()
+            .map(|(i, lb)| (format!("lb:{}", lb.name), LbId::from_index(i)))
+            .collect();
         Side {
             model,
             lines,
             units,
+            balancers,
+        }
+    }
+
+    /// The (protocol, ports) of every ingress rule of a balancer's groups.
+    fn lb_ingress_ranges(&self, label: &str, out: &mut Vec<(Proto, Option<(u16, u16)>)>) {
+        let Some(id) = self.balancers.get(label) else {
+            return;
+        };
+        for sg in reach::end_security_groups(self.model, Endpoint::Lb(*id)) {
+            for r in &self.model.sg(*sg).ingress {
+                out.push((r.proto, r.ports));
+            }
         }
     }
 
@@ -384,7 +407,84 @@ fn answers<'a>(
             }
         }
     }
+    balancer_answers(side, probes, externals, &mut out);
     out
+}
+
+/// The balancers as destinations: who gets through their own security
+/// groups to a listener (the same `reach::check_probe` as the flows).
+fn balancer_answers<'a>(
+    side: &'a Side,
+    probes: &BTreeMap<String, Vec<Interval>>,
+    externals: &'a [(String, Vec<IpAddr>)],
+    out: &mut HashMap<Key<'a>, Answer>,
+) {
+    let m = side.model;
+    for (dest, id) in &side.balancers {
+        let Some(ivs) = probes.get(dest) else {
+            continue;
+        };
+        let to = Endpoint::Lb(*id);
+        let lb = &m.load_balancers[id.index()];
+        let public = lb.scheme == LbScheme::InternetFacing;
+        let lb_net = lb.subnets.first().map(|s| m.subnet(*s).network);
+        for &iv in ivs {
+            let (proto, ports) = iv;
+            let port = ports.map(|(lo, _)| lo);
+            let mut ask =
+                |label: &'a str, class: Class, froms: &mut dyn Iterator<Item = Endpoint>| {
+                    let mut a = Answer {
+                        all: true,
+                        class: Some(class),
+                        public,
+                        ..Answer::default()
+                    };
+                    for from in froms {
+                        let probe = Probe {
+                            from,
+                            to,
+                            proto,
+                            port,
+                            control: false,
+                        };
+                        let ok = reach::check_probe(m, &probe).is_ok();
+                        if ok {
+                            a.lines.extend(
+                                reach::end_admitting_rules(m, to, proto, port, from)
+                                    .map(|r| side.lines.line(r.span.start)),
+                            );
+                        }
+                        a.any |= ok;
+                        a.all &= ok;
+                    }
+                    if a.any {
+                        out.insert((label, dest.as_str(), iv), a);
+                    }
+                };
+            for (label, addrs) in externals {
+                let class = if label == WORLD {
+                    Class::World
+                } else {
+                    Class::External
+                };
+                ask(
+                    label,
+                    class,
+                    &mut addrs.iter().map(|a| Endpoint::Cidr(IpNet::from(*a))),
+                );
+            }
+            for (src, src_classes) in &side.units {
+                let hosts: Vec<HostId> = src_classes.iter().filter_map(|c| c[0]).collect();
+                let cross = hosts.iter().any(|h| Some(m.host_network(*h)) != lb_net);
+                let class = if cross {
+                    Class::CrossNetwork
+                } else {
+                    Class::Internal
+                };
+                ask(src, class, &mut hosts.into_iter().map(Endpoint::Host));
+            }
+        }
+    }
 }
 
 /// Host to host: through one network or the tunnel, else (gateways) over
@@ -399,8 +499,8 @@ fn host_to_host(
 ) -> bool {
     let m = side.model;
     let mut probe = Probe {
-        from: s,
-        to: d,
+        from: Endpoint::Host(s),
+        to: Endpoint::Host(d),
         proto,
         port,
         control: false,
@@ -449,6 +549,13 @@ pub fn compare(
         let mut ranges = Vec::new();
         o.ingress_ranges(d, &mut ranges);
         n.ingress_ranges(d, &mut ranges);
+        probes.insert(d.clone(), intervals(&ranges));
+    }
+    let lbs: BTreeSet<&String> = o.balancers.keys().chain(n.balancers.keys()).collect();
+    for d in lbs {
+        let mut ranges = Vec::new();
+        o.lb_ingress_ranges(d, &mut ranges);
+        n.lb_ingress_ranges(d, &mut ranges);
         probes.insert(d.clone(), intervals(&ranges));
     }
     let ext = externals(old, new);

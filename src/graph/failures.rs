@@ -11,7 +11,7 @@
 //! the hosts and the flows the services name: linear in hosts and flows.
 
 use super::Graph;
-use super::flows::{Flow, Purpose};
+use super::flows::{Endpoint, Flow, Purpose};
 use super::reach::{self, Path};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -72,6 +72,12 @@ impl Domain {
 
     pub fn is_down(&self, h: HostId) -> bool {
         self.down[h.index()]
+    }
+
+    /// A flow end that is not a host (a balancer, ElastiCache, the
+    /// internet) is not simulated here: never down.
+    pub fn is_end_down(&self, e: Endpoint) -> bool {
+        e.host().is_some_and(|h| self.is_down(h))
     }
 }
 
@@ -153,7 +159,9 @@ impl<'a> Simulator<'a> {
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                index.entry((f.purpose, f.from, f.to)).or_insert(i);
+                if let (Some(from), Some(to)) = (f.from.host(), f.to.host()) {
+                    index.entry((f.purpose, from, to)).or_insert(i);
+                }
                 let tunnel = match reach::path(model, f) {
                     Ok(Path::Tunnel(t)) => Some(t),
                     _ => None,
@@ -214,7 +222,7 @@ impl<'a> Simulator<'a> {
 
     fn flow_up(&self, i: usize, d: &Domain) -> bool {
         let (f, s) = (&self.flows[i], &self.state[i]);
-        if d.is_down(f.from) || d.is_down(f.to) || !self.ok(i) {
+        if d.is_end_down(f.from) || d.is_end_down(f.to) || !self.ok(i) {
             return false;
         }
         match &s.tunnel {
@@ -737,7 +745,7 @@ impl<'a> Simulator<'a> {
             total += 1;
             // A flow whose end is down is lost with that end, not with the
             // tunnel.
-            if d.is_down(f.from) || d.is_down(f.to) {
+            if d.is_end_down(f.from) || d.is_end_down(f.to) {
                 with_end += 1;
                 continue;
             }
@@ -748,8 +756,8 @@ impl<'a> Simulator<'a> {
             if lost_examples.len() < 5 {
                 lost_examples.push(format!(
                     "{} → {}",
-                    self.model.host(f.from).name,
-                    self.model.host(f.to).name
+                    f.from.name(self.model),
+                    f.to.name(self.model)
                 ));
             }
         }
@@ -803,15 +811,16 @@ impl<'a> Simulator<'a> {
         let mut lost = Vec::new();
         for &fi in &self.tunnel_flows {
             let f = &self.flows[fi];
+            let Some(to) = f.to.host() else { continue };
             if f.purpose != Purpose::ScrapeNodeExporter
-                || f.from != prom.host
-                || d.is_down(f.to)
-                || !m.host(f.to).settings.monitored
+                || f.from != Endpoint::Host(prom.host)
+                || d.is_down(to)
+                || !m.host(to).settings.monitored
             {
                 continue;
             }
             if self.ok(fi) && !self.flow_up(fi, d) {
-                lost.push(m.host(f.to).name.clone());
+                lost.push(m.host(to).name.clone());
             }
         }
         let mut reason = vec![format!("Prometheus {} up", m.host(prom.host).name)];

@@ -7,7 +7,7 @@
 //! the group most of the blocked hosts share); [`fix_for`] then gives each
 //! flow's fix and the host the block is at.
 
-use super::flows::{Flow, Purpose};
+use super::flows::{Endpoint, Flow, Purpose};
 use super::reach::{self, Block, Path};
 use crate::model::*;
 use std::collections::{HashMap, HashSet};
@@ -42,6 +42,14 @@ pub enum FixPeer {
     Sg(SgId),
     Host(HostId),
     Network(NetworkId),
+    /// `lb:NAME`: the balancer's one security group.
+    Lb(LbId),
+    /// The balancer's subnets (`subnet:`, one rule each): where a balancer
+    /// without one security group sends from (health checks of a network
+    /// balancer).
+    LbSubnets(LbId),
+    /// `cidr:` (the internet).
+    Cidr(ipnet::IpNet),
 }
 
 impl FixPeer {
@@ -50,19 +58,30 @@ impl FixPeer {
             (FixPeer::Sg(a), Peer::Sg(b)) => a == *b,
             (FixPeer::Host(a), Peer::Host(b)) => a == *b,
             (FixPeer::Network(a), Peer::Network(b)) => a == *b,
+            (FixPeer::Cidr(a), Peer::Cidr(b)) => a == *b,
             _ => false,
         }
     }
 }
 
-/// The fix for one blocked flow, and the host the block is at.
-pub fn fix_for(model: &Model, flow: &Flow, block: &Block, chooser: &SgChooser) -> (Fix, HostId) {
+/// The fix for one blocked flow, and the end the block is at.
+pub fn fix_for(model: &Model, flow: &Flow, block: &Block, chooser: &SgChooser) -> (Fix, Endpoint) {
     match *block {
         Block::Ingress { at, .. } => {
+            let at = Endpoint::Host(at);
             let fix = rule_fix(model, flow, Direction::Ingress, at, flow.from, chooser);
             (fix, at)
         }
         Block::Egress { at, .. } => {
+            let at = Endpoint::Host(at);
+            let fix = rule_fix(model, flow, Direction::Egress, at, flow.to, chooser);
+            (fix, at)
+        }
+        Block::EndIngress { at } => {
+            let fix = rule_fix(model, flow, Direction::Ingress, at, flow.from, chooser);
+            (fix, at)
+        }
+        Block::EndEgress { at } => {
             let fix = rule_fix(model, flow, Direction::Egress, at, flow.to, chooser);
             (fix, at)
         }
@@ -72,9 +91,9 @@ pub fn fix_for(model: &Model, flow: &Flow, block: &Block, chooser: &SgChooser) -
                 .vpns
                 .get(vpn.index())
                 .is_some_and(|v| model.host_network(v.left.host) == model.host_network(host));
-            (Fix::Cover { vpn, left }, host)
+            (Fix::Cover { vpn, left }, Endpoint::Host(host))
         }
-        Block::NoPublicAddress { host } => (Fix::PublicAddress { host }, host),
+        Block::NoPublicAddress { host } => (Fix::PublicAddress { host }, Endpoint::Host(host)),
     }
 }
 
@@ -83,16 +102,19 @@ fn rule_fix(
     model: &Model,
     flow: &Flow,
     direction: Direction,
-    at: HostId,
-    other: HostId,
+    at: Endpoint,
+    other: Endpoint,
     chooser: &SgChooser,
 ) -> Fix {
-    let peer = fix_peer(model, flow, at, other);
+    let peer = match (at, other) {
+        (Endpoint::Host(a), Endpoint::Host(o)) => fix_peer(model, flow, a, o),
+        _ => end_fix_peer(model, at, other),
+    };
     let sg = chooser.choose(model, flow, direction, at, peer);
     Fix::Rule {
         direction,
         sg,
-        host: if sg.is_none() { Some(at) } else { None },
+        host: if sg.is_none() { at.host() } else { None },
         peer,
         via_gateway: at != flow.from && at != flow.to,
     }
@@ -117,6 +139,33 @@ fn fix_peer(model: &Model, flow: &Flow, at: HostId, other: HostId) -> FixPeer {
     }
 }
 
+/// What a rule on `at` names for a flow with a non-host end (inside one
+/// network, or from the internet).
+fn end_fix_peer(model: &Model, at: Endpoint, other: Endpoint) -> FixPeer {
+    match other {
+        Endpoint::Host(h) => {
+            let host = model.host(h);
+            match host.settings.security_groups.first() {
+                Some(sg) => FixPeer::Sg(*sg),
+                None if host.group.is_none() => FixPeer::Host(h),
+                None => FixPeer::Network(model.host_network(h)),
+            }
+        }
+        Endpoint::Lb(id) => match model.load_balancers.get(id.index()) {
+            Some(lb) if lb.security_groups.len() == 1 => FixPeer::Lb(id),
+            _ => FixPeer::LbSubnets(id),
+        },
+        Endpoint::ElastiCache(_) => match reach::end_security_groups(model, other).first() {
+            Some(sg) => FixPeer::Sg(*sg),
+            None => match at.host() {
+                Some(h) => FixPeer::Network(model.host_network(h)),
+                None => FixPeer::Cidr(ipnet::IpNet::V4(ipnet::Ipv4Net::default())),
+            },
+        },
+        Endpoint::Cidr(c) => FixPeer::Cidr(c),
+    }
+}
+
 /// Picks the security group a missing rule belongs in: the one shared by
 /// most of the hosts a purpose is blocked at (so `node-exporter`, not
 /// `app`, for the scrape of every host), then one that already has a rule
@@ -133,12 +182,14 @@ impl SgChooser {
         let mut shared = HashMap::new();
         for (flow, block) in blocked {
             let (dir, at) = match block {
-                Block::Ingress { at, .. } => (Direction::Ingress, *at),
-                Block::Egress { at, .. } => (Direction::Egress, *at),
+                Block::Ingress { at, .. } => (Direction::Ingress, Endpoint::Host(*at)),
+                Block::Egress { at, .. } => (Direction::Egress, Endpoint::Host(*at)),
+                Block::EndIngress { at } => (Direction::Ingress, *at),
+                Block::EndEgress { at } => (Direction::Egress, *at),
                 _ => continue,
             };
             if seen.insert((flow.purpose, dir, at)) {
-                for sg in &model.host(at).settings.security_groups {
+                for sg in reach::end_security_groups(model, at) {
                     *shared.entry((flow.purpose, dir, *sg)).or_insert(0) += 1;
                 }
             }
@@ -159,7 +210,7 @@ impl SgChooser {
         model: &Model,
         flow: &Flow,
         dir: Direction,
-        at: HostId,
+        at: Endpoint,
         peer: FixPeer,
     ) -> Option<SgId> {
         let rules = |sg: SgId| {
@@ -172,10 +223,7 @@ impl SgChooser {
         };
         let has_port = |sg: SgId| rules(sg).iter().any(|r| r.covers(flow.proto, flow.port));
         let names_peer = |sg: SgId| rules(sg).iter().any(|r| peer.is(&r.peer));
-        model
-            .host(at)
-            .settings
-            .security_groups
+        reach::end_security_groups(model, at)
             .iter()
             .copied()
             .max_by_key(|sg| {

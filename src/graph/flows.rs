@@ -4,6 +4,7 @@
 
 use crate::model::*;
 use crate::span::Span;
+use ipnet::IpNet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Purpose {
@@ -29,6 +30,10 @@ pub enum Purpose {
     RedisReplication,
     ClientsToSentinel,
     SentinelPeers,
+    ClientsToLb,
+    LbToTargets,
+    LbHealthCheck,
+    ClientsToElastiCache,
 }
 
 impl Purpose {
@@ -58,6 +63,12 @@ impl Purpose {
             }
             Purpose::ClientsToSentinel => "clients ask Sentinel for the Redis primary",
             Purpose::SentinelPeers => "Sentinels talk to each other and to every Redis member",
+            Purpose::ClientsToLb => "clients reach the load balancer's listener",
+            Purpose::LbToTargets => {
+                "the load balancer forwards requests (and health checks) to its targets"
+            }
+            Purpose::LbHealthCheck => "the load balancer health-checks its targets",
+            Purpose::ClientsToElastiCache => "clients connect to ElastiCache Redis",
         }
     }
 
@@ -67,11 +78,52 @@ impl Purpose {
     }
 }
 
+/// One end of a flow: a host of the fleet, or something of the traffic tier
+/// that is not a host (a balancer's nodes, an ElastiCache cluster, the
+/// internet as a CIDR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Host(HostId),
+    /// A balancer's nodes: addresses in its subnets, carrying its
+    /// security groups.
+    Lb(LbId),
+    /// Addresses outside the spec (`0.0.0.0/0`: the internet).
+    Cidr(IpNet),
+    /// An ElastiCache cluster: its nodes sit in its subnet group and carry
+    /// its security groups.
+    ElastiCache(RedisId),
+}
+
+impl Endpoint {
+    pub fn host(self) -> Option<HostId> {
+        match self {
+            Endpoint::Host(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The internet.
+    pub fn world() -> Endpoint {
+        Endpoint::Cidr(IpNet::V4(ipnet::Ipv4Net::default()))
+    }
+
+    /// The endpoint in words: a host's name, "balancer `public`", …
+    pub fn name(self, model: &Model) -> String {
+        match self {
+            Endpoint::Host(h) => model.host(h).name.clone(),
+            Endpoint::Lb(id) => format!("balancer `{}`", model.load_balancers[id.index()].name),
+            Endpoint::Cidr(c) if c.prefix_len() == 0 => format!("the internet ({c})"),
+            Endpoint::Cidr(c) => c.to_string(),
+            Endpoint::ElastiCache(id) => format!("ElastiCache `{}`", model.redis[id.index()].name),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flow {
     pub purpose: Purpose,
-    pub from: HostId,
-    pub to: HostId,
+    pub from: Endpoint,
+    pub to: Endpoint,
     pub proto: Proto,
     pub port: Option<u16>,
     /// Where the spec makes this flow necessary: the line that names the
@@ -90,6 +142,25 @@ impl Builder<'_> {
         purpose: Purpose,
         from: HostId,
         to: HostId,
+        proto: Proto,
+        port: Option<u16>,
+        origin: Span,
+    ) {
+        self.add_ends(
+            purpose,
+            Endpoint::Host(from),
+            Endpoint::Host(to),
+            proto,
+            port,
+            origin,
+        );
+    }
+
+    fn add_ends(
+        &mut self,
+        purpose: Purpose,
+        from: Endpoint,
+        to: Endpoint,
         proto: Proto,
         port: Option<u16>,
         origin: Span,
@@ -149,6 +220,7 @@ pub fn derive(model: &Model) -> Vec<Flow> {
         );
     }
     traffic(&mut b);
+    balancers(&mut b);
     for vpn in &model.vpns {
         for (from, to) in [
             (vpn.left.host, vpn.right.host),
@@ -305,6 +377,127 @@ fn traffic(b: &mut Builder) {
                 &r.clients.hosts,
                 m,
                 sentinel,
+                r.clients.span,
+            );
+        }
+    }
+}
+
+/// The flows through every balancer (`Model::load_balancers`, the spec's and
+/// those in front of `haproxy group=`) and to ElastiCache:
+/// - its sources to the listener port, filtered by the balancer's own
+///   security groups: the internet for an internet-facing balancer, else the
+///   hosts of every gateway routing to it (and a postgres-cluster's clients
+///   for an HAProxy balancer, whose flows to the HAProxy hosts the cluster
+///   already derives);
+/// - to the targets on the target port: an application balancer connects
+///   from its own nodes (its security groups, addresses in its subnets); a
+///   network balancer with instance targets keeps the client's address, so
+///   the targets must admit the sources themselves;
+/// - health checks from the balancer's nodes to every target, both kinds;
+/// - ElastiCache: its clients to its port, filtered by its security groups.
+fn balancers(b: &mut Builder) {
+    let model = b.model;
+    let mut gateway_sources: Vec<Vec<(HostId, Span)>> =
+        vec![Vec::new(); model.load_balancers.len()];
+    for gw in &model.gateways {
+        for r in &gw.routes {
+            if let RouteTarget::Lb(id) = r.to
+                && let Some(v) = gateway_sources.get_mut(id.index())
+            {
+                for h in &model.group(gw.group).hosts {
+                    v.push((*h, r.to_span));
+                }
+            }
+        }
+    }
+    for (i, lb) in model.load_balancers.iter().enumerate() {
+        let id = LbId::from_index(i);
+        let me = Endpoint::Lb(id);
+        let mut sources: Vec<(Endpoint, Span)> = Vec::new();
+        match (lb.scheme, lb.origin) {
+            (LbScheme::InternetFacing, _) => sources.push((Endpoint::world(), lb.name_span)),
+            (LbScheme::Internal, LbOrigin::Haproxy(pg)) => {
+                let pg = &model.postgres[pg.index()];
+                for h in &pg.clients.hosts {
+                    sources.push((Endpoint::Host(*h), pg.clients.span));
+                }
+            }
+            (LbScheme::Internal, LbOrigin::Spec) => {}
+        }
+        if let Some(v) = gateway_sources.get_mut(i) {
+            v.sort_unstable_by_key(|(h, _)| *h);
+            v.dedup_by_key(|(h, _)| *h);
+            sources.extend(v.iter().map(|(h, s)| (Endpoint::Host(*h), *s)));
+        }
+        let proto = |l: &Listener| {
+            if l.protocol == LbProtocol::Udp {
+                Proto::Udp
+            } else {
+                Proto::Tcp
+            }
+        };
+        for l in &lb.listeners {
+            for (src, span) in &sources {
+                b.add_ends(
+                    Purpose::ClientsToLb,
+                    *src,
+                    me,
+                    proto(l),
+                    Some(l.port.value),
+                    *span,
+                );
+            }
+            let targets = &model.group(l.target).hosts;
+            // The HAProxy balancer's client flows to the HAProxy hosts are
+            // the postgres-cluster's (`clients-to-haproxy`).
+            let forward_from: Vec<Endpoint> = match (lb.kind, lb.origin) {
+                (_, LbOrigin::Haproxy(_)) => Vec::new(),
+                (LbKind::Application, _) => vec![me],
+                (LbKind::Network, _) => sources.iter().map(|(s, _)| *s).collect(),
+            };
+            for t in targets {
+                for src in &forward_from {
+                    b.add_ends(
+                        Purpose::LbToTargets,
+                        *src,
+                        Endpoint::Host(*t),
+                        proto(l),
+                        Some(l.target_port),
+                        l.target_span,
+                    );
+                }
+            }
+            // An application balancer's health checks are the forwarded
+            // flow itself (from its nodes, TCP, the target port). A UDP
+            // listener's targets are checked over TCP on the same port (AWS
+            // has no UDP health check).
+            if lb.kind == LbKind::Application {
+                continue;
+            }
+            for t in targets {
+                b.add_ends(
+                    Purpose::LbHealthCheck,
+                    me,
+                    Endpoint::Host(*t),
+                    Proto::Tcp,
+                    Some(l.target_port),
+                    l.target_span,
+                );
+            }
+        }
+    }
+    for (i, r) in model.redis.iter().enumerate() {
+        if r.engine != RedisEngine::Elasticache {
+            continue;
+        }
+        for h in &r.clients.hosts {
+            b.add_ends(
+                Purpose::ClientsToElastiCache,
+                Endpoint::Host(*h),
+                Endpoint::ElastiCache(RedisId::from_index(i)),
+                Proto::Tcp,
+                Some(r.port),
                 r.clients.span,
             );
         }

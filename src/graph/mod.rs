@@ -155,7 +155,11 @@ pub fn build(model: &Model) -> Graph {
     }
     let flows = flows::derive(model);
     for (i, f) in flows.iter().enumerate() {
-        b.edge(Entity::Host(f.from), Entity::Host(f.to), Edge::Flow(i));
+        // Flows through a balancer or to ElastiCache have an end that is no
+        // entity of the graph.
+        if let (Some(from), Some(to)) = (f.from.host(), f.to.host()) {
+            b.edge(Entity::Host(from), Entity::Host(to), Edge::Flow(i));
+        }
     }
     Graph {
         graph: b.graph,

@@ -7,8 +7,9 @@
 //! This runs once per host pair of every flow (10k hosts → 10k+ checks), so
 //! nothing here allocates.
 
-use super::flows::Flow;
+use super::flows::{Endpoint, Flow};
 use crate::model::*;
+use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// Why a flow is blocked, naming the host whose groups drop it.
@@ -27,6 +28,11 @@ pub enum Block {
     NotInTunnel { vpn: VpnId, host: HostId },
     /// A VPN gateway without `public-address=`: its peer cannot name it.
     NoPublicAddress { host: HostId },
+    /// A flow with an end that is not a host (a balancer, ElastiCache, a
+    /// CIDR): no ingress rule of `at` admits it.
+    EndIngress { at: Endpoint },
+    /// … no egress rule of `at` lets it out.
+    EndEgress { at: Endpoint },
 }
 
 /// How a flow travels.
@@ -103,8 +109,8 @@ pub fn tunnel_between(model: &Model, a: NetworkId, b: NetworkId) -> Option<Tunne
 /// build their own, so both go through one code path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Probe {
-    pub from: HostId,
-    pub to: HostId,
+    pub from: Endpoint,
+    pub to: Endpoint,
     pub proto: Proto,
     pub port: Option<u16>,
     /// Gateway-to-gateway control traffic (IKE, ESP): over the internet.
@@ -128,8 +134,42 @@ pub fn path(model: &Model, flow: &Flow) -> Result<Path, Block> {
     probe_path(model, &Probe::of(flow))
 }
 
-/// The path of a probe, or why there is none.
+/// A flow between two hosts, in the host-only form the evaluation below
+/// reads.
+#[derive(Clone, Copy)]
+struct HostProbe {
+    from: HostId,
+    to: HostId,
+    proto: Proto,
+    port: Option<u16>,
+    control: bool,
+}
+
+impl Probe {
+    fn hosts(&self) -> Option<HostProbe> {
+        Some(HostProbe {
+            from: self.from.host()?,
+            to: self.to.host()?,
+            proto: self.proto,
+            port: self.port,
+            control: self.control,
+        })
+    }
+}
+
+/// The path of a probe, or why there is none. A flow with a non-host end
+/// stays in its network (or arrives from the internet): `Local`.
 pub fn probe_path(model: &Model, flow: &Probe) -> Result<Path, Block> {
+    match flow.hosts() {
+        Some(h) => host_path(model, &h),
+        None => match (end_network(model, flow.from), end_network(model, flow.to)) {
+            (Some(a), Some(b)) if a != b => Err(Block::NoRoute { from: a, to: b }),
+            _ => Ok(Path::Local),
+        },
+    }
+}
+
+fn host_path(model: &Model, flow: &HostProbe) -> Result<Path, Block> {
     let (from_net, to_net) = (model.host_network(flow.from), model.host_network(flow.to));
     if from_net == to_net {
         return Ok(Path::Local);
@@ -171,7 +211,14 @@ pub fn check(model: &Model, flow: &Flow) -> Result<(), Block> {
 
 /// Evaluates one probe the way `check` evaluates a service flow.
 pub fn check_probe(model: &Model, flow: &Probe) -> Result<(), Block> {
-    match probe_path(model, flow)? {
+    match flow.hosts() {
+        Some(h) => check_hosts(model, &h),
+        None => check_ends(model, flow),
+    }
+}
+
+fn check_hosts(model: &Model, flow: &HostProbe) -> Result<(), Block> {
+    match host_path(model, flow)? {
         Path::Local => {
             let (Some(src), Some(dst)) =
                 (model.host(flow.from).address, model.host(flow.to).address)
@@ -203,7 +250,7 @@ pub fn check_from_address(
     proto: Proto,
     port: Option<u16>,
 ) -> Result<(), Block> {
-    let probe = Probe {
+    let probe = HostProbe {
         from: to,
         to,
         proto,
@@ -248,7 +295,7 @@ fn public_address(model: &Model, host: HostId) -> Result<IpAddr, Block> {
 /// source, enter the source-side gateway, are encapsulated (the ESP flow
 /// covers that leg), leave the destination-side gateway and enter the
 /// destination.
-fn through_tunnel(model: &Model, flow: &Probe, t: Tunnel) -> Result<(), Block> {
+fn through_tunnel(model: &Model, flow: &HostProbe, t: Tunnel) -> Result<(), Block> {
     let (Some(src), Some(dst)) = (model.host(flow.from).address, model.host(flow.to).address)
     else {
         return Ok(());
@@ -274,7 +321,7 @@ fn end_covers(model: &Model, end: &VpnEnd, addr: IpAddr) -> bool {
 
 fn ingress(
     model: &Model,
-    flow: &Probe,
+    flow: &HostProbe,
     at: HostId,
     src: IpAddr,
     src_host: Option<HostId>,
@@ -295,7 +342,7 @@ fn ingress(
 
 fn egress(
     model: &Model,
-    flow: &Probe,
+    flow: &HostProbe,
     at: HostId,
     dst: IpAddr,
     dst_host: HostId,
@@ -353,6 +400,179 @@ fn cidr_peer_contains(model: &Model, peer: &Peer, addr: IpAddr) -> bool {
             .is_some_and(|s| s.cidrs.iter().any(|c| c.value.contains(&addr))),
         Peer::Subnet(id) => model.subnet(*id).cidr.value.contains(&addr),
         Peer::Network(id) => model.network(*id).cidr.value.contains(&addr),
+        Peer::Sg(_) | Peer::Host(_) => false,
+    }
+}
+
+/// The network an end sits in; None for addresses outside the spec.
+fn end_network(model: &Model, e: Endpoint) -> Option<NetworkId> {
+    match e {
+        Endpoint::Host(h) => Some(model.host_network(h)),
+        Endpoint::Lb(id) => {
+            let lb = model.load_balancers.get(id.index())?;
+            Some(model.subnet(*lb.subnets.first()?).network)
+        }
+        Endpoint::ElastiCache(id) => {
+            let r = model.redis.get(id.index())?;
+            match r.subnets.first() {
+                Some(s) => Some(model.subnet(*s).network),
+                None => r.clients.hosts.first().map(|h| model.host_network(*h)),
+            }
+        }
+        Endpoint::Cidr(_) => None,
+    }
+}
+
+/// The security groups on an end; None when the end filters nothing
+/// (addresses outside the spec, a balancer without groups, an ElastiCache
+/// whose group is infragen's own, an Azure NIC without an NSG).
+fn end_groups(model: &Model, e: Endpoint) -> Option<&[SgId]> {
+    let groups: &[SgId] = match e {
+        Endpoint::Host(h) => {
+            let sgs = &model.host(h).settings.security_groups;
+            if sgs.is_empty() && model.host_cloud(h) == Cloud::Azure {
+                return None;
+            }
+            return Some(sgs);
+        }
+        Endpoint::Lb(id) => &model.load_balancers.get(id.index())?.security_groups,
+        Endpoint::ElastiCache(id) => &model.redis.get(id.index())?.security_groups,
+        Endpoint::Cidr(_) => return None,
+    };
+    (!groups.is_empty()).then_some(groups)
+}
+
+/// The security groups of an end (empty for an end that has none).
+pub fn end_security_groups(model: &Model, e: Endpoint) -> &[SgId] {
+    end_groups(model, e).unwrap_or(&[])
+}
+
+/// A flow with a non-host end, inside one network or from the internet:
+/// egress at the source, then ingress at the destination, with each end as
+/// a rule of the other's groups sees it.
+fn check_ends(model: &Model, flow: &Probe) -> Result<(), Block> {
+    probe_path(model, flow)?;
+    if let Some(groups) = end_groups(model, flow.from)
+        && !groups.iter().any(|sg| !model.sg(*sg).egress_declared)
+        && !groups_admit(model, groups, Direction::Egress, flow, flow.to)
+    {
+        return Err(Block::EndEgress { at: flow.from });
+    }
+    if let Some(groups) = end_groups(model, flow.to)
+        && !groups_admit(model, groups, Direction::Ingress, flow, flow.from)
+    {
+        return Err(Block::EndIngress { at: flow.to });
+    }
+    Ok(())
+}
+
+/// Do the `dir` rules of `groups` admit the flow with the end `other`? A
+/// balancer or an ElastiCache is named by one of its security groups, or
+/// each of its subnets (where its nodes' addresses lie) is covered by a
+/// rule.
+fn groups_admit(
+    model: &Model,
+    groups: &[SgId],
+    dir: Direction,
+    flow: &Probe,
+    other: Endpoint,
+) -> bool {
+    let rules = || {
+        groups.iter().flat_map(move |sg| {
+            let g = model.sg(*sg);
+            let list = match dir {
+                Direction::Ingress => &g.ingress,
+                Direction::Egress => &g.egress,
+            };
+            list.iter()
+                .filter(move |r| r.covers(flow.proto, flow.port))
+                .map(move |r| (&r.peer, g.network))
+        })
+    };
+    let (own_groups, subnets): (&[SgId], &[SubnetId]) = match other {
+        Endpoint::Host(h) => {
+            let Some(addr) = model.host(h).address else {
+                return true; // Unaddressed: `subnet-capacity` reports it.
+            };
+            return rules().any(|(peer, net)| {
+                let net = net.unwrap_or_else(|| model.host_network(h));
+                peer_admits(model, peer, addr, Some(h), net)
+            });
+        }
+        Endpoint::Cidr(c) => return rules().any(|(peer, _)| cidr_peer_covers(model, peer, c)),
+        Endpoint::Lb(id) => match model.load_balancers.get(id.index()) {
+            Some(lb) => (&lb.security_groups, &lb.subnets),
+            None => return false,
+        },
+        Endpoint::ElastiCache(id) => match model.redis.get(id.index()) {
+            Some(r) => (&r.security_groups, &r.subnets),
+            None => return false,
+        },
+    };
+    rules().any(|(peer, _)| matches!(peer, Peer::Sg(sg) if own_groups.contains(sg)))
+        || (!subnets.is_empty()
+            && subnets.iter().all(|s| {
+                let range = model.subnet(*s).cidr.value;
+                rules().any(|(peer, _)| cidr_peer_covers(model, peer, range))
+            }))
+}
+
+/// The ingress rules of a non-host end `at` (a balancer, an ElastiCache)
+/// that admit `proto`/`port` from `from`: what `check` finds when it lets
+/// such a flow in, for reports that name the rule.
+pub fn end_admitting_rules(
+    model: &Model,
+    at: Endpoint,
+    proto: Proto,
+    port: Option<u16>,
+    from: Endpoint,
+) -> impl Iterator<Item = &SgRule> {
+    end_security_groups(model, at).iter().flat_map(move |sg| {
+        let g = model.sg(*sg);
+        g.ingress
+            .iter()
+            .filter(move |r| r.covers(proto, port) && rule_admits_end(model, r, g.network, from))
+    })
+}
+
+/// Does the one rule `r` (of a group in network `here`) admit some of the
+/// end `other`'s addresses: its own group, one of its subnets, the host, a
+/// CIDR the rule covers?
+fn rule_admits_end(model: &Model, r: &SgRule, here: Option<NetworkId>, other: Endpoint) -> bool {
+    let peer = &r.peer;
+    let (own, subnets): (&[SgId], &[SubnetId]) = match other {
+        Endpoint::Host(h) => {
+            return model.host(h).address.is_none_or(|addr| {
+                let net = here.unwrap_or_else(|| model.host_network(h));
+                peer_admits(model, peer, addr, Some(h), net)
+            });
+        }
+        Endpoint::Cidr(c) => return cidr_peer_covers(model, peer, c),
+        Endpoint::Lb(id) => match model.load_balancers.get(id.index()) {
+            Some(lb) => (&lb.security_groups, &lb.subnets),
+            None => return false,
+        },
+        Endpoint::ElastiCache(id) => match model.redis.get(id.index()) {
+            Some(x) => (&x.security_groups, &x.subnets),
+            None => return false,
+        },
+    };
+    matches!(peer, Peer::Sg(sg) if own.contains(sg))
+        || subnets
+            .iter()
+            .any(|s| cidr_peer_covers(model, peer, model.subnet(*s).cidr.value))
+}
+
+/// Does an address-valued peer contain the whole range `net`?
+fn cidr_peer_covers(model: &Model, peer: &Peer, net: IpNet) -> bool {
+    match peer {
+        Peer::Cidr(c) => c.contains(&net),
+        Peer::Set(id) => model
+            .address_sets
+            .get(id.index())
+            .is_some_and(|s| s.cidrs.iter().any(|c| c.value.contains(&net))),
+        Peer::Subnet(id) => model.subnet(*id).cidr.value.contains(&net),
+        Peer::Network(id) => model.network(*id).cidr.value.contains(&net),
         Peer::Sg(_) | Peer::Host(_) => false,
     }
 }

@@ -1,7 +1,7 @@
 //! Can Prometheus (or Grafana) reach a TCP port? Asked of the graph's reachability check with
 //! a synthetic flow, and answered with the spec change that would open it.
 
-use crate::graph::flows::{Flow, Purpose};
+use crate::graph::flows::{Endpoint, Flow, Purpose};
 use crate::graph::reach::check;
 use crate::model::*;
 use crate::span::Span;
@@ -20,8 +20,8 @@ pub fn tcp(model: &Model, from: HostId, to: HostId, port: u16, origin: Span) -> 
     let flow = Flow {
         // Any scrape purpose: `check` only asks whether it is tunnel control.
         purpose: Purpose::ScrapeNodeExporter,
-        from,
-        to,
+        from: Endpoint::Host(from),
+        to: Endpoint::Host(to),
         proto: Proto::Tcp,
         port: Some(port),
         origin,

@@ -4,7 +4,7 @@
 
 use super::super::prelude::*;
 use crate::graph::fix::{Fix, FixPeer, SgChooser, fix_for};
-use crate::graph::flows::{Flow, Purpose};
+use crate::graph::flows::{Endpoint, Flow, Purpose};
 use crate::graph::reach::Block;
 use crate::span::Span;
 
@@ -19,10 +19,31 @@ pub(super) struct Key {
 pub(super) struct Finding {
     pub(super) key: Key,
     pub(super) origin: Span,
-    pub(super) sources: Vec<HostId>,
-    pub(super) dests: Vec<HostId>,
-    /// Hosts whose groups drop the flow, or that the tunnel leaves out.
-    pub(super) at: Vec<HostId>,
+    pub(super) sources: Vec<Endpoint>,
+    pub(super) dests: Vec<Endpoint>,
+    /// Ends whose groups drop the flow, or hosts that the tunnel leaves out.
+    pub(super) at: Vec<Endpoint>,
+}
+
+/// The hosts among flow ends.
+fn hosts_of(ends: &[Endpoint]) -> Vec<HostId> {
+    ends.iter().filter_map(|e| e.host()).collect()
+}
+
+/// Flow ends in words: the hosts as `hosts_text` words them, then the
+/// others (balancers, ElastiCache, the internet) by name.
+fn endpoints_text(model: &Model, ends: &[Endpoint]) -> String {
+    let hosts = hosts_of(ends);
+    let mut parts: Vec<String> = Vec::new();
+    if !hosts.is_empty() {
+        parts.push(hosts_text(model, &hosts));
+    }
+    parts.extend(
+        ends.iter()
+            .filter(|e| e.host().is_none())
+            .map(|e| e.name(model)),
+    );
+    capped(parts.into_iter())
 }
 
 /// The fix for a single blocked flow, worded as this rule's help. The
@@ -52,13 +73,13 @@ pub(super) fn ends_of(model: &Model, f: &Finding) -> String {
     if f.sources != f.dests {
         return format!(
             "{} → {}",
-            hosts_text(model, &f.sources),
-            hosts_text(model, &f.dests)
+            endpoints_text(model, &f.sources),
+            endpoints_text(model, &f.dests)
         );
     }
     match f.sources.as_slice() {
-        [a, b] => format!("{} ↔ {}", model.host(*a).name, model.host(*b).name),
-        _ => format!("traffic among {}", hosts_text(model, &f.sources)),
+        [a, b] => format!("{} ↔ {}", a.name(model), b.name(model)),
+        _ => format!("traffic among {}", endpoints_text(model, &f.sources)),
     }
 }
 
@@ -102,7 +123,7 @@ pub(super) fn where_text(model: &Model, f: &Finding) -> String {
             format!(
                 "the tunnel subnets of the `{}` end of vpn `{name}` do not cover {}",
                 side(left),
-                addressed_hosts_text(model, &f.at, end.is_some())
+                addressed_hosts_text(model, &hosts_of(&f.at), end.is_some())
             )
         }
         Fix::PublicAddress { host } => format!(
@@ -140,11 +161,11 @@ fn addressed_hosts_text(model: &Model, hosts: &[HostId], with_address: bool) -> 
     }
 }
 
-/// The security groups on the blocking hosts: "security groups `a`, `b`".
-fn sgs_text(model: &Model, at: &[HostId]) -> Option<String> {
+/// The security groups on the blocking ends: "security groups `a`, `b`".
+fn sgs_text(model: &Model, at: &[Endpoint]) -> Option<String> {
     let mut names: Vec<&str> = Vec::new();
-    for h in at {
-        for sg in &model.host(*h).settings.security_groups {
+    for e in at {
+        for sg in crate::graph::reach::end_security_groups(model, *e) {
             let name = model.sg(*sg).name.as_str();
             if !names.contains(&name) {
                 names.push(name);
@@ -162,12 +183,12 @@ fn sgs_text(model: &Model, at: &[HostId]) -> Option<String> {
     ))
 }
 
-/// The groups and hosts a list of hosts belongs to: "groups `app`, `db`
-/// and host `haproxy`"; gateways are named as such.
-fn ends_text(model: &Model, hosts: &[HostId], gateway: bool) -> String {
+/// The groups and hosts a list of ends belongs to: "groups `app`, `db`
+/// and host `haproxy`"; gateways are named as such, other ends by name.
+fn ends_text(model: &Model, ends: &[Endpoint], gateway: bool) -> String {
     let mut groups: Vec<String> = Vec::new();
     let mut singles: Vec<String> = Vec::new();
-    for h in hosts {
+    for h in &hosts_of(ends) {
         let host = model.host(*h);
         let (list, name) = match host.group {
             Some(g) if !gateway => (&mut groups, &model.group(g).name),
@@ -179,7 +200,7 @@ fn ends_text(model: &Model, hosts: &[HostId], gateway: bool) -> String {
         }
     }
     let single = if gateway { "VPN gateway" } else { "host" };
-    let parts: Vec<String> = [(groups, "group"), (singles, single)]
+    let mut parts: Vec<String> = [(groups, "group"), (singles, single)]
         .into_iter()
         .filter(|(l, _)| !l.is_empty())
         .map(|(l, noun)| {
@@ -187,6 +208,12 @@ fn ends_text(model: &Model, hosts: &[HostId], gateway: bool) -> String {
             format!("{noun}{s} {}", capped(l.into_iter()))
         })
         .collect();
+    for e in ends.iter().filter(|e| e.host().is_none()) {
+        let name = e.name(model);
+        if !parts.contains(&name) {
+            parts.push(name);
+        }
+    }
     parts.join(" and ")
 }
 
@@ -244,8 +271,12 @@ fn run_text(model: &Model, chunk: &[HostId], group: Option<GroupId>) -> String {
 
 /// The second (and third) labels: where the flow is dropped.
 pub(super) fn blocker_labels(model: &Model, f: &Finding, d: Diagnostic) -> Diagnostic {
-    let Some(first) = f.at.first().map(|h| model.host(*h)) else {
+    let Some(first) = f.at.first() else {
         return d;
+    };
+    let first = match *first {
+        Endpoint::Host(h) => model.host(h),
+        other => return end_blocker_labels(model, f, other, d),
     };
     match f.key.fix {
         Fix::Rule { sg, .. } => {
@@ -273,6 +304,34 @@ pub(super) fn blocker_labels(model: &Model, f: &Finding, d: Diagnostic) -> Diagn
             _ => d,
         },
         Fix::PublicAddress { .. } => d.label(first.name_span, "no `public-address=`"),
+    }
+}
+
+/// The labels of a block at a balancer or an ElastiCache: its security
+/// groups, and the group to add the rule to.
+fn end_blocker_labels(model: &Model, f: &Finding, at: Endpoint, d: Diagnostic) -> Diagnostic {
+    let d = match at {
+        Endpoint::Lb(id) => {
+            let lb = &model.load_balancers[id.index()];
+            d.label(
+                lb.security_groups_span.unwrap_or(lb.name_span),
+                format!("security groups of balancer `{}`", lb.name),
+            )
+        }
+        Endpoint::ElastiCache(id) => {
+            let r = &model.redis[id.index()];
+            d.label(
+                r.name_span,
+                format!("security groups of ElastiCache `{}`", r.name),
+            )
+        }
+        Endpoint::Host(_) | Endpoint::Cidr(_) => d,
+    };
+    match f.key.fix {
+        Fix::Rule { sg: Some(sg), .. } => {
+            d.label(model.sg(sg).name_span, "add the rule to this group")
+        }
+        _ => d,
     }
 }
 
@@ -307,7 +366,7 @@ pub(super) fn help_text(model: &Model, f: &Finding) -> String {
             }
         }
         Fix::Route { from, to } => route_help(model, from, to),
-        Fix::Cover { vpn, left } => cover_help(model, vpn, left, &f.at),
+        Fix::Cover { vpn, left } => cover_help(model, vpn, left, &hosts_of(&f.at)),
         Fix::PublicAddress { host } => format!(
             "give `{}` the static public IP the estate holds for it: `public-address=\"203.0.113.10\"` (an Elastic IP or an Azure static public IP)",
             model.host(host).name
@@ -333,6 +392,23 @@ fn rule_text(
         FixPeer::Network(id) => {
             let n = model.network(id);
             format!("{}:{}", n.cloud.keyword(), n.name)
+        }
+        FixPeer::Lb(id) => format!("lb:{}", model.load_balancers[id.index()].name),
+        FixPeer::Cidr(c) => format!("cidr:{c}"),
+        FixPeer::LbSubnets(id) => {
+            // One rule per subnet the balancer's nodes send from.
+            let proto = proto.as_str();
+            return model.load_balancers[id.index()]
+                .subnets
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{kw} \"{proto}\"{port} {key}=\"subnet:{}\"",
+                        model.subnet_path(*s)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("` and `");
         }
     };
     format!("{kw} \"{}\"{port} {key}=\"{peer}\"", proto.as_str())

@@ -28,7 +28,18 @@ replication and Patroni REST between members, Elasticsearch transport
 4500) and ESP between VPN gateways, an NGINX gateway's hosts to the hosts
 of its `group:` routes (the route's port), and self-hosted Redis: clients
 to the members (6379 or `port=`), replication among the members, and with
-replicas Sentinel (26379) from the clients and among the members. A flow between two networks must cross
+replicas Sentinel (26379) from the clients and among the members. Through
+every load balancer (the spec's and the one in front of `haproxy group=`):
+its sources to the listener port, checked against the balancer's own
+security groups (the internet for an internet-facing balancer, else the
+hosts of the gateways routing to it and the clients of the postgres-cluster);
+an application balancer to its targets on the target port from its nodes
+(the targets must admit `lb:NAME` or the balancer's subnets; its health
+checks are that same flow); a network balancer with instance targets keeps
+the client's address (the targets must admit the sources themselves) and
+health-checks every target from its nodes in its subnets. And the clients of
+an ElastiCache Redis to its port, checked against its `security-groups`. A
+flow between two networks must cross
 a VPN whose `subnets=` cover both ends, and be allowed at the destination
 and at both gateways (AWS security groups filter forwarded packets too).
 
@@ -87,6 +98,8 @@ security-group "node-exporter" vpc="core" {
 - https://etcd.io/docs/current/op-guide/configuration/
 - https://www.elastic.co/guide/en/elasticsearch/reference/current/modules-network.html
 - https://docs.strongswan.org/docs/5.9/howtos/forwarding.html
+- https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html
+- https://docs.aws.amazon.com/elasticloadbalancing/latest/network/target-group-register-targets.html
 "#;
 
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
