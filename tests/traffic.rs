@@ -341,3 +341,44 @@ redis "managed" engine="elasticache" version="7.1" node-type="cache.t4g.small" {
         4
     );
 }
+
+/// A network balancer keeps the client's address, so its flows run from
+/// every gateway host to every target: that product is bounded like the
+/// clients × members of a cluster (one error, no 10⁶+ flows).
+#[test]
+fn gateway_hosts_times_network_balancer_targets_is_bounded() {
+    let spec = |gw: u32, kind: &str| {
+        format!(
+            r#"
+project "big"
+baseline {{ domain "big.internal" }}
+vpc "v" region="eu-west-1" cidr="10.60.0.0/16" {{
+    subnet "a" zone="eu-west-1a" cidr="10.60.0.0/20"
+    subnet "b" zone="eu-west-1b" cidr="10.60.16.0/20"
+}}
+fleet {{
+    defaults {{ os "ubuntu-24.04"; subnets "v/a" "v/b" }}
+    group "gw" count={gw} type="c6i.large"
+    group "app" count=1000 type="m6i.large"
+}}
+load-balancer "svc" type="{kind}" scheme="internal" {{
+    subnets "v/a" "v/b"
+    listener 8080 target="app"
+}}
+gateway "edge" group="gw" nginx-version="1.22.1" port=8080 {{
+    route "/svc/" to="lb:svc"
+}}
+"#
+        )
+    };
+    let too_many = |src: &str| {
+        errors(src)
+            .into_iter()
+            .filter(|(_, m, _)| m.contains("too many host pairs"))
+            .count()
+    };
+    assert_eq!(too_many(&spec(1001, "network")), 1);
+    assert_eq!(too_many(&spec(1000, "network")), 0);
+    // An application balancer connects to its targets itself.
+    assert_eq!(too_many(&spec(1001, "application")), 0);
+}

@@ -519,21 +519,42 @@ impl Lowerer<'_> {
             ok = false;
         }
         let (group_prop, group, version, port) = (group_prop?, group?, version?, port?);
-        // Flows run from every gateway host to every host of a group route.
+        // Flows run from every gateway host to every host of a group route,
+        // and to every target of a network balancer (it keeps the client's
+        // address, so each target must admit each gateway host).
         let gw_hosts = self.model.group(group).hosts.len();
         for r in &routes {
-            if let RouteTarget::Group(g) = r.to
-                && gw_hosts * self.model.group(g).hosts.len() > super::clusters::MAX_CLIENT_PAIRS
-            {
+            let (targets, help) = match r.to {
+                RouteTarget::Group(g) => (
+                    self.model.group(g).hosts.len(),
+                    "put a load balancer in front of the group and route to lb:NAME",
+                ),
+                RouteTarget::Lb(lb) => {
+                    let lb = &self.model.load_balancers[lb.index()];
+                    if lb.kind != LbKind::Network {
+                        continue;
+                    }
+                    let most = lb
+                        .listeners
+                        .iter()
+                        .map(|l| self.model.group(l.target).hosts.len())
+                        .max()
+                        .unwrap_or(0);
+                    (
+                        most,
+                        "an application balancer connects to its targets itself: type=\"application\"",
+                    )
+                }
+            };
+            if gw_hosts * targets > super::clusters::MAX_CLIENT_PAIRS {
                 self.invalid(
                     r.to_span,
                     format!(
-                        "{gw_hosts} gateway hosts × {} targets is too many host pairs to check (at most {})",
-                        self.model.group(g).hosts.len(),
+                        "{gw_hosts} gateway hosts × {targets} targets is too many host pairs to check (at most {})",
                         super::clusters::MAX_CLIENT_PAIRS
                     ),
                     "too many host pairs",
-                    "put a load balancer in front of the group and route to lb:NAME".into(),
+                    help.into(),
                 );
                 ok = false;
             }
