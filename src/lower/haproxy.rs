@@ -1,5 +1,6 @@
 //! `haproxy host=` / `haproxy group=` inside a `postgres-cluster`, and the
-//! internal load balancer infragen puts in front of an HAProxy group.
+//! internal load balancer infragen puts in front of an HAProxy group (an
+//! AWS Network Load Balancer, or an Azure Standard Load Balancer).
 
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
@@ -76,17 +77,18 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                if clouds[0] != Cloud::Aws {
-                    // The internal Azure Standard Load Balancer is not
-                    // emitted yet: refuse rather than build a group that
-                    // nothing balances.
+                // An Azure load balancer's backend pool takes NICs of its
+                // own VNet only.
+                let nets: Vec<NetworkId> =
+                    hosts.iter().map(|x| self.model.host_network(*x)).collect();
+                if clouds[0] == Cloud::Azure && nets.iter().any(|n| *n != nets[0]) {
                     self.push(
                         Diagnostic::error(
                             "invalid-value",
-                            format!("the HAProxy group `{}` is on Azure, where infragen does not build its load balancer yet", g.value),
+                            format!("the HAProxy group `{}` spans VNets", g.value),
                         )
-                        .label(g.span, "hosts on Azure")
-                        .help("place the HAProxy group in AWS subnets (an internal Network Load Balancer fronts it), or write `haproxy host=\"HOST\"`"),
+                        .label(g.span, "hosts in more than one VNet")
+                        .help("an Azure load balancer balances NICs of its own VNet: place the group's hosts in subnets of one VNet (spread them over zones with `zones \"1\" \"2\" \"3\"`)"),
                     );
                     return None;
                 }
@@ -122,6 +124,9 @@ impl Lowerer<'_> {
             subnets_span: None,
             security_groups: Vec::new(),
             security_groups_span: None,
+            // An Azure frontend's address: `addresses::frontends`, once
+            // every cluster is lowered.
+            frontend_address: None,
             listeners: vec![Listener {
                 port: Spanned::new(hx.port, hx.span),
                 protocol: LbProtocol::Tcp,
