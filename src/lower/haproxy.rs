@@ -77,21 +77,6 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                // An Azure load balancer's backend pool takes NICs of its
-                // own VNet only.
-                let nets: Vec<NetworkId> =
-                    hosts.iter().map(|x| self.model.host_network(*x)).collect();
-                if clouds[0] == Cloud::Azure && nets.iter().any(|n| *n != nets[0]) {
-                    self.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            format!("the HAProxy group `{}` spans VNets", g.value),
-                        )
-                        .label(g.span, "hosts in more than one VNet")
-                        .help("an Azure load balancer balances NICs of its own VNet: place the group's hosts in subnets of one VNet (spread them over zones with `zones \"1\" \"2\" \"3\"`)"),
-                    );
-                    return None;
-                }
                 Some((hosts, g.span, HaproxyPlacement::Group(gid)))
             }
         }
