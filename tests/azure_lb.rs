@@ -4,7 +4,8 @@
 //! address; the group's NSG admits the balancer's probes
 //! (AzureLoadBalancer) ahead of infragen's deny-other-ingress. The output
 //! passes terraform fmt and checkov; each host's haproxy.cfg passes
-//! `haproxy -c`. (The provider-schema check renders the same spec:
+//! `haproxy -c`. With `baseline domain`, `CLUSTER-pg.DOMAIN` names the
+//! frontend in an Azure private DNS zone. (The provider-schema check renders the same spec:
 //! tests/provider_schema.rs.)
 
 #[path = "support/build.rs"]
@@ -149,7 +150,11 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
         "\"Static\""
     );
     assert_eq!(text(attr(fe, "zones")), "[\"1\", \"2\", \"3\"]");
-    assert!(lb.body.attributes().all(|a| a.key.as_str() != "public_ip_address_id"));
+    assert!(
+        lb.body
+            .attributes()
+            .all(|a| a.key.as_str() != "public_ip_address_id")
+    );
 
     // One pool; its associations are the NICs of the group, one per host.
     assert_eq!(resources(&body, "azurerm_lb_backend_address_pool").len(), 1);
@@ -217,9 +222,27 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
         "azurerm_lb_probe.lb_ledger_pg_5000.id"
     );
     assert!(
-        body.blocks()
-            .any(|b| b.identifier.as_str() == "output"
-                && b.labels[0].as_str() == "lb_ledger_pg_private_ip")
+        body.blocks().any(|b| b.identifier.as_str() == "output"
+            && b.labels[0].as_str() == "lb_ledger_pg_private_ip")
+    );
+
+    // `ledger-pg.DOMAIN` names the frontend in a private DNS zone linked
+    // to the VNet.
+    let zone = resources(&body, "azurerm_private_dns_zone");
+    assert_eq!(zone.len(), 1);
+    assert_eq!(text(attr(zone[0], "name")), "\"prod.ledger.internal\"");
+    let links = resources(&body, "azurerm_private_dns_zone_virtual_network_link");
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        text(attr(links[0], "virtual_network_id")),
+        "azurerm_virtual_network.core.id"
+    );
+    let a = resources(&body, "azurerm_private_dns_a_record");
+    assert_eq!(a.len(), 1);
+    assert_eq!(text(attr(a[0], "name")), "\"ledger-pg\"");
+    assert_eq!(
+        text(attr(a[0], "records")),
+        "[azurerm_lb.lb_ledger_pg.frontend_ip_configuration[0].private_ip_address]"
     );
 
     // The probes pass the group's NSG: admitted from AzureLoadBalancer to
@@ -235,7 +258,10 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
         text(attr(p, "network_security_group_name")),
         "azurerm_network_security_group.haproxy.name"
     );
-    assert_eq!(text(attr(p, "source_address_prefix")), "\"AzureLoadBalancer\"");
+    assert_eq!(
+        text(attr(p, "source_address_prefix")),
+        "\"AzureLoadBalancer\""
+    );
     assert_eq!(text(attr(p, "destination_port_range")), "\"5000\"");
     let want: Vec<String> = hx
         .hosts
@@ -256,7 +282,8 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
     assert!(
         nsg_rules
             .iter()
-            .filter(|b| text(attr(b, "access")) == "\"Allow\"" && b.labels[1].as_str() != p.labels[1].as_str())
+            .filter(|b| text(attr(b, "access")) == "\"Allow\""
+                && b.labels[1].as_str() != p.labels[1].as_str())
             .all(|b| priority(b) < 4000)
     );
 }
@@ -266,10 +293,7 @@ fn the_frontend_address_is_stable_and_distinct_per_balancer() {
     let src = spec();
     let before = model(&src).load_balancers[0].frontend_address;
     // More hosts fill the subnet from the bottom: the frontend stays.
-    let more = src.replace(
-        "group \"api\" count=3",
-        "group \"api\" count=9",
-    );
+    let more = src.replace("group \"api\" count=3", "group \"api\" count=9");
     assert_ne!(more, src);
     assert_eq!(model(&more).load_balancers[0].frontend_address, before);
     // A host pinned to the top address pushes the frontend below it.
@@ -291,7 +315,11 @@ fn the_frontend_address_is_stable_and_distinct_per_balancer() {
         )
         + "\npostgres-cluster \"audit\" version=15 {\n    members group=\"db2\"\n    etcd group=\"etcd\"\n    clients group=\"api\"\n    haproxy group=\"haproxy2\" port=5000 stats-port=7000\n    replication-user \"replicator\" password-env=\"PG_REPLICATION_PASSWORD\"\n    superuser \"postgres\" password-env=\"PG_SUPERUSER_PASSWORD\"\n}\n";
     let m = model(&second);
-    let fes: Vec<_> = m.load_balancers.iter().map(|lb| lb.frontend_address).collect();
+    let fes: Vec<_> = m
+        .load_balancers
+        .iter()
+        .map(|lb| lb.frontend_address)
+        .collect();
     assert_eq!(
         fes,
         [
@@ -306,7 +334,12 @@ fn the_frontend_address_is_stable_and_distinct_per_balancer() {
         .into_iter()
         .find(|b| text(attr(b, "name")) == "\"allow-lb-probes\"")
         .unwrap();
-    assert_eq!(text(attr(probe, "destination_address_prefixes")).matches('/').count(), 5);
+    assert_eq!(
+        text(attr(probe, "destination_address_prefixes"))
+            .matches('/')
+            .count(),
+        5
+    );
     assert_eq!(resources(&body, "azurerm_lb").len(), 2);
 }
 
@@ -367,7 +400,11 @@ fn the_azure_balancer_passes_terraform_fmt_and_checkov() {
         .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
     let summary = &json["summary"];
     assert_eq!(summary["parsing_errors"], 0, "{summary}");
-    assert_eq!(summary["failed"], 0, "{:#}", json["results"]["failed_checks"]);
+    assert_eq!(
+        summary["failed"], 0,
+        "{:#}",
+        json["results"]["failed_checks"]
+    );
     assert!(summary["passed"].as_u64().unwrap_or(0) > 100, "{summary}");
     // Checkov saw the balancer: it parsed the azurerm_lb resources.
     assert!(

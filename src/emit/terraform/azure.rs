@@ -63,6 +63,7 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     for lb in azure_lb::azure_balancers(m) {
         azure_lb::balancer(tf, &mut f, lb);
     }
+    azure_lb::private_dns(tf, &mut f);
     files.push(f);
 }
 

@@ -5,7 +5,8 @@
 //! address `LoadBalancer::frontend_address`, zone-redundant when the hosts
 //! sit in zones), one backend pool holding the primary IP configuration of
 //! every NIC of the target group, and per listener a TCP probe and a TCP
-//! rule; an `output` with the frontend's address.
+//! rule; an `output` with the frontend's address. With `baseline domain`,
+//! a private DNS zone names each frontend `NAME.DOMAIN` (`private_dns`).
 //!
 //! The probes come from 168.63.129.16 (service tag `AzureLoadBalancer`):
 //! `azure_nsg` admits them ahead of infragen's deny-other-ingress rule.
@@ -231,4 +232,79 @@ pub fn probes(m: &Model) -> BTreeMap<Vec<SgId>, Probes> {
         }
     }
     out
+}
+
+/// With `baseline domain`, an Azure private DNS zone for the domain linked
+/// to every VNet, and an A record `NAME.DOMAIN` → the frontend address for
+/// each Azure balancer: clients connect to `CLUSTER-pg.DOMAIN` on Azure as
+/// on AWS (dns.tf). VMs resolve through Azure's resolver (168.63.129.16),
+/// which answers for private zones linked to their VNet.
+pub fn private_dns(tf: &Tf, f: &mut TfFile) {
+    let m = tf.m;
+    let Some(domain) = m.baseline.as_ref().and_then(|b| b.domain.as_ref()) else {
+        return;
+    };
+    let lbs: Vec<&LoadBalancer> = azure_balancers(m).collect();
+    let Some(first) = lbs.first() else {
+        return;
+    };
+    // The zone lives with the first balancer; its links and records with it.
+    let home = m.subnet(first.subnets[0]).network;
+    f.comment(&format!(
+        "Private DNS zone {domain}: Azure load balancers get a compile-time name NAME.{domain}."
+    ));
+    f.add(
+        opt(
+            resource("azurerm_private_dns_zone", "private")
+                .add_attribute(("name", s(domain)))
+                .add_attribute(rg_attr(m, home)),
+            tf.azure_tags(),
+        )
+        .build(),
+    );
+    let zone_name = r("azurerm_private_dns_zone.private.name");
+    for i in 0..m.networks.len() {
+        let n = NetworkId::from_index(i);
+        if m.network(n).cloud != Cloud::Azure {
+            continue;
+        }
+        let vnet = names::network(m, n);
+        f.add(
+            opt(
+                resource("azurerm_private_dns_zone_virtual_network_link", &vnet)
+                    .add_attribute(("name", s(names::cloud_name(m, &m.network(n).name))))
+                    .add_attribute(rg_attr(m, home))
+                    .add_attribute(("private_dns_zone_name", zone_name.clone()))
+                    .add_attribute((
+                        "virtual_network_id",
+                        r(&format!("azurerm_virtual_network.{vnet}.id")),
+                    ))
+                    .add_attribute(("registration_enabled", false)),
+                tf.azure_tags(),
+            )
+            .build(),
+        );
+    }
+    for lb in lbs {
+        let name = lb_name(lb);
+        f.add(
+            opt(
+                resource("azurerm_private_dns_a_record", &name)
+                    .add_attribute(("name", s(&lb.name)))
+                    .add_attribute(("zone_name", zone_name.clone()))
+                    .add_attribute(rg_attr(m, home))
+                    .add_attribute(("ttl", 300))
+                    .add_attribute((
+                        "records",
+                        list(vec![r_idx(
+                            &format!("azurerm_lb.{name}.frontend_ip_configuration"),
+                            hcl::Expression::from(0),
+                            "private_ip_address",
+                        )]),
+                    )),
+                tf.azure_tags(),
+            )
+            .build(),
+        );
+    }
 }
