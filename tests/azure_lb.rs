@@ -204,6 +204,32 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
         .collect();
     let want: BTreeSet<String> = hx.hosts.iter().map(|h| m.host(*h).name.clone()).collect();
     assert_eq!(keys, want);
+    // Each VM sits in the zone the model (and the simulator) puts it in.
+    let vm = resources(&body, "azurerm_linux_virtual_machine")
+        .into_iter()
+        .find(|b| b.labels[1].as_str() == group.as_str())
+        .expect("the group's VMs");
+    assert_eq!(text(attr(vm, "zone")), "each.value.zone");
+    for h in &hx.hosts {
+        let host = m.host(*h);
+        let (_, entry) = members
+            .iter()
+            .find(|(k, _)| k.to_string().trim_matches('"') == host.name)
+            .unwrap();
+        let Expression::Object(entry) = entry else {
+            panic!("an object")
+        };
+        let zone = entry
+            .iter()
+            .find(|(k, _)| k.to_string() == "zone")
+            .map(|(_, v)| text(v));
+        assert_eq!(
+            zone,
+            host.zone.as_ref().map(|z| format!("\"{z}\"")),
+            "{}",
+            host.name
+        );
+    }
 
     // The probe and rule: TCP on the HAProxy port, floating IP off, no SNAT.
     let probes = resources(&body, "azurerm_lb_probe");
@@ -285,6 +311,36 @@ fn the_backend_pool_is_exactly_the_haproxy_groups_nics() {
             .filter(|b| text(attr(b, "access")) == "\"Allow\""
                 && b.labels[1].as_str() != p.labels[1].as_str())
             .all(|b| priority(b) < 4000)
+    );
+}
+
+#[test]
+fn no_single_zone_takes_the_azure_pairs_writes_down() {
+    let src = spec();
+    let c = check(&src, &AddressLock::default());
+    let r = infragen::graph::failures::simulate(
+        c.model.as_ref().unwrap(),
+        c.graph.as_ref().unwrap(),
+        infragen::graph::failures::Options::default(),
+    );
+    let zones: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|x| x.domain.label().starts_with("zone "))
+        .collect();
+    assert_eq!(zones.len(), 3);
+    for row in zones {
+        assert!(
+            row.cells.iter().all(|c| c.survives),
+            "{}",
+            row.domain.label()
+        );
+    }
+    assert!(
+        check(&src, &AddressLock::default())
+            .diagnostics
+            .iter()
+            .all(|d| d.rule != "single-point-of-failure" && d.rule != "zone-failure-loses-quorum")
     );
 }
 
