@@ -363,6 +363,13 @@ fn the_frontend_address_is_stable_and_distinct_per_balancer() {
         m.load_balancers[0].frontend_address,
         Some("10.50.1.253".parse().unwrap())
     );
+    // A standalone host's VM takes its own `zone=`.
+    let body = azure_tf(&pinned);
+    let jump = resources(&body, "azurerm_linux_virtual_machine")
+        .into_iter()
+        .find(|b| b.labels[1].as_str() == "jump")
+        .expect("the jump VM");
+    assert_eq!(text(attr(jump, "zone")), "\"1\"");
     // A second cluster's balancer in the same subnet takes the next one down.
     let second = src
         .replace(
