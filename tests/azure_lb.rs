@@ -363,6 +363,20 @@ fn the_frontend_address_is_stable_and_distinct_per_balancer() {
         m.load_balancers[0].frontend_address,
         Some("10.50.1.253".parse().unwrap())
     );
+    // A subnet the hosts fill leaves the frontend no address: an error.
+    let full = src
+        .replace("cidr=\"10.50.1.0/24\"", "cidr=\"10.50.1.0/27\"")
+        .replace("group \"api\" count=3", "group \"api\" count=18");
+    let e = errors(&full);
+    assert!(
+        e.contains(&"invalid-value: subnet `workloads` (10.50.1.0/27) has no address left for the frontend of load balancer `ledger-pg`".to_string()),
+        "{e:?}"
+    );
+    let fits = full.replace("count=18", "count=17");
+    assert_eq!(
+        model(&fits).load_balancers[0].frontend_address,
+        Some("10.50.1.30".parse().unwrap())
+    );
     // A standalone host's VM takes its own `zone=`.
     let body = azure_tf(&pinned);
     let jump = resources(&body, "azurerm_linux_virtual_machine")

@@ -148,9 +148,9 @@ pub fn lock_of(model: &Model) -> AddressLock {
 /// The private addresses of the Azure balancers' frontends: each takes the
 /// highest free address of its first subnet (hosts fill a subnet from the
 /// bottom, so adding hosts does not move it), below any taken by an earlier
-/// balancer. A full subnet leaves it None (Azure then picks one: the
-/// emitter falls back to dynamic allocation). One pass over the hosts.
-pub fn frontends(model: &mut Model) {
+/// balancer. A subnet with no address left is an error (the frontend
+/// could not be placed at apply either). One pass over the hosts.
+pub fn frontends(model: &mut Model, diags: &mut Diagnostics) {
     let subnets: HashSet<SubnetId> = model
         .load_balancers
         .iter()
@@ -183,6 +183,20 @@ pub fn frontends(model: &mut Model) {
         if let Some(a) = free {
             set.insert(a);
             model.load_balancers[i].frontend_address = Some(IpAddr::V4(Ipv4Addr::from(a)));
+        } else {
+            let lb = &model.load_balancers[i];
+            let sub = model.subnet(s);
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "subnet `{}` ({}) has no address left for the frontend of load balancer `{}`",
+                        sub.name, sub.cidr.value, lb.name
+                    ),
+                )
+                .label(lb.span, "its balancer's frontend goes in that subnet")
+                .help("give the subnet a larger cidr, or move hosts out of it: the balancer takes one private address"),
+            );
         }
     }
 }

@@ -66,7 +66,8 @@ pub fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer) {
         Some(a) => fe
             .add_attribute(("private_ip_address_allocation", s("Static")))
             .add_attribute(("private_ip_address", s(a.to_string()))),
-        // The subnet is full (`subnet-capacity` says so): Azure picks.
+        // Only without an address left, which lowering reports as an
+        // error: kept total.
         None => fe.add_attribute(("private_ip_address_allocation", s("Dynamic"))),
     };
     // Zone-redundant when the targets sit in zones (a region with zones);
