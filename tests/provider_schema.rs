@@ -335,6 +335,13 @@ fn every_example_plans_against_the_provider_schemas() {
         "redis-elasticache (fixture)".into(),
         build::render("redis-elasticache", &redis, &Default::default()),
     ));
+    // The HA HAProxy pair on Azure (azure_lb.rs), which no example has.
+    let azure_ha = tools::repo_root().join("tests/fixtures/azure-ha.kdl");
+    let azure_ha = std::fs::read_to_string(&azure_ha).expect("azure-ha.kdl");
+    renders.push((
+        "azure-ha".into(),
+        build::render("azure-ha", &azure_ha, &Default::default()),
+    ));
     for (name, artifacts) in &renders {
         checked += blocks_checked(artifacts);
         findings.extend(check_artifacts(&schemas, name, artifacts));

@@ -144,3 +144,59 @@ pub fn lock_of(model: &Model) -> AddressLock {
     }
     lock
 }
+
+/// The private addresses of the Azure balancers' frontends: each takes the
+/// highest free address of its first subnet (hosts fill a subnet from the
+/// bottom, so adding hosts does not move it), below any taken by an earlier
+/// balancer. A subnet with no address left is an error (the frontend
+/// could not be placed at apply either). One pass over the hosts.
+pub fn frontends(model: &mut Model, diags: &mut Diagnostics) {
+    let subnets: HashSet<SubnetId> = model
+        .load_balancers
+        .iter()
+        .filter_map(|lb| lb.subnets.first().copied())
+        .filter(|s| model.network(model.subnet(*s).network).cloud == Cloud::Azure)
+        .collect();
+    if subnets.is_empty() {
+        return;
+    }
+    let mut taken: HashMap<SubnetId, HashSet<u32>> = HashMap::new();
+    for h in &model.hosts {
+        if let (true, Some(IpAddr::V4(a))) = (subnets.contains(&h.subnet), h.address) {
+            taken.entry(h.subnet).or_default().insert(u32::from(a));
+        }
+    }
+    for i in 0..model.load_balancers.len() {
+        let Some(s) = model.load_balancers[i].subnets.first().copied() else {
+            continue;
+        };
+        if !subnets.contains(&s) {
+            continue;
+        }
+        let Some((first, last)) = usable_range(&model.subnet(s).cidr.value) else {
+            continue;
+        };
+        let set = taken.entry(s).or_default();
+        // Walks down past taken addresses: at most one step per host of
+        // the subnet and balancer before it.
+        let free = (first..=last).rev().find(|a| !set.contains(a));
+        if let Some(a) = free {
+            set.insert(a);
+            model.load_balancers[i].frontend_address = Some(IpAddr::V4(Ipv4Addr::from(a)));
+        } else {
+            let lb = &model.load_balancers[i];
+            let sub = model.subnet(s);
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "subnet `{}` ({}) has no address left for the frontend of load balancer `{}`",
+                        sub.name, sub.cidr.value, lb.name
+                    ),
+                )
+                .label(lb.span, "its balancer's frontend goes in that subnet")
+                .help("give the subnet a larger cidr, or move hosts out of it: the balancer takes one private address"),
+            );
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `haproxy host=` / `haproxy group=` inside a `postgres-cluster`, and the
-//! internal load balancer infragen puts in front of an HAProxy group.
+//! internal load balancer infragen puts in front of an HAProxy group (an
+//! AWS Network Load Balancer, or an Azure Standard Load Balancer).
 
 use super::Lowerer;
 use crate::diagnostic::Diagnostic;
@@ -76,20 +77,6 @@ impl Lowerer<'_> {
                     );
                     return None;
                 }
-                if clouds[0] != Cloud::Aws {
-                    // The internal Azure Standard Load Balancer is not
-                    // emitted yet: refuse rather than build a group that
-                    // nothing balances.
-                    self.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            format!("the HAProxy group `{}` is on Azure, where infragen does not build its load balancer yet", g.value),
-                        )
-                        .label(g.span, "hosts on Azure")
-                        .help("place the HAProxy group in AWS subnets (an internal Network Load Balancer fronts it), or write `haproxy host=\"HOST\"`"),
-                    );
-                    return None;
-                }
                 Some((hosts, g.span, HaproxyPlacement::Group(gid)))
             }
         }
@@ -122,6 +109,9 @@ impl Lowerer<'_> {
             subnets_span: None,
             security_groups: Vec::new(),
             security_groups_span: None,
+            // An Azure frontend's address: `addresses::frontends`, once
+            // every cluster is lowered.
+            frontend_address: None,
             listeners: vec![Listener {
                 port: Spanned::new(hx.port, hx.span),
                 protocol: LbProtocol::Tcp,

@@ -147,6 +147,7 @@ pub fn lower(doc: &Document, lock: &AddressLock, diags: &mut Diagnostics) -> Mod
     for n in nodes("postgres-cluster") {
         l.postgres(n);
     }
+    addresses::frontends(&mut l.model, l.diags);
     for n in misspelt(&doc.nodes, &ROOT, "postgres-cluster") {
         if let Some(name) = Lowerer::name_of(n) {
             l.pg_clusters.declare_poisoned(&name.value, name.span);

@@ -293,6 +293,7 @@ impl Lowerer<'_> {
             security_groups,
             security_groups_span: sgs_node.map(|c| c.span),
             listeners,
+            frontend_address: None,
         })
     }
 

@@ -12,6 +12,10 @@ pub const AZURE_PRIORITY_MAX: u32 = 4096;
 /// allow, outbound (when egress is declared) and inbound.
 pub const DENY_OTHER_EGRESS: u32 = 4000;
 pub const DENY_OTHER_INGRESS: u32 = 4010;
+/// The rule admitting an Azure load balancer's health probes to its
+/// targets, ahead of the inbound deny (inbound priorities only need to be
+/// unique among inbound rules).
+pub const ALLOW_LB_PROBES: u32 = 4005;
 /// The spec's own (allow) rules sit between Azure's minimum and the deny
 /// rules.
 pub const ALLOW_FIRST: u32 = AZURE_PRIORITY_MIN;
@@ -25,6 +29,8 @@ const _: () = assert!(
         && ALLOW_LAST < DENY_OTHER_INGRESS
         && DENY_OTHER_EGRESS <= AZURE_PRIORITY_MAX
         && DENY_OTHER_INGRESS <= AZURE_PRIORITY_MAX
+        && ALLOW_LAST < ALLOW_LB_PROBES
+        && ALLOW_LB_PROBES < DENY_OTHER_INGRESS
 );
 /// The gap between consecutive allow rules while they fit with it, so a
 /// rule added by hand between two fits without renumbering.

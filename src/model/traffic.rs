@@ -8,6 +8,7 @@
 use super::ids::{GroupId, LbId, PgClusterId, SgId, SubnetId};
 use super::services::Members;
 use crate::span::{Span, Spanned};
+use std::net::IpAddr;
 
 /// `type="application"|"network"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +108,11 @@ pub struct LoadBalancer {
     pub security_groups: Vec<SgId>,
     pub security_groups_span: Option<Span>,
     pub listeners: Vec<Listener>,
+    /// The compile-time private address of an Azure balancer's frontend
+    /// (the highest free address of its first subnet, so hosts, which fill
+    /// subnets from the bottom, never move it); None on AWS, whose
+    /// balancers are named by DNS.
+    pub frontend_address: Option<IpAddr>,
 }
 
 /// Where a gateway `route` sends traffic.

@@ -281,6 +281,7 @@ pub(crate) mod tests {
             security_groups: vec![],
             security_groups_span: None,
             listeners: vec![listener(80, 0, 8080, Some("/healthz"))],
+            frontend_address: None,
         });
         m.load_balancers.push(LoadBalancer {
             name: "booking".into(),
@@ -294,6 +295,7 @@ pub(crate) mod tests {
             security_groups: vec![],
             security_groups_span: None,
             listeners: vec![listener(8081, 1, 9000, Some("/health"))],
+            frontend_address: None,
         });
         let route = |p: &str, to, port| Route {
             path: sp(p.to_string()),

@@ -1,11 +1,12 @@
 //! Azure (`terraform/azure.tf`): the resource groups and public IPs the
 //! estate already holds, looked up; then, by resource family like the AWS
 //! side, the VNets (`azure_network`), the NSGs (`azure_nsg`) and the Linux
-//! VMs with their NICs (`azure_vm`). The helpers here are what every family
+//! VMs with their NICs (`azure_vm`), and the internal load balancers in
+//! front of HAProxy groups (`azure_lb`). The helpers here are what every family
 //! shares: the resource group and location of a VNet.
 
 use super::dsl::*;
-use super::{Tf, TfFile, azure_network, azure_nsg, azure_vm, names};
+use super::{Tf, TfFile, azure_lb, azure_network, azure_nsg, azure_vm, names};
 use crate::model::*;
 use hcl::Attribute;
 use std::collections::BTreeSet;
@@ -52,12 +53,17 @@ pub fn emit(tf: &Tf, files: &mut Vec<TfFile>) {
     for n in &vnets {
         azure_network::vnet(tf, &mut f, *n);
     }
+    let probes = azure_lb::probes(m);
     for set in &m.azure_nsgs() {
-        azure_nsg::nsg(tf, &mut f, set);
+        azure_nsg::nsg(tf, &mut f, set, probes.get(&set.groups));
     }
     for u in &azure_units {
         azure_vm::vm(tf, &mut f, u);
     }
+    for lb in azure_lb::azure_balancers(m) {
+        azure_lb::balancer(tf, &mut f, lb);
+    }
+    azure_lb::private_dns(tf, &mut f);
     files.push(f);
 }
 

@@ -16,7 +16,7 @@ pub fn nsg_name(m: &Model, groups: &[SgId]) -> String {
     crate::model::tf_names::nsg(groups.iter().map(|g| m.sg(*g).name.as_str()))
 }
 
-pub fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
+pub fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet, probes: Option<&super::azure_lb::Probes>) {
     let m = tf.m;
     let n = set.network;
     let name = nsg_name(m, &set.groups);
@@ -50,6 +50,9 @@ pub fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
     for (rule, priority) in rules.iter().zip(priorities) {
         nsg_rule(tf, f, &name, n, rule, priority, &mut taken);
     }
+    if let Some(p) = probes {
+        lb_probes(tf, f, &name, n, p);
+    }
     // Security-group semantics: nothing enters unless a rule says so. Azure's
     // default AllowVnetInBound would admit the VNet and every prefix of a
     // user-defined route (the other side of the tunnel), which lint treats
@@ -76,6 +79,58 @@ pub fn nsg(tf: &Tf, f: &mut TfFile, set: &NsgSet) {
             "Egress not declared in the spec",
         );
     }
+}
+
+/// Admits an Azure load balancer's health probes to its targets behind
+/// this NSG. They come from 168.63.129.16, the `AzureLoadBalancer` service
+/// tag, which "must not be blocked for probes to mark your instance as up"
+/// (https://learn.microsoft.com/en-us/azure/load-balancer/load-balancer-custom-probe-overview).
+/// Azure's default rule AllowAzureLoadBalancerInBound does admit them, but
+/// at priority 65001
+/// (https://learn.microsoft.com/en-us/azure/virtual-network/network-security-groups-overview#default-security-rules):
+/// deny-other-ingress at 4010 would drop them first, every target would
+/// look down and the balancer would forward nothing.
+fn lb_probes(tf: &Tf, f: &mut TfFile, nsg: &str, n: NetworkId, p: &super::azure_lb::Probes) {
+    let m = tf.m;
+    let ports: Vec<String> = p.ports.iter().map(|x| x.to_string()).collect();
+    let targets: Vec<String> = p
+        .addresses
+        .iter()
+        .map(|a| ipnet::IpNet::from(*a).to_string())
+        .collect();
+    let mut b = resource(
+        "azurerm_network_security_rule",
+        &format!("{nsg}_allow_lb_probes"),
+    )
+    .add_attribute(("name", s("allow-lb-probes")))
+    .add_attribute(rg_attr(m, n))
+    .add_attribute((
+        "network_security_group_name",
+        r(&format!("azurerm_network_security_group.{nsg}.name")),
+    ))
+    .add_attribute(("priority", nsg::ALLOW_LB_PROBES))
+    .add_attribute(("direction", s("Inbound")))
+    .add_attribute(("access", s("Allow")))
+    .add_attribute(("protocol", s("Tcp")))
+    .add_attribute(("source_port_range", s("*")));
+    b = if ports.len() == 1 {
+        b.add_attribute(("destination_port_range", s(&ports[0])))
+    } else {
+        b.add_attribute(("destination_port_ranges", strings(ports)))
+    };
+    b = b.add_attribute(("source_address_prefix", s("AzureLoadBalancer")));
+    b = match targets.len() {
+        0 => b.add_attribute(("destination_address_prefix", s("*"))),
+        1 => b.add_attribute(("destination_address_prefix", s(&targets[0]))),
+        _ => b.add_attribute(("destination_address_prefixes", strings(targets))),
+    };
+    f.add(
+        b.add_attribute((
+            "description",
+            s("Load balancer health probes (AzureLoadBalancer, 168.63.129.16)"),
+        ))
+        .build(),
+    );
 }
 
 /// A lowest-precedence rule that denies what the allow rules above do not

@@ -207,6 +207,18 @@ fn linux_vm(v: &Vm) -> hcl::Block {
     if let Some(t) = &st.instance_type {
         vm = vm.add_attribute(("size", s(&t.value)));
     }
+    // The zone the model places the host in (`zone=`, a group's `zones`):
+    // what the failure simulator and a zone-redundant balancer count on.
+    if v.u.hosts.iter().all(|h| m.host(*h).zone.is_some()) {
+        vm = vm.add_attribute((
+            "zone",
+            if v.grouped {
+                r("each.value.zone")
+            } else {
+                s(v.first.zone.clone().unwrap_or_default())
+            },
+        ));
+    }
     vm = vm
         .add_attribute(("admin_username", s(admin)))
         .add_attribute(("disable_password_authentication", true))

@@ -87,6 +87,10 @@ fn host_entry(m: &Model, h: HostId) -> Expression {
     if let Some(a) = host.address {
         pairs.push(("private_ip", s(a.to_string())));
     }
+    // An Azure VM's availability zone (AWS: the subnet's).
+    if let (Cloud::Azure, Some(z)) = (m.host_cloud(h), &host.zone) {
+        pairs.push(("zone", s(z)));
+    }
     obj(pairs)
 }
 

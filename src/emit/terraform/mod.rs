@@ -5,6 +5,7 @@
 //! so the output grows with the number of groups, not hosts.
 
 mod azure;
+mod azure_lb;
 mod azure_network;
 mod azure_nsg;
 mod azure_vm;
