@@ -19,7 +19,7 @@ use crate::model::*;
 use crate::units::format_port_range;
 use ipnet::IpNet;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -267,6 +267,29 @@ struct Answer {
 /// (source, destination, interval), borrowing the labels.
 type Key<'a> = (&'a str, &'a str, Interval);
 
+/// Which answers to give, and whether with the lines of the admitting
+/// rules: every answer without lines first (most are the same on both
+/// sides, and only a change is reported with its lines), then the changed
+/// ones again with their lines.
+#[derive(Clone, Copy)]
+enum Ask<'k> {
+    All,
+    WithLines(&'k HashSet<(&'k str, &'k str, Interval)>),
+}
+
+impl Ask<'_> {
+    fn wants(&self, src: &str, dest: &str, iv: Interval) -> bool {
+        match self {
+            Ask::All => true,
+            Ask::WithLines(keys) => keys.contains(&(src, dest, iv)),
+        }
+    }
+
+    fn lines(&self) -> bool {
+        matches!(self, Ask::WithLines(_))
+    }
+}
+
 /// External sources, with the addresses that stand for them on a side.
 fn externals(old: &Model, new: &Model) -> Vec<(String, Vec<IpAddr>, Vec<IpAddr>)> {
     let mut literal: BTreeSet<IpNet> = BTreeSet::new();
@@ -333,6 +356,7 @@ fn answers<'a>(
     side: &'a Side,
     probes: &BTreeMap<String, Vec<Interval>>,
     externals: &'a [(String, Vec<IpAddr>)],
+    ask: Ask,
 ) -> HashMap<Key<'a>, Answer> {
     let m = side.model;
     let mut out: HashMap<Key<'a>, Answer> = HashMap::new();
@@ -345,6 +369,9 @@ fn answers<'a>(
             let port = ports.map(|(lo, _)| lo);
             // External sources.
             for (label, addrs) in externals {
+                if !ask.wants(label, dest, iv) {
+                    continue;
+                }
                 let mut a = Answer {
                     all: true,
                     class: Some(if label == WORLD {
@@ -361,6 +388,9 @@ fn answers<'a>(
                     for &addr in addrs {
                         if reach::check_from_address(m, addr, d, proto, port).is_ok() {
                             ok = true;
+                            if !ask.lines() {
+                                continue;
+                            }
                             a.lines.extend(
                                 reach::admitting_rules(m, d, proto, port, addr, None)
                                     .map(|r| side.lines.line(r.span.start)),
@@ -376,6 +406,9 @@ fn answers<'a>(
             }
             // Hosts of the spec.
             for (src, src_classes) in &side.units {
+                if !ask.wants(src, dest, iv) {
+                    continue;
+                }
                 let mut a = Answer {
                     all: true,
                     ..Answer::default()
@@ -396,7 +429,8 @@ fn answers<'a>(
                             Class::Internal
                         };
                         a.class = Some(a.class.map_or(class, |c| c.min(class)));
-                        let ok = host_to_host(side, s, d, proto, port, &mut a.lines);
+                        let lines = ask.lines().then_some(&mut a.lines);
+                        let ok = host_to_host(side, s, d, proto, port, lines);
                         a.any |= ok;
                         a.all &= ok;
                     }
@@ -407,7 +441,7 @@ fn answers<'a>(
             }
         }
     }
-    balancer_answers(side, probes, externals, &mut out);
+    balancer_answers(side, probes, externals, ask, &mut out);
     out
 }
 
@@ -417,6 +451,7 @@ fn balancer_answers<'a>(
     side: &'a Side,
     probes: &BTreeMap<String, Vec<Interval>>,
     externals: &'a [(String, Vec<IpAddr>)],
+    ask: Ask,
     out: &mut HashMap<Key<'a>, Answer>,
 ) {
     let m = side.model;
@@ -433,6 +468,9 @@ fn balancer_answers<'a>(
             let port = ports.map(|(lo, _)| lo);
             let mut ask =
                 |label: &'a str, class: Class, froms: &mut dyn Iterator<Item = Endpoint>| {
+                    if !ask.wants(label, dest, iv) {
+                        return;
+                    }
                     let mut a = Answer {
                         all: true,
                         class: Some(class),
@@ -448,7 +486,7 @@ fn balancer_answers<'a>(
                             control: false,
                         };
                         let ok = reach::check_probe(m, &probe).is_ok();
-                        if ok {
+                        if ok && ask.lines() {
                             a.lines.extend(
                                 reach::end_admitting_rules(m, to, proto, port, from)
                                     .map(|r| side.lines.line(r.span.start)),
@@ -495,7 +533,7 @@ fn host_to_host(
     d: HostId,
     proto: Proto,
     port: Option<u16>,
-    lines: &mut BTreeSet<usize>,
+    lines: Option<&mut BTreeSet<usize>>,
 ) -> bool {
     let m = side.model;
     let mut probe = Probe {
@@ -516,7 +554,10 @@ fn host_to_host(
         ok = reach::check_probe(m, &probe).is_ok();
         seen = m.host(s).public_address.as_ref().map(|a| a.value);
     }
-    if ok && let Some(addr) = seen {
+    if ok
+        && let Some(addr) = seen
+        && let Some(lines) = lines
+    {
         lines.extend(
             reach::admitting_rules(m, d, proto, port, addr, Some(s))
                 .map(|r| side.lines.line(r.span.start)),
@@ -563,17 +604,24 @@ pub fn compare(
         ext.iter().map(|(l, a, _)| (l.clone(), a.clone())).collect();
     let ext_new: Vec<(String, Vec<IpAddr>)> =
         ext.iter().map(|(l, _, a)| (l.clone(), a.clone())).collect();
-    // The two sides' answers are independent: one thread each.
-    let (before, after) = std::thread::scope(|s| {
-        let before = s.spawn(|| answers(&o, &probes, &ext_old));
-        let after = answers(&n, &probes, &ext_new);
-        (
-            before
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            after,
-        )
-    });
+    // The two sides' answers are independent: one thread each. First
+    // every answer without the admitting rules' lines, then only the ones
+    // present on one side (an exposure change), with their lines.
+    let both = |ask_old: Ask, ask_new: Ask| {
+        std::thread::scope(|s| {
+            let before = s.spawn(|| answers(&o, &probes, &ext_old, ask_old));
+            let after = answers(&n, &probes, &ext_new, ask_new);
+            (
+                before
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                after,
+            )
+        })
+    };
+    let (before, after) = both(Ask::All, Ask::All);
+    let (closed, opened) = (only(&before, &after), only(&after, &before));
+    let (before, after) = both(Ask::WithLines(&closed), Ask::WithLines(&opened));
 
     let mut out = Vec::new();
     let mut push = |change: Change, key: &Key, a: &Answer, other: Option<&Answer>| {
@@ -601,15 +649,12 @@ pub fn compare(
             },
         });
     };
+    // Phase two answered exactly the changed keys.
     for (k, a) in &after {
-        if !before.contains_key(k) {
-            push(Change::Opened, k, a, None);
-        }
+        push(Change::Opened, k, a, None);
     }
     for (k, a) in &before {
-        if !after.contains_key(k) {
-            push(Change::Closed, k, a, None);
-        }
+        push(Change::Closed, k, a, None);
     }
     out = merge_protocols(merge_adjacent(out));
     out.sort_by(|a, b| {
@@ -618,6 +663,11 @@ pub fn compare(
             .then_with(|| port_key(a).cmp(&port_key(b)))
     });
     out
+}
+
+/// The keys of `a` that `b` lacks.
+fn only<'a>(a: &HashMap<Key<'a>, Answer>, b: &HashMap<Key<'a>, Answer>) -> HashSet<Key<'a>> {
+    a.keys().filter(|k| !b.contains_key(*k)).copied().collect()
 }
 
 fn port_key(e: &Exposure) -> u32 {
