@@ -475,6 +475,17 @@ fn balancers(b: &mut Builder) {
             if lb.kind == LbKind::Application {
                 continue;
             }
+            // Azure's probes come from 168.63.129.16 (the AzureLoadBalancer
+            // service tag), not from the subnet, and the NSG infragen writes
+            // admits them to the targets itself (`allow-lb-probes`,
+            // emit::terraform::azure_nsg): no flow to check.
+            let azure = lb
+                .subnets
+                .first()
+                .is_some_and(|s| model.network(model.subnet(*s).network).cloud == Cloud::Azure);
+            if azure {
+                continue;
+            }
             for t in targets {
                 b.add_ends(
                     Purpose::LbHealthCheck,
