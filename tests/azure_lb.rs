@@ -10,6 +10,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/terraform.rs"]
+mod terraform;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -453,41 +455,12 @@ fn the_azure_balancer_passes_terraform_fmt_and_checkov() {
     let arts = build::render("azure-ha", &spec(), &AddressLock::default());
     let dir = build::write(&arts);
     let tf = dir.path().join("terraform");
-    let out = tools::run(
-        tools::command(&terraform)
-            .args(["fmt", "-check", "-diff", "-recursive", "-no-color"])
-            .arg(&tf),
-    );
-    assert!(out.status.success(), "{}", tools::describe(&out));
-    let out = tools::run(
-        tools::command(&checkov)
-            .args([
-                "--framework",
-                "terraform",
-                "--quiet",
-                "--compact",
-                "--skip-download",
-                "-o",
-                "json",
-                "-d",
-            ])
-            .arg(&tf),
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
-    let summary = &json["summary"];
-    assert_eq!(summary["parsing_errors"], 0, "{summary}");
-    assert_eq!(
-        summary["failed"], 0,
-        "{:#}",
-        json["results"]["failed_checks"]
-    );
-    assert!(summary["passed"].as_u64().unwrap_or(0) > 100, "{summary}");
+    terraform::fmt_check(&terraform, &tf);
+    let report = terraform::checkov(&checkov, &tf);
+    report.assert_clean("azure-ha");
+    assert!(report.passed > 100, "{report:?}");
     // Checkov saw the balancer: it parsed the azurerm_lb resources.
-    assert!(
-        summary["resource_count"].as_u64().unwrap_or(0) > 0,
-        "{summary}"
-    );
+    assert!(report.resources > 0, "{report:?}");
 }
 
 #[test]

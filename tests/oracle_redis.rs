@@ -11,6 +11,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/terraform.rs"]
+mod terraform;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -410,47 +412,6 @@ fn fixture() -> String {
     .unwrap()
 }
 
-/// checkov's failed checks in `dir`, as `check resource (file)`.
-fn checkov_failures(checkov: &Path, dir: &Path) -> (Vec<(String, String)>, u64) {
-    let out = tools::run(
-        tools::command(checkov)
-            .args([
-                "--framework",
-                "terraform",
-                "--quiet",
-                "--compact",
-                "--skip-download",
-                "-o",
-                "json",
-                "-d",
-            ])
-            .arg(dir),
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
-    let report = match &json {
-        serde_json::Value::Array(a) => a.first().cloned().unwrap_or_default(),
-        v => v.clone(),
-    };
-    assert_eq!(
-        report["summary"]["parsing_errors"], 0,
-        "{}",
-        report["summary"]
-    );
-    let failed = report["results"]["failed_checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            (
-                format!("{} {} ({})", c["check_id"], c["resource"], c["check_name"]),
-                c["file_path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    (failed, report["summary"]["passed"].as_u64().unwrap_or(0))
-}
-
 /// elasticache.tf of the fixture (one node, a store, its own subnets and
 /// security group, an email contact point) and of web-tier: `terraform fmt
 /// -check` and checkov with no failed check in elasticache.tf.
@@ -475,17 +436,15 @@ fn elasticache_terraform_is_canonical_and_passes_checkov() {
             tf.contents
         );
         let dir = build::write(artifacts);
-        let out = tools::run(
-            tools::command(&terraform)
-                .args(["fmt", "-check", "-diff", "-recursive", "-no-color"])
-                .arg(dir.path().join("terraform")),
-        );
-        assert!(out.status.success(), "{name}: {}", tools::describe(&out));
-        let (failed, passed) = checkov_failures(&checkov, &dir.path().join("terraform"));
-        let ours: Vec<&String> = failed
+        let tf = dir.path().join("terraform");
+        terraform::fmt_check(&terraform, &tf);
+        let report = terraform::checkov(&checkov, &tf);
+        let passed = report.passed;
+        let ours: Vec<&String> = report
+            .failures
             .iter()
-            .filter(|(_, f)| f.ends_with("elasticache.tf"))
-            .map(|(c, _)| c)
+            .filter(|f| f.file.ends_with("elasticache.tf"))
+            .map(|f| &f.text)
             .collect();
         eprintln!(
             "checkov on {name}: {passed} passed, {} failed in elasticache.tf",

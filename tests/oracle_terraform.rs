@@ -4,6 +4,8 @@
 
 #[path = "support/build.rs"]
 mod build;
+#[path = "support/terraform.rs"]
+mod terraform;
 #[path = "support/tools.rs"]
 mod tools;
 
@@ -39,20 +41,6 @@ fn reference_lock() -> AddressLock {
     AddressLock::parse(&text).unwrap_or_default()
 }
 
-fn fmt_check(terraform: &Path, dir: &Path) {
-    let out = tools::run(
-        tools::command(terraform)
-            .args(["fmt", "-check", "-diff", "-recursive", "-no-color"])
-            .arg(dir),
-    );
-    assert!(
-        out.status.success(),
-        "terraform fmt -check {}\n{}",
-        dir.display(),
-        tools::describe(&out)
-    );
-}
-
 #[test]
 #[ignore = "needs terraform: tests/scripts/test.sh runs it"]
 fn every_example_is_terraform_fmt_canonical() {
@@ -63,51 +51,15 @@ fn every_example_is_terraform_fmt_canonical() {
         let dir = build::build_example(&name);
         let tf = dir.path().join("terraform");
         assert!(tf.is_dir(), "{name}: no terraform/ written");
-        fmt_check(&terraform, &tf);
+        terraform::fmt_check(&terraform, &tf);
     }
 }
 
 /// `(passed, failed, skipped)`; panics on parsing errors or failures.
 fn checkov(checkov: &Path, dir: &Path) -> (u64, u64, u64) {
-    let out = tools::run(
-        tools::command(checkov)
-            .args([
-                "--framework",
-                "terraform",
-                "--quiet",
-                "--compact",
-                "--skip-download",
-                "-o",
-                "json",
-                "-d",
-            ])
-            .arg(dir),
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("checkov JSON: {e}\n{}", tools::describe(&out)));
-    // One report per framework; a list when several ran.
-    let report = match &json {
-        serde_json::Value::Array(a) => a.first().cloned().unwrap_or_default(),
-        v => v.clone(),
-    };
-    let summary = &report["summary"];
-    assert_eq!(
-        summary["parsing_errors"], 0,
-        "checkov could not parse the output: {summary}"
-    );
-    let failed: Vec<String> = report["results"]["failed_checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| format!("{} {} ({})", c["check_id"], c["resource"], c["check_name"]))
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "checkov failures:\n{}",
-        failed.join("\n")
-    );
-    let n = |k: &str| summary[k].as_u64().unwrap_or(0);
-    (n("passed"), n("failed"), n("skipped"))
+    let report = terraform::checkov(checkov, dir);
+    report.assert_clean(&dir.display().to_string());
+    (report.passed, report.failed, report.skipped)
 }
 
 #[test]
@@ -157,7 +109,7 @@ fn checkov_passes_replication_migrations() {
     }));
     let dir = build::write(&artifacts);
     if let Some(terraform) = tools::require("terraform") {
-        fmt_check(&terraform, &dir.path().join("terraform"));
+        terraform::fmt_check(&terraform, &dir.path().join("terraform"));
     }
     let Some(bin) = tools::require("checkov") else {
         return;
@@ -216,7 +168,7 @@ fn checkov_accepts_deliberate_exposure_with_the_specs_reason() {
     }
     let dir = build::write(&allowed);
     if let Some(terraform) = tools::require("terraform") {
-        fmt_check(&terraform, &dir.path().join("terraform"));
+        terraform::fmt_check(&terraform, &dir.path().join("terraform"));
     }
     let Some(bin) = tools::require("checkov") else {
         return;
