@@ -9,6 +9,11 @@
 //!
 //! Cost: one `reach::check` per flow (once), then per domain a pass over
 //! the hosts and the flows the services name: linear in hosts and flows.
+//!
+//! The traffic tier (load balancers, NGINX gateways, Redis): a balancer
+//! follows its subnets' zones and its targets' hosts (flows through a
+//! balancer are not graph flows yet); a `group:` route and a self-hosted
+//! Redis follow their flows like postgres.
 
 use super::Graph;
 use super::flows::{Flow, Purpose};
@@ -452,7 +457,8 @@ impl<'a> Simulator<'a> {
 
     /// Hosts that are alone in a role some declared service needs: the
     /// HAProxy host, a one-member etcd or cluster, the Prometheus and
-    /// Grafana hosts, each VPN gateway.
+    /// Grafana hosts, each VPN gateway, a gateway's or a spec balancer's
+    /// one-host group, a one-member self-hosted Redis with clients.
     pub fn single_points(&self) -> Vec<HostId> {
         let m = self.model;
         let mut roles: Vec<Vec<HostId>> = Vec::new();
