@@ -543,7 +543,7 @@ impl<'a> Simulator<'a> {
             Service::Scraping => self.scraping(d),
             Service::Alerting => self.alerting(d),
             Service::Egress(n) => self.egress(*n, d, opts),
-            Service::LoadBalancer(id) => self.lb(*id, d).cell,
+            Service::LoadBalancer(id) => self.lb_view(*id, d).cell,
             Service::Gateway(i) => self.gateway(&self.model.gateways[*i], d),
             Service::Redis(i) => self.redis(&self.model.redis[*i], d),
         }
@@ -1113,10 +1113,6 @@ impl Simulator<'_> {
             view.cell = down(reason);
         }
         view
-    }
-
-    fn lb(&self, id: LbId, d: &Domain) -> LbView {
-        self.lb_view(id, d)
     }
 
     /// A gateway serves while some of its hosts is up and, when spec
