@@ -219,6 +219,7 @@ pub(crate) mod tests {
             resource_group: None,
             cidr: sp("10.0.0.0/16".parse().unwrap()),
             subnets: vec![SubnetId(0)],
+            nat_per_zone: false,
         });
         m.subnets.push(Subnet {
             name: "a".into(),
