@@ -378,3 +378,228 @@ fn zone_rule_agrees_with_the_simulator_on_every_example() {
     }
     assert!(seen >= 1, "the reference's us-east-1a should be one");
 }
+
+// The traffic tier (issue 17): load balancers, gateways and Redis.
+
+fn web_tier() -> String {
+    std::fs::read_to_string(root().join("examples/web-tier.kdl")).unwrap()
+}
+
+fn ui(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/ui").join(name)).unwrap()
+}
+
+fn reason(r: &Report, row: &str, col: &str) -> String {
+    let ci = r.columns.iter().position(|c| c.name == col).unwrap();
+    let row = r.rows.iter().find(|x| x.domain.label() == row).unwrap();
+    row.cells[ci].reason_text()
+}
+
+#[test]
+fn explain_failures_of_web_tier_is_pinned() {
+    let out = infragen(&["explain", "failures", "examples/web-tier.kdl"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+/// examples/web-tier.kdl survives either zone: both balancers' other node,
+/// one gateway host, one target of each internal balancer, the ElastiCache
+/// replica and the other zone's NAT gateway are left.
+#[test]
+fn web_tier_survives_every_single_zone() {
+    let r = report(&web_tier(), Options::default());
+    let names: Vec<&str> = r.columns.iter().map(|c| c.name.as_str()).collect();
+    for col in [
+        "load-balancer public",
+        "load-balancer booking",
+        "load-balancer payments",
+        "gateway edge",
+        "redis sessions",
+    ] {
+        assert!(names.contains(&col), "{names:?}");
+    }
+    let zones: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|x| x.domain.kind.as_str() == "zone")
+        .collect();
+    assert_eq!(zones.len(), 2);
+    for row in zones {
+        for (c, col) in row.cells.iter().zip(&r.columns) {
+            assert!(
+                c.survives,
+                "{} takes {} down: {}",
+                row.domain.label(),
+                col.name,
+                c.reason_text()
+            );
+        }
+    }
+    assert_eq!(
+        reason(&r, "zone eu-west-1a", "gateway edge"),
+        "gateway edge 1/2 hosts left behind load-balancer public → /booking/ via load-balancer booking 1/2 left; /payments/ via load-balancer payments 1/2 left → gateway serves"
+    );
+    assert_eq!(
+        reason(&r, "zone eu-west-1b", "redis sessions"),
+        "ElastiCache sessions: Multi-AZ, eu-west-1b down → a replica in eu-west-1a is promoted → writes survive"
+    );
+    // The region takes everything.
+    assert!(!verdict(&r, "region eu-west-1", "gateway edge"));
+    assert!(!verdict(&r, "region eu-west-1", "load-balancer public"));
+    assert!(!verdict(&r, "region eu-west-1", "redis sessions"));
+}
+
+/// A balancer with every subnet in the lost zone is down; a gateway behind
+/// it then serves nothing although its hosts in the other zone are up.
+#[test]
+fn a_balancer_in_one_zone_takes_the_gateway_behind_it() {
+    let src = web_tier().replacen(
+        "    subnets \"web/public-a\" \"web/public-b\"\n",
+        "    subnets \"web/public-a\"\n",
+        1,
+    );
+    let r = report(&src, Options::default());
+    assert!(!verdict(&r, "zone eu-west-1a", "load-balancer public"));
+    assert_eq!(
+        reason(&r, "zone eu-west-1a", "load-balancer public"),
+        "load-balancer public sits in eu-west-1a only → balancer down"
+    );
+    assert!(!verdict(&r, "zone eu-west-1a", "gateway edge"));
+    assert_eq!(
+        reason(&r, "zone eu-west-1a", "gateway edge"),
+        "gateway edge 1/2 hosts left, none that load-balancer public still sends to → routes down"
+    );
+    // In eu-west-1b the balancer keeps its node and the gateway host in 1a.
+    assert!(verdict(&r, "zone eu-west-1b", "gateway edge"));
+}
+
+/// A route's targets: the group's hosts (through the gateway's flows) or
+/// the balancer's target group.
+#[test]
+fn a_gateway_route_is_down_without_a_target() {
+    // The payments balancer's targets all in eu-west-1a.
+    let src = web_tier().replacen(
+        "    group \"payments\" count=2 type=\"m6i.large\" {\n",
+        "    group \"payments\" count=2 type=\"m6i.large\" {\n        subnets \"web/private-a\"\n",
+        1,
+    );
+    let r = report(&src, Options::default());
+    assert!(!verdict(&r, "zone eu-west-1a", "gateway edge"));
+    assert!(
+        reason(&r, "zone eu-west-1a", "gateway edge")
+            .ends_with("/payments/ via load-balancer payments 0/2 left → route /payments/ down"),
+        "{}",
+        reason(&r, "zone eu-west-1a", "gateway edge")
+    );
+    assert!(!verdict(&r, "zone eu-west-1a", "load-balancer payments"));
+    assert!(verdict(&r, "zone eu-west-1b", "gateway edge"));
+    // A `group:` route follows the gateway → group flows.
+    let g = report(
+        &ui("single-point-of-failure.gateway.kdl"),
+        Options::default(),
+    );
+    assert_eq!(
+        reason(&g, "zone eu-west-1b", "gateway edge"),
+        "gateway edge 1/1 hosts left → / via group app 1/2 left → gateway serves"
+    );
+    assert_eq!(
+        reason(&g, "host gw-01", "gateway edge"),
+        "gateway edge 0/1 hosts left → routes down"
+    );
+}
+
+#[test]
+fn elasticache_without_replicas_is_down_with_a_zone_of_its_subnets() {
+    let src = web_tier().replacen("replicas=1", "replicas=0", 1);
+    let r = report(&src, Options::default());
+    for z in ["zone eu-west-1a", "zone eu-west-1b"] {
+        assert!(!verdict(&r, z, "redis sessions"), "{z}");
+    }
+    assert_eq!(
+        reason(&r, "zone eu-west-1a", "redis sessions"),
+        "ElastiCache sessions: no replica, the primary may be in eu-west-1a → writes down"
+    );
+}
+
+/// Self-hosted: a Sentinel majority and a replica left keep writes (after
+/// a failover); the lint names exactly the zone the simulator loses.
+#[test]
+fn self_hosted_redis_needs_a_sentinel_majority() {
+    let src = ui("zone-failure-loses-quorum.redis.kdl");
+    let r = report(&src, Options::default());
+    assert!(!verdict(&r, "zone eu-west-1a", "redis sessions"));
+    assert!(verdict(&r, "zone eu-west-1b", "redis sessions"));
+    assert_eq!(
+        reason(&r, "zone eu-west-1a", "redis sessions"),
+        "Sentinel sessions 1/3 left < majority 2 → no failover (the primary may be among the lost) → writes down"
+    );
+    let c = check(&src, &AddressLock::default());
+    let zones: Vec<&str> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == "zone-failure-loses-quorum")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(zones.len(), 1, "{zones:?}");
+    assert!(
+        zones[0].starts_with("losing zone eu-west-1a leaves the Sentinels of redis `sessions`")
+    );
+    // One member: a host row, down with it.
+    let one = report(&ui("single-point-of-failure.redis.kdl"), Options::default());
+    assert!(!verdict(&one, "host cache", "redis sessions"));
+    assert!(verdict(&one, "zone eu-west-1b", "redis sessions"));
+}
+
+/// The new columns keep the JSON shape of docs/failures.md.
+#[test]
+fn explain_failures_json_of_web_tier_has_the_traffic_columns() {
+    let out = infragen(&[
+        "explain",
+        "failures",
+        "examples/web-tier.kdl",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let services: Vec<&str> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        services,
+        [
+            "load-balancer public",
+            "load-balancer booking",
+            "load-balancer payments",
+            "gateway edge",
+            "redis sessions",
+            "egress web"
+        ]
+    );
+    for f in v["failures"].as_array().unwrap() {
+        let cells = f["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), services.len());
+        for (c, s) in cells.iter().zip(&services) {
+            assert_eq!(c["service"], *s);
+            assert!(c["survives"].is_boolean() && c["reason"].is_string());
+        }
+    }
+    let zone_a = v["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["label"] == "zone eu-west-1a")
+        .unwrap();
+    assert_eq!(zone_a["cells"][3]["survives"], true);
+    assert_eq!(
+        zone_a["cells"][3]["reason"],
+        "gateway edge 1/2 hosts left behind load-balancer public → /booking/ via load-balancer booking 1/2 left; /payments/ via load-balancer payments 1/2 left → gateway serves"
+    );
+}

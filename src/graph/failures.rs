@@ -9,6 +9,11 @@
 //!
 //! Cost: one `reach::check` per flow (once), then per domain a pass over
 //! the hosts and the flows the services name: linear in hosts and flows.
+//!
+//! The traffic tier (load balancers, NGINX gateways, Redis): a balancer
+//! follows its subnets' zones and its targets' hosts (flows through a
+//! balancer are not graph flows yet); a `group:` route and a self-hosted
+//! Redis follow their flows like postgres.
 
 use super::Graph;
 use super::flows::{Endpoint, Flow, Purpose};
@@ -91,6 +96,12 @@ pub enum Service {
     Scraping,
     Alerting,
     Egress(NetworkId),
+    /// A `load-balancer` of the spec.
+    LoadBalancer(LbId),
+    /// A `gateway` (index into `Model::gateways`).
+    Gateway(usize),
+    /// A `redis` (index into `Model::redis`).
+    Redis(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -328,6 +339,26 @@ impl<'a> Simulator<'a> {
                 });
             }
         }
+        for (i, lb) in m.load_balancers.iter().enumerate() {
+            if lb.origin == LbOrigin::Spec {
+                cols.push(Column {
+                    service: Service::LoadBalancer(LbId::from_index(i)),
+                    name: format!("load-balancer {}", lb.name),
+                });
+            }
+        }
+        for (i, gw) in m.gateways.iter().enumerate() {
+            cols.push(Column {
+                service: Service::Gateway(i),
+                name: format!("gateway {}", gw.name),
+            });
+        }
+        for (i, r) in m.redis.iter().enumerate() {
+            cols.push(Column {
+                service: Service::Redis(i),
+                name: format!("redis {}", r.name),
+            });
+        }
         for (i, n) in m.networks.iter().enumerate() {
             if nat_subnets(m, NetworkId::from_index(i)).is_some() {
                 cols.push(Column {
@@ -434,7 +465,8 @@ impl<'a> Simulator<'a> {
 
     /// Hosts that are alone in a role some declared service needs: the
     /// HAProxy host, a one-member etcd or cluster, the Prometheus and
-    /// Grafana hosts, each VPN gateway.
+    /// Grafana hosts, each VPN gateway, a gateway's or a spec balancer's
+    /// one-host group, a one-member self-hosted Redis with clients.
     pub fn single_points(&self) -> Vec<HostId> {
         let m = self.model;
         let mut roles: Vec<Vec<HostId>> = Vec::new();
@@ -462,6 +494,23 @@ impl<'a> Simulator<'a> {
         for v in &m.vpns {
             roles.push(vec![v.left.host]);
             roles.push(vec![v.right.host]);
+        }
+        // The traffic tier: the gateway's hosts, each spec balancer's
+        // targets, a self-hosted Redis that clients need.
+        for gw in &m.gateways {
+            roles.push(m.group(gw.group).hosts.clone());
+        }
+        for lb in &m.load_balancers {
+            if lb.origin == LbOrigin::Spec {
+                for l in &lb.listeners {
+                    roles.push(m.group(l.target).hosts.clone());
+                }
+            }
+        }
+        for r in &m.redis {
+            if r.engine == RedisEngine::SelfHosted && !r.clients.hosts.is_empty() {
+                roles.push(r.members.hosts.clone());
+            }
         }
         let set: BTreeSet<HostId> = roles
             .iter()
@@ -502,6 +551,9 @@ impl<'a> Simulator<'a> {
             Service::Scraping => self.scraping(d),
             Service::Alerting => self.alerting(d),
             Service::Egress(n) => self.egress(*n, d, opts),
+            Service::LoadBalancer(id) => self.lb_view(*id, d).cell,
+            Service::Gateway(i) => self.gateway(&self.model.gateways[*i], d),
+            Service::Redis(i) => self.redis(&self.model.redis[*i], d),
         }
     }
 
@@ -918,6 +970,397 @@ impl<'a> Simulator<'a> {
         let mut cell = down(reason);
         cell.lost = lost;
         cell
+    }
+}
+
+/// A balancer under one failure: its result and the zones its nodes still
+/// serve.
+struct LbView {
+    cell: Cell,
+    /// The balancer's zones still up; empty: it is down.
+    zones: Vec<Zone>,
+    /// An Azure balancer is zone-redundant: it serves targets in any zone.
+    any_zone: bool,
+}
+
+/// The traffic tier: load balancers, NGINX gateways, Redis.
+impl Simulator<'_> {
+    fn subnet_zone(&self, s: SubnetId) -> Zone {
+        let sub = self.model.subnet(s);
+        let net = self.model.network(sub.network);
+        Zone {
+            cloud: net.cloud,
+            region: net.region.value.clone(),
+            zone: sub.zone.as_ref().map(|z| z.value.clone()),
+        }
+    }
+
+    /// Whether zone `z` is down under `d` (a region takes its zones, also
+    /// those without hosts).
+    fn zone_down(&self, d: &Domain, z: &Zone) -> bool {
+        d.zones_down.contains(z)
+            || (d.kind == DomainKind::Region
+                && d.zones_down
+                    .iter()
+                    .any(|x| x.cloud == z.cloud && x.region == z.region))
+    }
+
+    fn host_zone_of(&self, h: HostId) -> &Zone {
+        &self.zones[self.host_zone[h.index()]]
+    }
+
+    fn zones_text(zones: &[Zone]) -> String {
+        zones
+            .iter()
+            .map(|z| z.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether balancer `v` still sends to host `h`: `h` is up and sits in
+    /// a zone where the balancer has a live node (AWS registers targets
+    /// only in its enabled zones).
+    fn lb_serves(&self, v: &LbView, h: HostId, d: &Domain) -> bool {
+        !d.is_down(h)
+            && !v.zones.is_empty()
+            && (v.any_zone || v.zones.contains(self.host_zone_of(h)))
+    }
+
+    fn lb_view(&self, id: LbId, d: &Domain) -> LbView {
+        let m = self.model;
+        let lb = &m.load_balancers[id.index()];
+        let all: Vec<Zone> = lb
+            .subnets
+            .iter()
+            .map(|s| self.subnet_zone(*s))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let any_zone = all.first().is_some_and(|z| z.cloud == Cloud::Azure);
+        let live: Vec<Zone> = if any_zone {
+            // Zone-redundant: down only with every zone of its region.
+            let region_down = all.iter().all(|z| {
+                self.zone_down(d, z)
+                    || (!d.zones_down.is_empty()
+                        && self
+                            .zones
+                            .iter()
+                            .filter(|x| x.cloud == z.cloud && x.region == z.region)
+                            .all(|x| d.zones_down.contains(x)))
+            });
+            if region_down { Vec::new() } else { all.clone() }
+        } else {
+            all.iter()
+                .filter(|z| !self.zone_down(d, z))
+                .cloned()
+                .collect()
+        };
+        let name = &lb.name;
+        let mut reason = Vec::new();
+        if all.is_empty() {
+            reason.push(format!("load-balancer {name} has no subnet"));
+        } else if live.is_empty() {
+            reason.push(if all.len() == 1 {
+                format!(
+                    "load-balancer {name} sits in {} only",
+                    Self::zones_text(&all)
+                )
+            } else {
+                format!(
+                    "every zone of load-balancer {name} down ({})",
+                    Self::zones_text(&all)
+                )
+            });
+            reason.push("balancer down".into());
+            return LbView {
+                cell: down(reason),
+                zones: live,
+                any_zone,
+            };
+        } else if live.len() < all.len() {
+            let lost: Vec<Zone> = all.iter().filter(|z| !live.contains(z)).cloned().collect();
+            reason.push(format!(
+                "load-balancer {name}: node in {} down, {} left",
+                Self::zones_text(&lost),
+                Self::zones_text(&live)
+            ));
+        } else if any_zone {
+            reason.push(format!("load-balancer {name} up (zone-redundant)"));
+        } else {
+            reason.push(format!(
+                "load-balancer {name} up in {}",
+                Self::zones_text(&live)
+            ));
+        }
+        let mut view = LbView {
+            cell: up(Vec::new()),
+            zones: live,
+            any_zone,
+        };
+        let mut dead = Vec::new();
+        for l in &lb.listeners {
+            let targets = dedup(&m.group(l.target).hosts);
+            let left = targets
+                .iter()
+                .filter(|h| self.lb_serves(&view, **h, d))
+                .count();
+            reason.push(format!(
+                "listener {} → {} {left}/{} targets left",
+                l.port.value,
+                m.group(l.target).name,
+                targets.len()
+            ));
+            if left == 0 {
+                dead.push(l.port.value.to_string());
+            }
+        }
+        if dead.is_empty() {
+            reason.push("balancer serves".into());
+            view.cell = up(reason);
+        } else {
+            reason.push(format!("listener {} down", dead.join(", ")));
+            view.cell = down(reason);
+        }
+        view
+    }
+
+    /// A gateway serves while some of its hosts is up and, when spec
+    /// balancers send to its group, one of them still sends to it; each
+    /// route needs a target left behind it.
+    fn gateway(&self, gw: &ApiGateway, d: &Domain) -> Cell {
+        let m = self.model;
+        let hosts = dedup(&m.group(gw.group).hosts);
+        let fronts: Vec<(LbId, LbView)> = m
+            .load_balancers
+            .iter()
+            .enumerate()
+            .filter(|(_, lb)| {
+                lb.origin == LbOrigin::Spec && lb.listeners.iter().any(|l| l.target == gw.group)
+            })
+            .map(|(i, _)| {
+                let id = LbId::from_index(i);
+                (id, self.lb_view(id, d))
+            })
+            .collect();
+        let live: Vec<HostId> = hosts.iter().copied().filter(|h| !d.is_down(*h)).collect();
+        let mut reason = Vec::new();
+        let name = &gw.name;
+        if live.is_empty() {
+            reason.push(format!("gateway {name} 0/{} hosts left", hosts.len()));
+            reason.push("routes down".into());
+            return down(reason);
+        }
+        let served: Vec<HostId> = if fronts.is_empty() {
+            live.clone()
+        } else {
+            live.iter()
+                .copied()
+                .filter(|h| fronts.iter().any(|(_, v)| self.lb_serves(v, *h, d)))
+                .collect()
+        };
+        let behind = fronts
+            .iter()
+            .map(|(id, _)| format!("load-balancer {}", m.load_balancers[id.index()].name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if served.is_empty() {
+            reason.push(format!(
+                "gateway {name} {}/{} hosts left, none that {behind} still sends to",
+                live.len(),
+                hosts.len()
+            ));
+            reason.push("routes down".into());
+            return down(reason);
+        }
+        reason.push(if fronts.is_empty() {
+            format!("gateway {name} {}/{} hosts left", served.len(), hosts.len())
+        } else {
+            format!(
+                "gateway {name} {}/{} hosts left behind {behind}",
+                served.len(),
+                hosts.len()
+            )
+        });
+        let mut routes = Vec::new();
+        let mut dead = Vec::new();
+        for r in &gw.routes {
+            let path = &r.path.value;
+            let (left, n, via) = match r.to {
+                RouteTarget::Lb(id) => {
+                    let lb = &m.load_balancers[id.index()];
+                    let view = self.lb_view(id, d);
+                    let on_port: Vec<&Listener> = lb
+                        .listeners
+                        .iter()
+                        .filter(|l| l.port.value == r.port)
+                        .collect();
+                    let listeners = if on_port.is_empty() {
+                        lb.listeners.iter().collect()
+                    } else {
+                        on_port
+                    };
+                    let targets: Vec<HostId> = dedup(
+                        &listeners
+                            .iter()
+                            .flat_map(|l| m.group(l.target).hosts.iter().copied())
+                            .collect::<Vec<_>>(),
+                    );
+                    let left = targets
+                        .iter()
+                        .filter(|h| self.lb_serves(&view, **h, d))
+                        .count();
+                    (left, targets.len(), format!("load-balancer {}", lb.name))
+                }
+                RouteTarget::Group(g) => {
+                    let targets = dedup(&m.group(g).hosts);
+                    let left = targets
+                        .iter()
+                        .filter(|t| {
+                            served
+                                .iter()
+                                .any(|gh| self.reaches(Purpose::GatewayToGroup, *gh, **t, d))
+                        })
+                        .count();
+                    (left, targets.len(), format!("group {}", m.group(g).name))
+                }
+            };
+            routes.push(format!("{path} via {via} {left}/{n} left"));
+            if left == 0 {
+                dead.push(path.as_str());
+            }
+        }
+        if !routes.is_empty() {
+            reason.push(routes.join("; "));
+        }
+        if dead.is_empty() {
+            reason.push("gateway serves".into());
+            up(reason)
+        } else {
+            reason.push(format!("route {} down", dead.join(", ")));
+            down(reason)
+        }
+    }
+
+    fn redis(&self, r: &Redis, d: &Domain) -> Cell {
+        let m = self.model;
+        let name = &r.name;
+        let clients = dedup(&r.clients.hosts);
+        let mut reason = Vec::new();
+        match r.engine {
+            RedisEngine::Elasticache => {
+                let zones: Vec<Zone> = r
+                    .subnets
+                    .iter()
+                    .map(|s| self.subnet_zone(*s))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let (lost, left): (Vec<Zone>, Vec<Zone>) =
+                    zones.iter().cloned().partition(|z| self.zone_down(d, z));
+                let replicas = r.replicas.value;
+                let multi_az = replicas >= 1 && zones.len() >= 2;
+                if !zones.is_empty() && left.is_empty() {
+                    reason.push(if zones.len() == 1 {
+                        format!(
+                            "ElastiCache {name}: subnet group in {} only",
+                            Self::zones_text(&zones)
+                        )
+                    } else {
+                        format!(
+                            "ElastiCache {name}: every zone of its subnet group down ({})",
+                            Self::zones_text(&zones)
+                        )
+                    });
+                    reason.push("writes down".into());
+                    return down(reason);
+                }
+                if !lost.is_empty() && !multi_az {
+                    reason.push(format!(
+                        "ElastiCache {name}: no replica, the primary may be in {}",
+                        Self::zones_text(&lost)
+                    ));
+                    reason.push("writes down".into());
+                    return down(reason);
+                }
+                if !lost.is_empty() {
+                    reason.push(format!(
+                        "ElastiCache {name}: Multi-AZ, {} down → a replica in {} is promoted",
+                        Self::zones_text(&lost),
+                        Self::zones_text(&left)
+                    ));
+                } else if multi_az {
+                    reason.push(format!(
+                        "ElastiCache {name}: Multi-AZ, {replicas} replica(s) over {}",
+                        Self::zones_text(&zones)
+                    ));
+                } else {
+                    reason.push(format!("ElastiCache {name} up"));
+                }
+                if !clients.is_empty() && clients.iter().all(|c| d.is_down(*c)) {
+                    reason.push("no client left".into());
+                    reason.push("writes down".into());
+                    return down(reason);
+                }
+            }
+            RedisEngine::SelfHosted => {
+                let members = dedup(&r.members.hosts);
+                let n = members.len();
+                let primaries: Vec<HostId> = if n <= 1 {
+                    let Some(&only) = members.first() else {
+                        return up(Vec::new());
+                    };
+                    if d.is_down(only) {
+                        reason.push(format!("redis {name} on {}: no replica", m.host(only).name));
+                        reason.push("writes down".into());
+                        return down(reason);
+                    }
+                    reason.push(format!(
+                        "redis {name} on {} up (no replica)",
+                        m.host(only).name
+                    ));
+                    vec![only]
+                } else {
+                    let majority = n / 2 + 1;
+                    let part = self.largest_component(&members, Purpose::SentinelPeers, d);
+                    let lost: Vec<HostId> =
+                        members.iter().copied().filter(|h| d.is_down(*h)).collect();
+                    if part.len() < majority {
+                        reason.push(format!(
+                            "Sentinel {name} {}/{n} left < majority {majority}",
+                            part.len()
+                        ));
+                        reason.push("no failover (the primary may be among the lost)".into());
+                        reason.push("writes down".into());
+                        return down(reason);
+                    }
+                    if lost.is_empty() {
+                        reason.push(format!("Sentinel {name} {n}/{n} up"));
+                    } else {
+                        reason.push(format!(
+                            "Sentinel {name} {}/{n} ≥ majority {majority}: {} down, a replica among {} is promoted",
+                            part.len(),
+                            self.names(lost),
+                            self.names(part.iter().copied())
+                        ));
+                    }
+                    part
+                };
+                if !clients.is_empty()
+                    && !clients.iter().any(|c| {
+                        primaries.iter().any(|p| {
+                            self.reaches(Purpose::ClientsToRedis, *c, *p, d)
+                                && (n <= 1 || self.reaches(Purpose::ClientsToSentinel, *c, *p, d))
+                        })
+                    })
+                {
+                    reason.push("no client reaches a Redis member".into());
+                    reason.push("writes down".into());
+                    return down(reason);
+                }
+            }
+        }
+        reason.push("writes survive".into());
+        up(reason)
     }
 }
 

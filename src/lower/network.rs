@@ -160,6 +160,25 @@ impl Lowerer<'_> {
             .iter()
             .map(|s| &self.model.subnets[s.index()])
             .collect();
+        // A subnet that did not lower, or a zone outside the region
+        // (`zone-region-mismatch`, the same test), has its own error: the
+        // zones here would be wrong, so say nothing more.
+        let region = net.region.value.as_str();
+        let bad_zone = subs.iter().any(|s| {
+            s.zone.as_ref().is_some_and(|z| {
+                !z.value.strip_prefix(region).is_some_and(|rest| {
+                    rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
+                })
+            })
+        });
+        let misspelt = super::spec_of(&n.name).is_some_and(|spec| {
+            super::misspelt(&n.children, spec, "subnet")
+                .next()
+                .is_some()
+        });
+        if bad_zone || misspelt || n.children_named("subnet").count() != subs.len() {
+            return;
+        }
         let zone = |s: &Subnet| s.zone.as_ref().map(|z| z.value.clone());
         let mut missing: Vec<String> = Vec::new();
         for s in subs.iter().filter(|s| !s.public) {

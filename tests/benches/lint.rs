@@ -130,5 +130,67 @@ fn diff(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, lint, build, failures, diff);
+/// The synthetic estate with a traffic tier on its largest group: a
+/// gateway on `app` (behind a balancer, routing through an internal one and
+/// to `db`), a self-hosted Redis with Sentinel on `etcd` for `app`.
+fn with_traffic(src: &str) -> String {
+    let open = |sg: &str, rules: &str| {
+        (
+            format!("security-group \"{sg}\" vpc=\"core\" {{\n"),
+            format!("security-group \"{sg}\" vpc=\"core\" {{\n{rules}"),
+        )
+    };
+    let (etcd, etcd_new) = open(
+        "etcd",
+        "    ingress \"tcp\" 6379 from=\"vpc:core\" description=\"Redis\"\n    ingress \"tcp\" 26379 from=\"vpc:core\" description=\"Sentinel\"\n",
+    );
+    let (db, db_new) = open(
+        "db",
+        "    ingress \"tcp\" 80 from=\"sg:app\" description=\"The gateway\"\n",
+    );
+    let mut s = src.replacen(&etcd, &etcd_new, 1).replacen(&db, &db_new, 1);
+    s.push_str(
+        r#"
+load-balancer "front" {
+    subnets "core/private-1" "core/private-2"
+    security-groups "web"
+    listener 80 target="app" target-port=8080
+}
+load-balancer "inner" scheme="internal" {
+    subnets "core/private-1" "core/private-2"
+    security-groups "web"
+    listener 80 target="search" target-port=8080
+}
+gateway "edge" group="app" nginx-version="1.27.3" {
+    route "/search/" to="lb:inner"
+    route "/db/" to="group:db"
+}
+redis "sessions" engine="self-hosted" version="7.0" {
+    clients group="app"
+    members group="etcd"
+}
+"#,
+    );
+    s
+}
+
+/// `failures` with the traffic tier's columns (load balancers, the
+/// gateway, Redis) on the 10 000-host estate.
+fn failures_traffic(c: &mut Criterion) {
+    use infragen::graph::failures::{Options, simulate};
+    let lock = AddressLock::default();
+    let mut group = c.benchmark_group("failures-traffic");
+    let hosts = 10_000;
+    let src = with_traffic(&synth::generate(hosts, 1));
+    let checked = pipeline::check(&src, &lock);
+    assert_eq!(checked.errors(), 0, "{:#?}", checked.diagnostics);
+    let (model, graph) = (checked.model.unwrap(), checked.graph.unwrap());
+    group.throughput(Throughput::Elements(hosts as u64));
+    group.bench_function(BenchmarkId::new("hosts", hosts), |b| {
+        b.iter(|| simulate(black_box(&model), &graph, Options::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lint, build, failures, failures_traffic, diff);
 criterion_main!(benches);

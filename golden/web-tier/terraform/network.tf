@@ -60,19 +60,35 @@ resource "aws_internet_gateway" "web" {
   }
 }
 
-# One NAT gateway per VPC, in its first public subnet: private hosts reach package mirrors and AWS APIs through it.
-resource "aws_eip" "web_nat" {
+# One NAT gateway per zone (nat-gateways="per-zone"): each zone's private subnets route out through their own, so losing a zone cuts no other zone's egress.
+resource "aws_eip" "web_public_a_nat" {
   domain = "vpc"
   tags = {
-    Name = "travel-web-nat"
+    Name = "travel-web-nat-public-a"
   }
 }
 
-resource "aws_nat_gateway" "web" {
-  allocation_id = aws_eip.web_nat.id
+resource "aws_nat_gateway" "web_public_a" {
+  allocation_id = aws_eip.web_public_a_nat.id
   subnet_id     = aws_subnet.web_public_a.id
   tags = {
-    Name = "travel-web"
+    Name = "travel-web-nat-public-a"
+  }
+  depends_on = [aws_internet_gateway.web]
+}
+
+resource "aws_eip" "web_public_b_nat" {
+  domain = "vpc"
+  tags = {
+    Name = "travel-web-nat-public-b"
+  }
+}
+
+resource "aws_nat_gateway" "web_public_b" {
+  allocation_id = aws_eip.web_public_b_nat.id
+  subnet_id     = aws_subnet.web_public_b.id
+  tags = {
+    Name = "travel-web-nat-public-b"
   }
   depends_on = [aws_internet_gateway.web]
 }
@@ -100,27 +116,40 @@ resource "aws_route_table_association" "web_public_b" {
   route_table_id = aws_route_table.web_public.id
 }
 
-resource "aws_route_table" "web_private" {
+resource "aws_route_table" "web_private_public_a" {
   vpc_id = aws_vpc.web.id
   tags = {
     Name = "travel-web-private"
   }
 }
 
-resource "aws_route" "web_private_default" {
-  route_table_id         = aws_route_table.web_private.id
+resource "aws_route" "web_private_public_a_default" {
+  route_table_id         = aws_route_table.web_private_public_a.id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.web.id
+  nat_gateway_id         = aws_nat_gateway.web_public_a.id
 }
 
 resource "aws_route_table_association" "web_private_a" {
   subnet_id      = aws_subnet.web_private_a.id
-  route_table_id = aws_route_table.web_private.id
+  route_table_id = aws_route_table.web_private_public_a.id
+}
+
+resource "aws_route_table" "web_private_public_b" {
+  vpc_id = aws_vpc.web.id
+  tags = {
+    Name = "travel-web-private"
+  }
+}
+
+resource "aws_route" "web_private_public_b_default" {
+  route_table_id         = aws_route_table.web_private_public_b.id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.web_public_b.id
 }
 
 resource "aws_route_table_association" "web_private_b" {
   subnet_id      = aws_subnet.web_private_b.id
-  route_table_id = aws_route_table.web_private.id
+  route_table_id = aws_route_table.web_private_public_b.id
 }
 
 data "aws_iam_policy_document" "web_flow_logs_key" {

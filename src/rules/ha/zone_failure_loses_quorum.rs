@@ -24,7 +24,9 @@ whose loss leaves:
   (⌊n/2⌋+1 left);
 - the master-eligible nodes of an `elasticsearch-cluster` without a
   majority;
-- a `postgres-cluster` without any Patroni member (all in that zone).
+- a `postgres-cluster` without any Patroni member (all in that zone);
+- the Sentinels of a self-hosted `redis` (one on every member) without a
+  majority: no replica can be promoted when the primary is lost.
 
 The warning names the zone and the members in it, and suggests a subnet in a
 third zone. A cluster whose network offers a single zone is not reported:
@@ -35,7 +37,9 @@ Counting members is not HA analysis. Three etcd members tolerate one
 failure, but round-robin placement over two subnets puts two of them in the
 first zone: one zone outage (power, network, a bad deploy in the zone)
 takes two votes at once, etcd loses its quorum, Patroni demotes the leader
-and every write stops. The same holds for Elasticsearch's master election.
+and every write stops. The same holds for Elasticsearch's master election
+and for Redis Sentinel, which needs a majority of the Sentinels to
+authorize a failover.
 A majority quorum survives any one zone only when no zone holds half of
 the voters or more: three members in three zones, or five over three
 zones (2 + 2 + 1).
@@ -66,6 +70,8 @@ Add a subnet in a third zone and list it:
 - etcd FAQ, "What is failure tolerance?": <https://etcd.io/docs/current/faq/>
 - Elasticsearch, "Resilience in larger clusters" (master-eligible nodes in
   three zones): <https://www.elastic.co/guide/en/elasticsearch/reference/current/high-availability-cluster-design-large-clusters.html>
+- Redis, "High availability with Redis Sentinel" (a failover needs the
+  majority of the Sentinels): <https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/>
 "#;
 
 fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -117,6 +123,17 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             &es.master_eligible,
             es.master_eligible.span,
         );
+    }
+    for r in &model.redis {
+        if r.engine == RedisEngine::SelfHosted {
+            quorum(
+                model,
+                out,
+                &format!("the Sentinels of redis `{}`", r.name),
+                &r.members,
+                r.members.span,
+            );
+        }
     }
 }
 
