@@ -1,6 +1,10 @@
 //! The diagnostic every stage reports: a rule name, a severity, a message,
 //! labelled spans and a help text. Rendering lives in `report`.
 
+mod code;
+
+pub use code::Code;
+
 use crate::span::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,8 +30,9 @@ pub struct Label {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Stable kebab-case rule name, e.g. `cidr-overlap`.
-    pub rule: &'static str,
+    /// The rule, e.g. [`Code::CidrOverlap`]; `rule.as_str()` is its stable
+    /// kebab-case name (`cidr-overlap`).
+    pub rule: Code,
     pub severity: Severity,
     pub message: String,
     /// The first label is the primary location.
@@ -39,7 +44,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(rule: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             rule,
             severity: Severity::Error,
@@ -50,7 +55,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(rule: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(rule: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(rule, message)
@@ -88,7 +93,7 @@ impl Diagnostic {
 
     /// The order diagnostics are reported in: by position, then rule name.
     pub fn sort_key(&self) -> (usize, &'static str, &str) {
-        (self.primary_span().start, self.rule, &self.message)
+        (self.primary_span().start, self.rule.as_str(), &self.message)
     }
 }
 

@@ -283,8 +283,8 @@ fn rules_lists_every_rule() {
     for r in REGISTRY {
         let line = text
             .lines()
-            .find(|l| l.split_whitespace().next() == Some(r.name))
-            .unwrap_or_else(|| panic!("`infragen rules` does not list {}:\n{text}", r.name));
+            .find(|l| l.split_whitespace().next() == Some(r.name()))
+            .unwrap_or_else(|| panic!("`infragen rules` does not list {}:\n{text}", r.name()));
         assert!(line.contains(r.severity.as_str()), "{line}");
     }
     let v = json(&infragen(dir.path(), &["rules", "--json"]));
@@ -294,7 +294,7 @@ fn rules_lists_every_rule() {
         .iter()
         .filter_map(|r| r["name"].as_str())
         .collect();
-    let expected: Vec<&str> = REGISTRY.iter().map(|r| r.name).collect();
+    let expected: Vec<&str> = REGISTRY.iter().map(|r| r.name()).collect();
     assert_eq!(names, expected);
 }
 
@@ -306,12 +306,12 @@ fn explain_prints_the_rule_page() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("# cidr-overlap\n"), "{text}");
     for r in REGISTRY {
-        let out = infragen(dir.path(), &["explain", r.name]);
-        assert_eq!(code(&out), 0, "{}", r.name);
+        let out = infragen(dir.path(), &["explain", r.name()]);
+        assert_eq!(code(&out), 0, "{}", r.name());
         assert!(
-            String::from_utf8_lossy(&out.stdout).starts_with(&format!("# {}\n", r.name)),
+            String::from_utf8_lossy(&out.stdout).starts_with(&format!("# {}\n", r.name())),
             "{}",
-            r.name
+            r.name()
         );
     }
 }

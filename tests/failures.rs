@@ -288,7 +288,7 @@ fn three_zones_survives_every_zone_and_lints_quiet() {
         }
     }
     let c = check(&src, &AddressLock::default());
-    let rules: Vec<&str> = c.diagnostics.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = c.diagnostics.iter().map(|d| d.rule.as_str()).collect();
     assert!(!rules.contains(&"zone-failure-loses-quorum"), "{rules:?}");
     assert!(!rules.contains(&"single-point-of-failure"), "{rules:?}");
     // Two zones at once do take the quorums.

@@ -156,7 +156,7 @@ fn host_peer_across_networks_means_the_public_address() {
         .diagnostics
         .iter()
         .filter(|d| d.rule != RULE && d.severity == infragen::diagnostic::Severity::Error)
-        .map(|d| d.rule)
+        .map(|d| d.rule.as_str())
         .collect();
     assert_eq!(others, ["host-peer-without-address"]);
     let found: Vec<&Diagnostic> = checked

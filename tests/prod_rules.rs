@@ -28,7 +28,7 @@ fn errors(src: &str) -> Vec<Diagnostic> {
 }
 
 fn rules(src: &str) -> Vec<&'static str> {
-    errors(src).iter().map(|d| d.rule).collect()
+    errors(src).iter().map(|d| d.rule.as_str()).collect()
 }
 
 #[test]

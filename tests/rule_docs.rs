@@ -17,10 +17,14 @@ fn rule_docs_are_complete() {
             assert!(
                 r.docs.contains(section),
                 "{}: docs lack `{section}`",
-                r.name
+                r.name()
             );
         }
-        assert!(!r.docs.contains("TODO"), "{}: docs still say TODO", r.name);
+        assert!(
+            !r.docs.contains("TODO"),
+            "{}: docs still say TODO",
+            r.name()
+        );
     }
 }
 
@@ -35,18 +39,18 @@ fn docs_rules_match_registry() {
     for r in REGISTRY {
         index.push_str(&format!(
             "| [`{0}`]({0}.md) | {1} | {2} | {3} |\n",
-            r.name,
+            r.name(),
             r.family.as_str(),
             r.severity.as_str(),
             r.summary
         ));
-        let path = dir.join(format!("{}.md", r.name));
+        let path = dir.join(format!("{}.md", r.name()));
         let want = document(r);
         if bless {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&path, &want).unwrap();
         } else if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
-            stale.push(r.name);
+            stale.push(r.name());
         }
     }
     let index_path = dir.join("README.md");

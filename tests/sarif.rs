@@ -9,7 +9,7 @@
 mod tools;
 
 use infragen::cli::report::{FileReport, sarif};
-use infragen::diagnostic::Diagnostic;
+use infragen::diagnostic::{Code, Diagnostic};
 use infragen::span::Span;
 use serde_json::Value;
 use std::path::Path;
@@ -74,9 +74,9 @@ fn github_requirements(v: &Value) {
     for rule in infragen::rules::REGISTRY {
         let d = rules
             .iter()
-            .find(|r| r["id"] == rule.name)
-            .unwrap_or_else(|| panic!("rule {} missing from driver.rules", rule.name));
-        assert_eq!(d["name"], rule.name);
+            .find(|r| r["id"] == rule.name())
+            .unwrap_or_else(|| panic!("rule {} missing from driver.rules", rule.name()));
+        assert_eq!(d["name"], rule.name());
         assert_eq!(d["shortDescription"]["text"], rule.summary);
         assert!(
             d["fullDescription"]["text"]
@@ -84,7 +84,7 @@ fn github_requirements(v: &Value) {
                 .is_some_and(|t| !t.is_empty())
         );
         let md = d["help"]["markdown"].as_str().expect("help.markdown");
-        assert!(md.starts_with(&format!("# {}", rule.name)), "{md}");
+        assert!(md.starts_with(&format!("# {}", rule.name())), "{md}");
         assert!(d["help"]["text"].is_string());
         assert_eq!(d["defaultConfiguration"]["level"], rule.severity.as_str());
         assert_eq!(d["properties"]["tags"][0], rule.family.as_str());
@@ -218,13 +218,13 @@ fn invalid_kdl_still_gives_a_valid_log() {
 fn warnings_and_related_locations_validate() {
     let src = "vpc \"a\" cidr=\"172.0.0.0/16\"\nvpc \"a\" cidr=\"172.0.0.0/16\"\n";
     let diags = vec![
-        Diagnostic::warning("non-private-cidr", "172.0.0.0/16 is public address space")
+        Diagnostic::warning(Code::NonPrivateCidr, "172.0.0.0/16 is public address space")
             .label(Span::new(13, 14), "public")
             .help("use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"),
-        Diagnostic::error("duplicate-name", "`a` is defined twice")
+        Diagnostic::error(Code::DuplicateName, "`a` is defined twice")
             .label(Span::new(32, 3), "defined again here")
             .label(Span::new(4, 3), "first defined here"),
-        Diagnostic::warning("ikev1", "IKEv1").label(Span::new(src.len(), 0), ""),
+        Diagnostic::warning(Code::Ikev1, "IKEv1").label(Span::new(src.len(), 0), ""),
     ];
     let files = [FileReport::new(r"specs\a b.kdl", src, &diags)];
     let log = sarif::render(&files);

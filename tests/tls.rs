@@ -472,7 +472,7 @@ fn tls_and_rest_user_silence_the_rules() {
         check(src, &AddressLock::default())
             .diagnostics
             .iter()
-            .map(|d| d.rule)
+            .map(|d| d.rule.as_str())
             .filter(|r| {
                 [
                     "plaintext-dcs",

@@ -52,7 +52,7 @@ fn every_rule_has_a_fixture() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
     let missing: Vec<&str> = infragen::rules::REGISTRY
         .iter()
-        .map(|r| r.name)
+        .map(|r| r.name())
         .filter(|name| !dir.join(format!("{name}.kdl")).exists())
         .collect();
     assert!(

@@ -10,7 +10,7 @@ pub fn list(json: bool) -> i32 {
             .iter()
             .map(|r| {
                 serde_json::json!({
-                    "name": r.name,
+                    "name": r.name(),
                     "family": r.family.as_str(),
                     "severity": r.severity.as_str(),
                     "summary": r.summary,
@@ -23,7 +23,7 @@ pub fn list(json: bool) -> i32 {
         );
         return EXIT_OK;
     }
-    let width = REGISTRY.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let width = REGISTRY.iter().map(|r| r.name().len()).max().unwrap_or(0);
     let mut family = None;
     for r in REGISTRY {
         if family != Some(r.family) {
@@ -35,7 +35,7 @@ pub fn list(json: bool) -> i32 {
         }
         println!(
             "  {:width$}  {:7}  {}",
-            r.name,
+            r.name(),
             r.severity.as_str(),
             r.summary
         );
@@ -48,7 +48,7 @@ pub fn list(json: bool) -> i32 {
 pub fn document(r: &Rule) -> String {
     format!(
         "# {}\n\n{}\n\nFamily: {}. Default severity: {}.\n\n{}",
-        r.name,
+        r.name(),
         r.summary,
         r.family.as_str(),
         r.severity.as_str(),
@@ -63,7 +63,7 @@ pub fn explain(name: &str) -> i32 {
             EXIT_OK
         }
         None => {
-            let hint = did_you_mean(name, REGISTRY.iter().map(|r| r.name))
+            let hint = did_you_mean(name, REGISTRY.iter().map(|r| r.name()))
                 .unwrap_or_else(|| "`infragen rules` lists every rule".into());
             eprintln!("infragen explain: no rule named `{name}`: {hint}");
             EXIT_USAGE

@@ -305,7 +305,7 @@ pub fn compare(old: &Side, new: &Side, outputs: Outputs) -> Report {
 fn diagnostics(old: &Side, lo: &LineIndex, new: &Side, ln: &LineIndex) -> Vec<DiagnosticChange> {
     type K = (&'static str, &'static str, String);
     let key = |d: &crate::diagnostic::Diagnostic| -> K {
-        (d.rule, d.severity.as_str(), d.message.clone())
+        (d.rule.as_str(), d.severity.as_str(), d.message.clone())
     };
     let index = |side: &Side, li: &LineIndex| {
         let mut m: BTreeMap<K, Vec<usize>> = BTreeMap::new();

@@ -3,7 +3,7 @@
 //! Hosts are visited in declaration order, so a spec without a lock always
 //! gets the same addresses; the lock keeps them when the spec changes.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lock::AddressLock;
 use crate::model::network::RESERVED_AT_START;
 use crate::model::*;
@@ -34,7 +34,7 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
             IpAddr::V6(_) => {
                 diags.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("host `{}` needs an IPv4 address", h.name),
                     )
                     .label(span, "IPv6 address")
@@ -77,7 +77,7 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
         }
         if let Some((msg, help)) = problem {
             diags.push(
-                Diagnostic::error("invalid-value", msg)
+                Diagnostic::error(Code::InvalidValue, msg)
                     .label(span, "this address")
                     .help(help),
             );
@@ -188,7 +188,7 @@ pub fn frontends(model: &mut Model, diags: &mut Diagnostics) {
             let sub = model.subnet(s);
             diags.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "subnet `{}` ({}) has no address left for the frontend of load balancer `{}`",
                         sub.name, sub.cidr.value, lb.name

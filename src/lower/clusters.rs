@@ -1,7 +1,7 @@
 //! `postgres-cluster` and `elasticsearch-cluster`.
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::schema::defaults;
 use crate::span::Spanned;
@@ -28,7 +28,7 @@ impl Lowerer<'_> {
             if required && !misspelt {
                 self.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!(
                             "`{} \"{}\"` needs `{key}`",
                             cluster.name,
@@ -47,14 +47,14 @@ impl Lowerer<'_> {
         match (c.prop("group"), c.args.is_empty()) {
             (Some(_), false) => self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{key}` names both a group and hosts"),
                 )
                 .label(c.span, "group= and host names")
                 .help("use either group=\"NAME\" or a list of host names"),
             ),
             (None, true) => self.push(
-                Diagnostic::error("missing-value", format!("`{key}` lists no hosts"))
+                Diagnostic::error(Code::MissingValue, format!("`{key}` lists no hosts"))
                     .label(c.name_span, "empty")
                     .help(format!(
                         "write `{key} group=\"GROUP\"` or `{key} \"host-a\" \"host-b\"`"
@@ -88,7 +88,7 @@ impl Lowerer<'_> {
         if key != "clients" && hosts.len() > MAX_MEMBERS {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "`{key}` has {} hosts; a cluster has at most {MAX_MEMBERS}",
                         hosts.len()
@@ -113,7 +113,7 @@ impl Lowerer<'_> {
         if clients.hosts.len() * m > MAX_CLIENT_PAIRS {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "{} clients × {m} members is too many host pairs to check (at most {MAX_CLIENT_PAIRS})",
                         clients.hosts.len()
@@ -144,7 +144,7 @@ impl Lowerer<'_> {
         if let Some((problem, help)) = role_name_problem(name) {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{name}` is not a PostgreSQL role name infragen can use"),
                 )
                 .label(arg.span, problem)
@@ -175,7 +175,7 @@ impl Lowerer<'_> {
         };
         self.push(
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 "`max_connections` must be a whole number of connections from 11 to 262143",
             )
             .label(v.span, problem)
@@ -206,7 +206,7 @@ impl Lowerer<'_> {
         let Some(version) = version.filter(|v| (10..=30).contains(v)) else {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     "PostgreSQL version must be a major version such as 15",
                 )
                 .label(vp.span, "not a supported major version")
@@ -313,7 +313,7 @@ impl Lowerer<'_> {
         else {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{version}` is not an Elasticsearch version"),
                 )
                 .label(vp.span, "expected e.g. \"6.8.23\" or \"7.17.0\"")

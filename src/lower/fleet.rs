@@ -1,7 +1,7 @@
 //! `fleet`: defaults, groups (expanded to hosts) and hosts.
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::instance_types;
 use crate::model::*;
 use crate::schema::defaults;
@@ -104,7 +104,7 @@ impl Lowerer<'_> {
                     mark(&mut s, "volume-size", false);
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!("volume-size {} is out of range", v.value),
                         )
                         .label(v.span, "not a size in GiB")
@@ -181,7 +181,7 @@ impl Lowerer<'_> {
             };
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{path}` is not a subnet reference"),
                 )
                 .label(span, "expected \"NETWORK/SUBNET\"")
@@ -206,7 +206,7 @@ impl Lowerer<'_> {
             if n.child("subnets").is_none() && s.subnets_span.is_none() {
                 self.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!(
                             "`{} \"{}\"` needs `subnets`",
                             n.name,
@@ -225,7 +225,7 @@ impl Lowerer<'_> {
             if other != network {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!(
                             "`{}` spreads over two networks (`{}` and `{}`)",
                             n.arg_str(0).unwrap_or(""),
@@ -252,7 +252,7 @@ impl Lowerer<'_> {
             {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!(
                             "security group `{}` belongs to `{}`, but `{}` sits in `{net_name}`",
                             g.name,
@@ -272,7 +272,7 @@ impl Lowerer<'_> {
             if size < min {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!(
                             "volume-size {size} GiB is smaller than the {} Ubuntu image ({min} GiB)",
                             match cloud {
@@ -295,7 +295,7 @@ impl Lowerer<'_> {
             None => {
                 self.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!("`{}` needs `type=`", n.arg_str(0).unwrap_or("")),
                     )
                     .label(label, "no instance type")
@@ -312,7 +312,7 @@ impl Lowerer<'_> {
                 if instance_types::cloud_of(&t.value) != cloud {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!("`{}` is not a size of {} `{net_name}`", t.value, cloud.display()),
                         )
                         .label(t.span, "type of the other cloud")
@@ -336,7 +336,7 @@ impl Lowerer<'_> {
                     );
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!(
                                 "unknown instance type `{}`: infragen cannot tell its RAM",
                                 t.value
@@ -383,7 +383,7 @@ impl Lowerer<'_> {
         if !(1..=MAX_GROUP_COUNT).contains(&count.value) {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("group `{}` has count {}", name.value, count.value),
                 )
                 .label(count.span, "out of range")
@@ -398,7 +398,7 @@ impl Lowerer<'_> {
         if self.model.hosts.len() + count.value as usize > MAX_HOSTS {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "group `{}` brings the spec past {MAX_HOSTS} hosts",
                         name.value
@@ -421,7 +421,7 @@ impl Lowerer<'_> {
         if longest.len() > MAX_HOST_NAME {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "group `{}` names its hosts up to `{longest}`, {} characters",
                         name.value,
@@ -492,7 +492,7 @@ impl Lowerer<'_> {
         if !(MIN_DIGITS as i128..=MAX_DIGITS as i128).contains(&d.value) {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`digits={}` is out of range", d.value),
                 )
                 .label(
@@ -627,7 +627,7 @@ impl Lowerer<'_> {
         }
         self.push(
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!("`{what}` is for Azure hosts; an AWS host takes its subnet's zone"),
             )
             .label(span, "on an AWS host")

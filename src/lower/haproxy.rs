@@ -3,7 +3,7 @@
 //! AWS Network Load Balancer, or an Azure Standard Load Balancer).
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::span::{Span, Spanned};
 use crate::syntax::Node;
@@ -18,7 +18,7 @@ impl Lowerer<'_> {
         match (h.prop("host"), h.prop("group")) {
             (Some(_), Some(g)) => {
                 self.push(
-                    Diagnostic::error("invalid-value", "`haproxy` names both host= and group=")
+                    Diagnostic::error(Code::InvalidValue, "`haproxy` names both host= and group=")
                         .label(g.span, "and group=")
                         .help("write `haproxy host=\"HOST\"` for one HAProxy, or `haproxy group=\"GROUP\"` for an HA group behind a load balancer"),
                 );
@@ -34,7 +34,7 @@ impl Lowerer<'_> {
                     return None;
                 }
                 self.push(
-                    Diagnostic::error("missing-value", "`haproxy` needs host= or group=")
+                    Diagnostic::error(Code::MissingValue, "`haproxy` needs host= or group=")
                         .label(h.name_span, "no host= or group=")
                         .help("write `haproxy group=\"GROUP\"` (two or more hosts in different zones, behind an internal load balancer) or `haproxy host=\"HOST\"`"),
                 );
@@ -51,7 +51,7 @@ impl Lowerer<'_> {
                 if hosts.len() < 2 {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!(
                                 "the HAProxy group `{}` has {} host(s); an HA group needs at least 2",
                                 g.value,
@@ -67,7 +67,7 @@ impl Lowerer<'_> {
                 if clouds.iter().any(|c| *c != clouds[0]) {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!("the HAProxy group `{}` spans clouds", g.value),
                         )
                         .label(g.span, "hosts on more than one cloud")

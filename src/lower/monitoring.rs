@@ -2,7 +2,7 @@
 
 use super::Lowerer;
 use super::refs::Namespace;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::schema::defaults;
 use crate::span::Spanned;
@@ -30,7 +30,7 @@ impl Lowerer<'_> {
         {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{}` is not a Node Exporter release", v.value),
                 )
                 .label(v.span, "expected MAJOR.MINOR.PATCH")
@@ -115,7 +115,7 @@ impl Lowerer<'_> {
             Some(n) => {
                 self.push(
                     Diagnostic::error(
-                        "unresolved-reference",
+                        Code::UnresolvedReference,
                         format!("no contact point named `{}`", n.value),
                     )
                     .label(n.span, "referenced here")
@@ -145,7 +145,7 @@ impl Lowerer<'_> {
                 _ => {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!("slo `{}`: objective= must be a number", name.value),
                         )
                         .label(p.span, "expected a percentage")
@@ -169,7 +169,7 @@ impl Lowerer<'_> {
                     Some(_) => {
                         self.push(
                             Diagnostic::error(
-                                "invalid-value",
+                                Code::InvalidValue,
                                 format!("slo `{}`: the window is shorter than 3 days", name.value),
                             )
                             .label(p.span, "too short")
@@ -225,7 +225,7 @@ impl Lowerer<'_> {
         if let Some((label, help)) = problem {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("slo `{slo}`: {key}= is not a usable query"),
                 )
                 .label(q.span, label)
@@ -320,7 +320,7 @@ impl Lowerer<'_> {
                 if Self::absent(c, key) && (key == "to" || c.prop("url").is_none()) {
                     self.push(
                         Diagnostic::error(
-                            "missing-value",
+                            Code::MissingValue,
                             format!("contact point `{}` needs `{key}=`", name.value),
                         )
                         .label(name.span, format!("no `{key}=`"))
@@ -381,7 +381,7 @@ impl Lowerer<'_> {
                 }
                 l.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!("alert `{}` needs `above=`", name.value),
                     )
                     .label(name.span, "no threshold")
@@ -399,7 +399,7 @@ impl Lowerer<'_> {
             if !(v > 0.0 && v <= 100.0) {
                 l.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("alert `{}`: above= must be a percentage", name.value),
                     )
                     .label(p.span, "expected a number from 1 to 100")
@@ -427,7 +427,7 @@ impl Lowerer<'_> {
                     }
                     self.push(
                         Diagnostic::error(
-                            "missing-value",
+                            Code::MissingValue,
                             "alert `replication-lag` needs `cluster=`",
                         )
                         .label(name.span, "which cluster?")
@@ -446,7 +446,7 @@ impl Lowerer<'_> {
                     }
                     self.push(
                         Diagnostic::error(
-                            "missing-value",
+                            Code::MissingValue,
                             "alert `replication-lag` needs `above=` as a duration",
                         )
                         .label(
@@ -466,7 +466,7 @@ impl Lowerer<'_> {
                 None if !Self::absent(a, "expr") => return None,
                 None => {
                     self.push(
-                        Diagnostic::error("missing-value", format!("alert `{}` needs `expr=`", name.value))
+                        Diagnostic::error(Code::MissingValue, format!("alert `{}` needs `expr=`", name.value))
                             .label(name.span, "not a built-in alert")
                             .help(
                                 "built-ins: disk-usage, cpu-usage, memory-usage, instance-down, replication-lag; \
@@ -500,7 +500,7 @@ impl Lowerer<'_> {
                 };
                 self.push(
                     Diagnostic::error(
-                        "unknown-property",
+                        Code::UnknownProperty,
                         format!("alert `{}` ignores `{key}=`", name.value),
                     )
                     .label(p.span, "has no effect on this alert")
@@ -517,7 +517,7 @@ impl Lowerer<'_> {
             Some(n) => {
                 self.push(
                     Diagnostic::error(
-                        "unresolved-reference",
+                        Code::UnresolvedReference,
                         format!("no contact point named `{}`", n.value),
                     )
                     .label(n.span, "referenced here")

@@ -1,7 +1,7 @@
 //! `address-set`, `vpc`, `vnet` and their subnets.
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::span::Spanned;
 use crate::syntax::Node;
@@ -54,7 +54,7 @@ impl Lowerer<'_> {
         if !cidr.value.addr().is_ipv4() {
             self.push(
                 Diagnostic::error(
-                    "invalid-cidr",
+                    Code::InvalidCidr,
                     format!("{} `{}` needs an IPv4 CIDR", cloud.display(), name.value),
                 )
                 .label(cidr.span, "IPv6 address space")
@@ -97,7 +97,7 @@ impl Lowerer<'_> {
             if !scidr.value.addr().is_ipv4() {
                 self.push(
                     Diagnostic::error(
-                        "invalid-cidr",
+                        Code::InvalidCidr,
                         format!("subnet `{}` needs an IPv4 CIDR", sname.value),
                     )
                     .label(scidr.span, "IPv6 address space")
@@ -196,7 +196,7 @@ impl Lowerer<'_> {
         let span = p.span;
         self.push(
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "nat-gateways=\"per-zone\" needs a public subnet in every zone with private subnets; none in {}",
                     missing.join(", ")

@@ -2,7 +2,7 @@
 //! `rest-user=`/`rest-password-env=`.
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::pki::path_problem;
 use crate::model::*;
 use crate::span::Spanned;
@@ -43,7 +43,7 @@ impl Lowerer<'_> {
             if !misspelt {
                 self.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!("`pki \"{}\"` needs `{key}`", n.arg_str(0).unwrap_or("")),
                     )
                     .label(n.name_span, format!("no `{key}`"))
@@ -64,7 +64,7 @@ impl Lowerer<'_> {
         {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{key}` must be an absolute path infragen can write bare"),
                 )
                 .label(arg.span, problem)
@@ -92,7 +92,7 @@ impl Lowerer<'_> {
             (Some(u), None) => {
                 if !misspelt_prop(p, "rest-password-env") {
                     self.push(
-                        Diagnostic::error("missing-value", "`rest-user` needs `rest-password-env`")
+                        Diagnostic::error(Code::MissingValue, "`rest-user` needs `rest-password-env`")
                             .label(u.span, "a user without a password")
                             .help("add `rest-password-env=\"VAR\"`: the environment variable with the REST API password"),
                     );
@@ -102,9 +102,12 @@ impl Lowerer<'_> {
             (None, Some(e)) => {
                 if !misspelt_prop(p, "rest-user") {
                     self.push(
-                        Diagnostic::error("missing-value", "`rest-password-env` needs `rest-user`")
-                            .label(e.span, "a password without a user")
-                            .help("add `rest-user=\"patroni\"`"),
+                        Diagnostic::error(
+                            Code::MissingValue,
+                            "`rest-password-env` needs `rest-user`",
+                        )
+                        .label(e.span, "a password without a user")
+                        .help("add `rest-user=\"patroni\"`"),
                     );
                 }
                 None
@@ -120,7 +123,7 @@ impl Lowerer<'_> {
                 if !ok {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             "`rest-user` must be 1 to 64 letters, digits, `_`, `-` or `.`",
                         )
                         .label(u.span, "not a plain user name")

@@ -1,6 +1,6 @@
 //! Name tables and reference resolution with "did you mean".
 
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::span::Span;
 use std::collections::{HashMap, HashSet};
 
@@ -45,7 +45,7 @@ impl<T: Copy> Namespace<T> {
         if let Some((_, first)) = self.map.get(name) {
             diags.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!("{} `{name}` is declared twice", self.kind),
                 )
                 .label(span, "declared again here")
@@ -125,7 +125,7 @@ impl<T: Copy> Namespace<T> {
         });
         diags.push(
             Diagnostic::error(
-                "unresolved-reference",
+                Code::UnresolvedReference,
                 format!("no {} named `{name}`", self.kind),
             )
             .label(span, "referenced here")

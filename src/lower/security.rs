@@ -1,7 +1,7 @@
 //! `security-group` nodes and the `from=`/`to=` peer references.
 
 use super::Lowerer;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::*;
 use crate::span::Span;
 use crate::syntax::{Node, Value};
@@ -21,7 +21,7 @@ impl Lowerer<'_> {
             (Some(_), Some(v)) => {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("security group `{}` names both vpc= and vnet=", name.value),
                     )
                     .label(v.span, "second network")
@@ -35,7 +35,7 @@ impl Lowerer<'_> {
             (None, None) => {
                 self.push(
                     Diagnostic::error(
-                        "missing-value",
+                        Code::MissingValue,
                         format!("security group `{}` needs vpc= or vnet=", name.value),
                     )
                     .label(name.span, "no network")
@@ -62,7 +62,7 @@ impl Lowerer<'_> {
         if net.cloud != cloud {
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "`{name}` is an {}, not an {}",
                         net.cloud.display(),
@@ -95,7 +95,7 @@ impl Lowerer<'_> {
                 (true, None) => {
                     self.push(
                         Diagnostic::error(
-                            "missing-value",
+                            Code::MissingValue,
                             format!("a {} rule needs a port", proto.as_str()),
                         )
                         .label(c.name_span, "no port")
@@ -121,7 +121,7 @@ impl Lowerer<'_> {
                 (false, Some(a)) => {
                     self.push(
                         Diagnostic::error(
-                            "invalid-value",
+                            Code::InvalidValue,
                             format!("{} has no ports", proto.as_str()),
                         )
                         .label(a.span, "port given")
@@ -175,7 +175,7 @@ impl Lowerer<'_> {
             };
             self.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("`{text}` does not say what it refers to"),
                 )
                 .label(span, "missing kind prefix")
@@ -189,7 +189,7 @@ impl Lowerer<'_> {
                 let other = self.model.sg(sg).network;
                 if own_network.is_some() && other.is_some() && other != own_network {
                     self.push(
-                        Diagnostic::error("invalid-value", format!("`sg:{name}` belongs to another network"))
+                        Diagnostic::error(Code::InvalidValue, format!("`sg:{name}` belongs to another network"))
                             .label(span, "security group of another network")
                             .help("reference groups of the same network; across networks use vpc:, vnet:, subnet: or host:"),
                     );
@@ -214,7 +214,7 @@ impl Lowerer<'_> {
                     };
                     self.push(
                         Diagnostic::error(
-                            "invalid-cidr",
+                            Code::InvalidCidr,
                             format!("`{name}` is not a network CIDR"),
                         )
                         .label(span, "invalid CIDR")
@@ -228,9 +228,12 @@ impl Lowerer<'_> {
                     "use sg:, set:, cidr:, host:, subnet:, vpc:, vnet: or lb:".into()
                 });
                 self.push(
-                    Diagnostic::error("invalid-value", format!("unknown reference kind `{kind}:`"))
-                        .label(span, "unknown kind")
-                        .help(help),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("unknown reference kind `{kind}:`"),
+                    )
+                    .label(span, "unknown kind")
+                    .help(help),
                 );
                 return None;
             }

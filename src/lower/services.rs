@@ -1,7 +1,7 @@
 //! `vpn` and `s3-migration`.
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::*;
 use crate::schema::defaults;
 use crate::span::Spanned;
@@ -15,7 +15,7 @@ impl Lowerer<'_> {
             Some(v) => {
                 self.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("ike-version {} does not exist", v.value),
                     )
                     .label(v.span, "expected 1 or 2")
@@ -34,7 +34,7 @@ impl Lowerer<'_> {
         // A literal `psk "…"` is reported as secret-literal already.
         if psk_env.is_none() && Self::absent(n, "psk-env") && n.child("psk").is_none() {
             self.push(
-                Diagnostic::error("missing-value", format!("vpn `{}` needs `psk-env`", name.value))
+                Diagnostic::error(Code::MissingValue, format!("vpn `{}` needs `psk-env`", name.value))
                     .label(name.span, "no pre-shared key source")
                     .help("add `psk-env \"IPSEC_PSK\"`: the environment variable build reads the key from"),
             );
@@ -44,9 +44,12 @@ impl Lowerer<'_> {
         };
         if left.host == right.host {
             self.push(
-                Diagnostic::error("invalid-value", "both ends of the tunnel are the same host")
-                    .label(right.host_span, "same as left")
-                    .help("a site-to-site tunnel joins two gateway hosts"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "both ends of the tunnel are the same host",
+                )
+                .label(right.host_span, "same as left")
+                .help("a site-to-site tunnel joins two gateway hosts"),
             );
             return;
         }
@@ -88,7 +91,7 @@ impl Lowerer<'_> {
             }
             self.push(
                 Diagnostic::error(
-                    "missing-value",
+                    Code::MissingValue,
                     format!("vpn `{}` needs `{side}`", vpn.arg_str(0).unwrap_or("")),
                 )
                 .label(vpn.name_span, format!("no {side} gateway"))
@@ -112,7 +115,7 @@ impl Lowerer<'_> {
             match self.peer(part, subnets_prop.span, None) {
                 Some(p @ (Peer::Network(_) | Peer::Subnet(_) | Peer::Cidr(_))) => subnets.push(p),
                 Some(_) => self.push(
-                    Diagnostic::error("invalid-value", format!("`{part}` is not a network"))
+                    Diagnostic::error(Code::InvalidValue, format!("`{part}` is not a network"))
                         .label(subnets_prop.span, "expected vpc:, vnet:, subnet: or cidr:")
                         .help("the tunnel's subnets are networks, e.g. subnets=\"vpc:core\""),
                 ),

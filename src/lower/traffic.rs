@@ -7,7 +7,7 @@
 //! resolve quietly (one mistake, one error).
 
 use super::Lowerer;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::traffic::{
     DEFAULT_RESERVED_MEMORY_PERCENT, GATEWAY_PORT, REDIS_PORT, ROUTE_GROUP_PORT,
 };
@@ -23,7 +23,7 @@ impl Lowerer<'_> {
     fn missing(&mut self, n: &Node, what: &str, help: String) {
         self.push(
             Diagnostic::error(
-                "missing-value",
+                Code::MissingValue,
                 format!(
                     "`{} \"{}\"` needs `{what}`",
                     n.name,
@@ -37,7 +37,7 @@ impl Lowerer<'_> {
 
     fn invalid(&mut self, span: Span, message: String, label: &str, help: String) {
         self.push(
-            Diagnostic::error("invalid-value", message)
+            Diagnostic::error(Code::InvalidValue, message)
                 .label(span, label.to_string())
                 .help(help),
         );
@@ -250,7 +250,7 @@ impl Lowerer<'_> {
                     if let Some(first) = listeners.iter().find(|o| o.port.value == l.port.value) {
                         self.push(
                             Diagnostic::error(
-                                "invalid-value",
+                                Code::InvalidValue,
                                 format!(
                                     "balancer `{}` has two listeners on port {}",
                                     name.value, l.port.value
@@ -421,7 +421,7 @@ impl Lowerer<'_> {
                 {
                     self.push(
                         Diagnostic::error(
-                            "missing-value",
+                            Code::MissingValue,
                             format!(
                                 "listener {port} ({}) needs `certificate-arn`",
                                 protocol.keyword()
@@ -496,7 +496,7 @@ impl Lowerer<'_> {
                     if let Some(first) = routes.iter().find(|o| o.path.value == r.path.value) {
                         self.push(
                             Diagnostic::error(
-                                "invalid-value",
+                                Code::InvalidValue,
                                 format!("gateway `{}` routes `{}` twice", name.value, r.path.value),
                             )
                             .label(r.path.span, "second route")

@@ -2,7 +2,7 @@
 //! diagnostics.
 
 use super::lookup;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::model::Suppression;
 
 /// Drops diagnostics silenced by an `allow` on an enclosing node, and
@@ -20,11 +20,11 @@ pub fn apply_suppressions(suppressions: &[Suppression], diags: Vec<Diagnostic>) 
         .collect();
     for s in suppressions {
         if lookup(&s.rule).is_none() {
-            let help = did_you_mean(&s.rule, super::REGISTRY.iter().map(|r| r.name))
+            let help = did_you_mean(&s.rule, super::REGISTRY.iter().map(|r| r.name()))
                 .unwrap_or_else(|| "`infragen rules` lists every rule".to_string());
             out.push(
                 Diagnostic::error(
-                    "unresolved-reference",
+                    Code::UnresolvedReference,
                     format!("`allow` names no rule `{}`", s.rule),
                 )
                 .label(s.rule_span, "unknown rule")
@@ -33,7 +33,7 @@ pub fn apply_suppressions(suppressions: &[Suppression], diags: Vec<Diagnostic>) 
         } else if s.reason.trim().is_empty() {
             out.push(
                 Diagnostic::error(
-                    "missing-value",
+                    Code::MissingValue,
                     format!("`allow \"{}\"` needs a reason", s.rule),
                 )
                 .label(s.rule_span, "no reason given")

@@ -13,7 +13,7 @@ mod other;
 mod security;
 mod spec;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::graph::Graph;
 use crate::model::Model;
 
@@ -50,7 +50,8 @@ pub struct Context<'a> {
 pub type CheckFn = fn(&Context, &mut Vec<Diagnostic>);
 
 pub struct Rule {
-    pub name: &'static str,
+    /// The rule's entry in the code table ([`Code`]); one rule per code.
+    pub code: Code,
     pub family: Family,
     /// The usual severity; some rules raise or lower it per finding, as
     /// their docs say.
@@ -59,6 +60,13 @@ pub struct Rule {
     /// Markdown: What it does / Why is this bad / Example / Source.
     pub docs: &'static str,
     pub check: Option<CheckFn>,
+}
+
+impl Rule {
+    /// The stable kebab-case name, e.g. `cidr-overlap`.
+    pub fn name(&self) -> &'static str {
+        self.code.as_str()
+    }
 }
 
 /// Every rule, grouped by family, in a stable order.
@@ -123,8 +131,14 @@ pub fn check_document(doc: &crate::syntax::Document, out: &mut crate::diagnostic
     security::secret_in_text::scan(doc, out);
 }
 
+/// The rule named `name` (`allow "NAME"`, `infragen rule NAME`).
 pub fn lookup(name: &str) -> Option<&'static Rule> {
-    REGISTRY.iter().copied().find(|r| r.name == name)
+    Code::from_name(name).and_then(rule)
+}
+
+/// The registry entry of `code` (every code has one: `tests/codes.rs`).
+pub fn rule(code: Code) -> Option<&'static Rule> {
+    REGISTRY.iter().copied().find(|r| r.code == code)
 }
 
 /// Runs every model check.
@@ -141,7 +155,7 @@ pub fn run(ctx: &Context) -> Vec<Diagnostic> {
 /// Imports every rule file needs.
 mod prelude {
     pub use super::{Context, Family, Rule};
-    pub use crate::diagnostic::{Diagnostic, Severity};
+    pub use crate::diagnostic::{Code, Diagnostic, Severity};
     #[allow(unused_imports)]
     pub use crate::model::*;
 }

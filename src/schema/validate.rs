@@ -4,7 +4,7 @@
 
 use super::grammar::{ALLOW, ROOT};
 use super::{NodeSpec, Ty};
-use crate::diagnostic::{Diagnostic, Diagnostics, closest, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, closest, did_you_mean};
 use crate::span::Span;
 use crate::syntax::{Document, Node, Value};
 use crate::units;
@@ -42,7 +42,7 @@ fn check_children(spec: &'static NodeSpec, parent: &str, children: &[Node], out:
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == child.name) {
                 out.push(
                     Diagnostic::error(
-                        "duplicate-property",
+                        Code::DuplicateProperty,
                         format!("`{}` may appear only once in {parent}", child.name),
                     )
                     .label(child.name_span, "given again here")
@@ -75,7 +75,7 @@ fn unknown_node(spec: &NodeSpec, parent: &str, node: &Node) -> Diagnostic {
         }
     });
     Diagnostic::error(
-        "unknown-node",
+        Code::UnknownNode,
         format!("unknown node `{}` in {parent}", node.name),
     )
     .label(node.name_span, "not part of the spec language here")
@@ -110,7 +110,7 @@ fn secret_literal(name: &str, span: Span, spec: &NodeSpec) -> Diagnostic {
             .to_string()
     };
     Diagnostic::error(
-        "secret-literal",
+        Code::SecretLiteral,
         format!("`{name}` writes a secret into the spec"),
     )
     .label(span, "a literal secret ends up in git history")
@@ -152,7 +152,7 @@ fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) 
             .map(Ty::describe)
             .unwrap_or_default();
         out.push(
-            Diagnostic::error("missing-value", format!("{label} needs {}", args.what))
+            Diagnostic::error(Code::MissingValue, format!("{label} needs {}", args.what))
                 .label(
                     node.name_span,
                     format!("expected {missing} after `{}`", node.name),
@@ -174,9 +174,12 @@ fn check_args(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics) 
                     format!("`{}` takes {}", node.name, args.what)
                 };
                 out.push(
-                    Diagnostic::error("invalid-value", format!("too many arguments for {label}"))
-                        .label(arg.span, "unexpected argument")
-                        .help(help),
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("too many arguments for {label}"),
+                    )
+                    .label(arg.span, "unexpected argument")
+                    .help(help),
                 );
                 continue;
             }
@@ -199,7 +202,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
         if let Some(first) = node.props[..i].iter().find(|p| p.name == prop.name) {
             out.push(
                 Diagnostic::error(
-                    "duplicate-property",
+                    Code::DuplicateProperty,
                     format!("property `{}` given twice on {label}", prop.name),
                 )
                 .label(prop.span, "given again here")
@@ -234,7 +237,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
                     });
                 out.push(
                     Diagnostic::error(
-                        "unknown-property",
+                        Code::UnknownProperty,
                         format!("unknown property `{}` on {label}", prop.name),
                     )
                     .label(prop.name_span, "not a property of this node")
@@ -249,7 +252,7 @@ fn check_props(spec: &NodeSpec, node: &Node, label: &str, out: &mut Diagnostics)
         if node.prop(p.name).is_none() && !suggested.contains(&p.name) && literal.is_none() {
             out.push(
                 Diagnostic::error(
-                    "missing-value",
+                    Code::MissingValue,
                     format!("{label} needs property `{}`", p.name),
                 )
                 .label(node.name_span, format!("missing `{}=`", p.name))
@@ -268,7 +271,7 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
     let type_error = |out: &mut Diagnostics| {
         out.push(
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "{what} must be {}, found {}",
                     ty.describe(),
@@ -281,7 +284,7 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
     };
     let invalid = |out: &mut Diagnostics, msg: String, help: String| {
         out.push(
-            Diagnostic::error("invalid-value", format!("{what}: {msg}"))
+            Diagnostic::error(Code::InvalidValue, format!("{what}: {msg}"))
                 .label(span, "invalid value")
                 .help(help),
         );
@@ -291,7 +294,7 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         (Ty::Text(kind), Value::Str(s)) => {
             if let Err((msg, help)) = units::check_text(kind, s) {
                 out.push(
-                    Diagnostic::error("invalid-value", format!("{what} {msg}"))
+                    Diagnostic::error(Code::InvalidValue, format!("{what} {msg}"))
                         .label(span, format!("expected {}", kind.describe()))
                         .help(help),
                 );
@@ -353,7 +356,7 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
             if !units::is_valid_env_var(s) {
                 out.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("{what} is not an environment variable name"),
                     )
                     .label(span, "expected a variable name (the value is not shown)")
@@ -390,13 +393,13 @@ fn check_value(ty: Ty, value: &Value, span: Span, what: &str, out: &mut Diagnost
         (Ty::Cidr, Value::Str(s)) => match units::parse_cidr(s) {
             Ok(_) => {}
             Err(units::CidrError::Syntax) => out.push(
-                Diagnostic::error("invalid-cidr", format!("{what}: `{s}` is not a CIDR"))
+                Diagnostic::error(Code::InvalidCidr, format!("{what}: `{s}` is not a CIDR"))
                     .label(span, "not a CIDR")
                     .help("write an address and a prefix length, e.g. \"10.0.0.0/16\""),
             ),
             Err(units::CidrError::NotNetwork(net)) => out.push(
                 Diagnostic::error(
-                    "invalid-cidr",
+                    Code::InvalidCidr,
                     format!("{what}: `{s}` is not a network address"),
                 )
                 .label(span, "host bits are set")

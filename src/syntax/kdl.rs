@@ -5,7 +5,7 @@
 use super::limits;
 pub use super::limits::MAX_NESTING;
 use super::{Arg, Document, Node, Prop, Value};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
@@ -35,14 +35,14 @@ pub fn parse(src: &str) -> Result<Document, Vec<Diagnostic>> {
         Ok(Ok(result)) => result,
         Ok(Err(_panic)) => Err(vec![
             Diagnostic::error(
-                "kdl-syntax",
+                Code::KdlSyntax,
                 "invalid KDL: the KDL parser failed on this text",
             )
             .label(Span::new(0, 0), "somewhere in this file")
             .help("check quoting and braces; infragen reads KDL v2 (and v1)"),
         ]),
         Err(e) => Err(vec![
-            Diagnostic::error("kdl-syntax", format!("cannot start the KDL parser: {e}"))
+            Diagnostic::error(Code::KdlSyntax, format!("cannot start the KDL parser: {e}"))
                 .label(Span::new(0, 0), "not parsed")
                 .help("the machine is out of threads or memory; try again"),
         ]),
@@ -51,7 +51,7 @@ pub fn parse(src: &str) -> Result<Document, Vec<Diagnostic>> {
 
 fn too_deep_error(span: Span) -> Diagnostic {
     Diagnostic::error(
-        "kdl-syntax",
+        Code::KdlSyntax,
         format!("invalid KDL: nested deeper than {MAX_NESTING} levels"),
     )
     .label(span, "too deep here")
@@ -88,7 +88,7 @@ fn parse_here(src: &str) -> Result<Document, Vec<Diagnostic>> {
                     let help = d.help.clone().unwrap_or_else(|| {
                         "check quoting and braces; infragen reads KDL v2 (and v1)".to_string()
                     });
-                    Diagnostic::error("kdl-syntax", format!("invalid KDL: {message}"))
+                    Diagnostic::error(Code::KdlSyntax, format!("invalid KDL: {message}"))
                         .label(span, label)
                         .help(help)
                 })
@@ -96,7 +96,7 @@ fn parse_here(src: &str) -> Result<Document, Vec<Diagnostic>> {
             if let Some(first_unshown) = err.diagnostics.get(MAX_SYNTAX_ERRORS) {
                 out.push(
                     Diagnostic::error(
-                        "kdl-syntax",
+                        Code::KdlSyntax,
                         format!(
                             "invalid KDL: {} more syntax errors not shown",
                             err.diagnostics.len() - MAX_SYNTAX_ERRORS
@@ -108,7 +108,7 @@ fn parse_here(src: &str) -> Result<Document, Vec<Diagnostic>> {
             }
             if out.is_empty() {
                 out.push(
-                    Diagnostic::error("kdl-syntax", "invalid KDL document")
+                    Diagnostic::error(Code::KdlSyntax, "invalid KDL document")
                         .label(Span::new(0, 0), "the parser gave no position")
                         .help("check quoting and braces; infragen reads KDL v2 (and v1)"),
                 );

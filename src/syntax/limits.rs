@@ -15,7 +15,7 @@
 //!   parsing (`kdl::parse`), and the parser runs on a stack sized from the
 //!   counts, so a scan fooled by odd text costs nothing.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::span::Span;
 
 /// Largest spec accepted, in bytes (a 1 000 000-host spec is ~20 KB).
@@ -55,7 +55,7 @@ impl Counts {
 }
 
 fn limit_error(message: String, span: Span, label: &str, help: &str) -> Diagnostic {
-    Diagnostic::error("kdl-syntax", message)
+    Diagnostic::error(Code::KdlSyntax, message)
         .label(span, label)
         .help(format!("{help} (see \"Limits\" in docs/language.md)"))
 }

@@ -346,10 +346,11 @@ impl SourceCode for Excerpt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
     use crate::span::Span;
 
     fn render_one(source: &str, labels: &[(usize, usize)]) -> String {
-        let mut d = Diagnostic::error("invalid-value", "bad value");
+        let mut d = Diagnostic::error(Code::InvalidValue, "bad value");
         for &(start, len) in labels {
             d = d.label(Span::new(start, len), "this one");
         }

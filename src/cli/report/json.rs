@@ -51,7 +51,7 @@ pub fn render(files: &[FileReport]) -> String {
             let (line, column) = line_col(f.source(), span.start);
             let (end_line, end_column) = line_col(f.source(), span.end());
             diagnostics.push(JsonDiagnostic {
-                rule: d.rule,
+                rule: d.rule.as_str(),
                 severity: d.severity.as_str(),
                 message: &d.message,
                 file: f.path,

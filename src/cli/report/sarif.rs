@@ -50,7 +50,7 @@ pub fn render_with_root(files: &[FileReport], root: Option<&Path>) -> String {
     let mut index: HashMap<&str, usize> = REGISTRY
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.name, i))
+        .map(|(i, r)| (r.name(), i))
         .collect();
     let mut seen_fingerprints: HashMap<String, usize> = HashMap::new();
     let mut results = Vec::new();
@@ -59,11 +59,11 @@ pub fn render_with_root(files: &[FileReport], root: Option<&Path>) -> String {
         for diag in file.diagnostics {
             // A rule missing from the registry still gets a descriptor, so
             // every ruleId resolves (GitHub rejects dangling ones).
-            let rule_index = *index.entry(diag.rule).or_insert_with(|| {
+            let rule_index = *index.entry(diag.rule.as_str()).or_insert_with(|| {
                 rules.push(json!({
-                    "id": diag.rule,
-                    "name": diag.rule,
-                    "shortDescription": { "text": diag.rule },
+                    "id": diag.rule.as_str(),
+                    "name": diag.rule.as_str(),
+                    "shortDescription": { "text": diag.rule.as_str() },
                     "defaultConfiguration": { "level": level(diag.severity) },
                 }));
                 rules.len() - 1
@@ -112,8 +112,8 @@ fn level(severity: Severity) -> &'static str {
 fn rule_descriptor(rule: &Rule) -> Value {
     let page = document(rule);
     json!({
-        "id": rule.name,
-        "name": rule.name,
+        "id": rule.name(),
+        "name": rule.name(),
         "shortDescription": { "text": rule.summary },
         "fullDescription": { "text": full_description(rule) },
         "help": { "text": page, "markdown": page },
@@ -234,7 +234,7 @@ fn result(
         location["message"] = json!({ "text": l.text });
     }
     let mut out = json!({
-        "ruleId": diag.rule,
+        "ruleId": diag.rule.as_str(),
         "ruleIndex": rule_index,
         "level": level(diag.severity),
         "message": { "text": text },
@@ -277,7 +277,7 @@ fn fingerprint(diag: &Diagnostic, file: &str, source: &str) -> String {
         .map_or(source.len(), |i| start + i);
     let line = source.get(line_start..line_end).unwrap_or("").trim();
     let mut h = Sha256::new();
-    for part in [diag.rule, file, diag.message.as_str(), line] {
+    for part in [diag.rule.as_str(), file, diag.message.as_str(), line] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -287,6 +287,7 @@ fn fingerprint(diag: &Diagnostic, file: &str, source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
     use crate::span::Span;
 
     fn report(diags: &[Diagnostic], path: &str, source: &str) -> Value {
@@ -318,11 +319,11 @@ mod tests {
     fn results_levels_locations_and_related() {
         let src = "vpc \"a\" cidr=\"x\"\nvpc \"a\" cidr=\"y\"\n";
         let diags = vec![
-            Diagnostic::error("duplicate-name", "`a` is defined twice")
+            Diagnostic::error(Code::DuplicateName, "`a` is defined twice")
                 .label(Span::new(21, 3), "second")
                 .label(Span::new(4, 3), "first")
                 .help("rename one"),
-            Diagnostic::warning("cidr-overlap", "overlap").label(Span::new(0, 3), "here"),
+            Diagnostic::warning(Code::CidrOverlap, "overlap").label(Span::new(0, 3), "here"),
         ];
         let v = report(&diags, "dir/my spec.kdl", src);
         let run = &v["runs"][0];
@@ -350,7 +351,7 @@ mod tests {
     #[test]
     fn fingerprints_survive_moves_but_not_edits() {
         let d = |start| {
-            vec![Diagnostic::error("invalid-cidr", "bad").label(Span::new(start, 3), "here")]
+            vec![Diagnostic::error(Code::InvalidCidr, "bad").label(Span::new(start, 3), "here")]
         };
         let fp =
             |v: &Value| v["runs"][0]["results"][0]["partialFingerprints"][FINGERPRINT_KEY].clone();
@@ -372,7 +373,7 @@ mod tests {
     #[test]
     fn full_description_is_the_first_section_unwrapped() {
         let rule = Rule {
-            name: "x",
+            code: Code::EolOs,
             family: crate::rules::Family::Other,
             severity: Severity::Warning,
             summary: "Summary.",
@@ -389,7 +390,8 @@ mod tests {
 
     #[test]
     fn deterministic() {
-        let diags = vec![Diagnostic::error("unknown-node", "nope").label(Span::new(0, 1), "here")];
+        let diags =
+            vec![Diagnostic::error(Code::UnknownNode, "nope").label(Span::new(0, 1), "here")];
         let files = [FileReport::new("a.kdl", "x\n", &diags)];
         assert_eq!(
             render_with_root(&files, None),

@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use super::group_count_span;
 
 pub static RULE: Rule = Rule {
-    name: "cluster-too-small",
+    code: Code::ClusterTooSmall,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "Too few members for the cluster to survive a failure.",
@@ -51,7 +51,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 model,
                 &pg.members,
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "postgres cluster `{}` has 1 member: there is no replica to fail over to",
                         pg.name
@@ -69,7 +69,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 model,
                 &es.master_eligible,
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "elasticsearch cluster `{}` has {n} master-eligible {}: losing {} stops master elections",
                         es.name,

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "es-minimum-master-nodes",
+    code: Code::EsMinimumMasterNodes,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "minimum_master_nodes that is not a majority of the master-eligible nodes.",
@@ -71,7 +71,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 
 fn ignored(es: &EsCluster, given: &crate::span::Spanned<u32>) -> Diagnostic {
     Diagnostic::error(
-        RULE.name,
+        RULE.code,
         format!(
             "`minimum-master-nodes` is ignored by Elasticsearch {} (cluster `{}`)",
             es.version.value, es.name
@@ -90,7 +90,7 @@ fn wrong(es: &EsCluster, given: &crate::span::Spanned<u32>, n: usize) -> Diagnos
         "losing a node the cluster could spare stops master election"
     };
     Diagnostic::error(
-        RULE.name,
+        RULE.code,
         format!(
             "minimum-master-nodes {} of cluster `{}` is not {quorum}, the majority of {n} master-eligible nodes: {risk}",
             given.value, es.name

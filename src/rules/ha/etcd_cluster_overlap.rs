@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
 pub static RULE: Rule = Rule {
-    name: "etcd-cluster-overlap",
+    code: Code::EtcdClusterOverlap,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "Two clusters' etcd member lists share some hosts but not all.",
@@ -89,7 +89,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "etcd of `{}` and etcd of `{}` share {hosts} but not their other members",
                     pa.name, pb.name

@@ -5,7 +5,7 @@ use super::group_count_span;
 use crate::span::Span;
 
 pub static RULE: Rule = Rule {
-    name: "etcd-quorum",
+    code: Code::EtcdQuorum,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "An etcd member count without a useful majority.",
@@ -149,8 +149,8 @@ impl Finding {
             ),
         };
         match self.kind {
-            Kind::Two => Diagnostic::error(RULE.name, message),
-            _ => Diagnostic::warning(RULE.name, message),
+            Kind::Two => Diagnostic::error(RULE.code, message),
+            _ => Diagnostic::warning(RULE.code, message),
         }
     }
 

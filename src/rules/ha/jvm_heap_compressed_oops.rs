@@ -5,7 +5,7 @@ use super::jvm_heap_over_32g::LIMIT;
 use super::{GIB, format_size};
 
 pub static RULE: Rule = Rule {
-    name: "jvm-heap-compressed-oops",
+    code: Code::JvmHeapCompressedOops,
     family: Family::Ha,
     severity: Severity::Warning,
     summary: "A JVM heap at the compressed-oops threshold (31 GB or more).",
@@ -56,7 +56,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "heap {} of cluster `{}` is close to the ~32 GB compressed-oops threshold",
                     format_size(heap.value),

@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use super::{GIB, format_size};
 
 pub static RULE: Rule = Rule {
-    name: "jvm-heap-over-32g",
+    code: Code::JvmHeapOver32g,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "A JVM heap of 32 GB or more.",
@@ -53,7 +53,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "heap {} of cluster `{}` is past the ~32 GB compressed-oops threshold: every object reference doubles in size",
                     format_size(heap.value),

@@ -5,7 +5,7 @@ use super::{GIB, MIB, format_size};
 use crate::span::Span;
 
 pub static RULE: Rule = Rule {
-    name: "jvm-heap-over-half-ram",
+    code: Code::JvmHeapOverHalfRam,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "A JVM heap larger than half the host's RAM.",
@@ -58,7 +58,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(smallest) = entries.iter().map(|e| e.memory).min() else {
             continue;
         };
-        let mut d = Diagnostic::error(RULE.name, message(es, heap.value, &entries))
+        let mut d = Diagnostic::error(RULE.code, message(es, heap.value, &entries))
             .label(heap.span, format!("heap {}", format_size(heap.value)));
         let mut seen: Vec<Span> = vec![heap.span];
         for e in &entries {

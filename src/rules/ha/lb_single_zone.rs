@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "lb-single-zone",
+    code: Code::LbSingleZone,
     family: Family::Ha,
     severity: Severity::Warning,
     summary: "A load balancer whose subnets sit in one availability zone.",
@@ -64,7 +64,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "load balancer `{}` sits in one zone ({zone}): losing it takes the balancer down{extra}",
                     lb.name

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "patroni-timing",
+    code: Code::PatroniTiming,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "Patroni timings that break loop_wait + 2 x retry_timeout <= ttl.",
@@ -58,7 +58,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if p.ttl < MIN_TTL {
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "patroni ttl {} s of cluster `{}` is below {MIN_TTL} s, the minimum Patroni accepts",
                         p.ttl, pg.name
@@ -75,7 +75,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if needed > u64::from(p.ttl) {
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "patroni loop-wait {} + 2 × retry-timeout {} = {needed} s exceeds ttl {} s in cluster `{}`",
                         p.loop_wait, p.retry_timeout, p.ttl, pg.name

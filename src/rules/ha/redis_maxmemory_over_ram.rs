@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use super::format_size;
 
 pub static RULE: Rule = Rule {
-    name: "redis-maxmemory-over-ram",
+    code: Code::RedisMaxmemoryOverRam,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "A self-hosted Redis member has less memory than the maxmemory every member uses.",
@@ -81,7 +81,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .collect();
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "redis `{}` gives every member maxmemory {} (from `{}`'s {}), more than {} can hold",
                     r.name,

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "redis-noeviction-cache",
+    code: Code::RedisNoevictionCache,
     family: Family::Ha,
     severity: Severity::Error,
     summary: "A Redis used as a cache that refuses writes when full (noeviction).",
@@ -46,7 +46,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut d = Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!(
                 "redis `{}` is a cache but refuses writes when full (maxmemory-policy noeviction)",
                 r.name

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "redis-reserved-memory-low",
+    code: Code::RedisReservedMemoryLow,
     family: Family::Ha,
     severity: Severity::Warning,
     summary: "Redis keeps less than 10 % of its memory free of data.",
@@ -50,7 +50,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "redis `{}` keeps only {} % of its memory free of data",
                     r.name, p.value

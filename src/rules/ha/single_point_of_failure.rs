@@ -4,7 +4,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "single-point-of-failure",
+    code: Code::SinglePointOfFailure,
     family: Family::Ha,
     severity: Severity::Warning,
     summary: "One host whose loss stops a declared HA service.",
@@ -92,7 +92,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let host = &model.host(h).name;
             out.push(
                 Diagnostic::warning(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "HAProxy of `{}` runs on one host, `{host}`: losing it stops every write",
                         pg.name
@@ -135,7 +135,7 @@ fn one_host(model: &Model, out: &mut Vec<Diagnostic>, what: &str, m: &Members, m
     let host = &model.host(only).name;
     out.push(
         Diagnostic::warning(
-            RULE.name,
+            RULE.code,
             format!("every member of {what} is host `{host}`: losing it stops the cluster"),
         )
         .label(m.span, format!("all on `{host}`"))
@@ -154,7 +154,7 @@ fn traffic(model: &Model, out: &mut Vec<Diagnostic>) {
         let host = &model.host(only).name;
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "gateway `{}` runs on one host, `{host}`: losing it stops every route",
                     gw.name
@@ -182,7 +182,7 @@ fn traffic(model: &Model, out: &mut Vec<Diagnostic>) {
             let host = &model.host(only).name;
             out.push(
                 Diagnostic::warning(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "load balancer `{}` sends listener {} to one host, `{host}`: losing it stops the balancer",
                         lb.name, l.port.value
@@ -206,7 +206,7 @@ fn traffic(model: &Model, out: &mut Vec<Diagnostic>) {
         let host = &model.host(only).name;
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "redis `{}` has one member, `{host}`, and no replica: losing it stops its clients",
                     r.name

@@ -7,7 +7,7 @@ use crate::span::Span;
 use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
-    name: "zone-failure-loses-quorum",
+    code: Code::ZoneFailureLosesQuorum,
     family: Family::Ha,
     severity: Severity::Warning,
     summary: "Losing one zone leaves a cluster without quorum or leader.",
@@ -100,7 +100,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         {
             out.push(
                 Diagnostic::warning(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "losing zone {zone} stops postgres cluster `{}`: all {} members are in it",
                         pg.name,
@@ -153,7 +153,7 @@ fn quorum(model: &Model, out: &mut Vec<Diagnostic>, what: &str, voters: &Members
         }
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "losing zone {zone} leaves {what} without quorum: {} of {n} are in it, {left} left < quorum {quorum}",
                     hosts.len()

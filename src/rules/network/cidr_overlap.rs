@@ -5,7 +5,7 @@ use super::{free_private_block, overlaps};
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "cidr-overlap",
+    code: Code::CidrOverlap,
     family: Family::Network,
     severity: Severity::Error,
     summary: "Two networks overlap (an error when a VPN joins them, a warning otherwise).",
@@ -102,7 +102,7 @@ fn network_overlap(
         None => format!("give `{}` a range of its own", b.name),
     };
     let base = |sev: Severity, msg: String| {
-        Diagnostic::error(RULE.name, msg)
+        Diagnostic::error(RULE.code, msg)
             .with_severity(sev)
             .label(b.cidr.span, format!("overlaps `{}`", a.name))
             .label(a.cidr.span, format!("`{}` declared here", a.name))
@@ -160,7 +160,7 @@ fn vpn_sides_overlap(m: &Model, vpn: &Vpn, out: &mut Vec<Diagnostic>) {
             }
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "VPN `{}` routes {ln} on the left and {rn} on the right, which overlap",
                         vpn.name

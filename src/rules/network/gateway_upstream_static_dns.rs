@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "gateway-upstream-static-dns",
+    code: Code::GatewayUpstreamStaticDns,
     family: Family::Network,
     severity: Severity::Error,
     summary: "A gateway route to a load balancer that NGINX would resolve only once.",
@@ -82,7 +82,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "gateway `{}` routes `{}` to balancer `{}` by an address NGINX would resolve only once: {why}",
                         gw.name, r.path.value, lb.name

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "invalid-cidr",
+    code: Code::InvalidCidr,
     family: Family::Network,
     severity: Severity::Error,
     summary: "A CIDR that does not parse or has host bits set.",

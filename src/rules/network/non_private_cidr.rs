@@ -5,7 +5,7 @@ use super::{RFC1918, free_private_block};
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "non-private-cidr",
+    code: Code::NonPrivateCidr,
     family: Family::Network,
     severity: Severity::Warning,
     summary: "A network uses public address space.",
@@ -92,7 +92,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .map(|free| format!(", e.g. `cidr=\"{free}\"`"))
             .unwrap_or_default();
         out.push(
-            Diagnostic::warning(RULE.name, msg)
+            Diagnostic::warning(RULE.code, msg)
                 .label(n.cidr.span, label)
                 .help(format!(
                     "number the network from 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16{suggestion}"

@@ -5,7 +5,7 @@ use crate::span::Span;
 use std::collections::{BTreeMap, HashMap};
 
 pub static RULE: Rule = Rule {
-    name: "port-conflict",
+    code: Code::PortConflict,
     family: Family::Network,
     severity: Severity::Error,
     summary: "Two services of the estate bound to one host:port.",
@@ -227,7 +227,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let (a, b) = (&listeners[c.first], &listeners[c.second]);
         let hosts = host_list(m, &c.hosts);
         let d = Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!(
                 "{} and {} both listen on port {} of {hosts}",
                 a.who, b.who, c.port

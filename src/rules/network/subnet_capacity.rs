@@ -6,7 +6,7 @@ use crate::span::Span;
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "subnet-capacity",
+    code: Code::SubnetCapacity,
     family: Family::Network,
     severity: Severity::Error,
     summary: "More hosts placed in a subnet than it has usable addresses.",
@@ -89,7 +89,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 fn report(m: &Model, id: SubnetId, placers: &[Placer], total: u64, usable: u64) -> Diagnostic {
     let s = m.subnet(id);
     let mut d = Diagnostic::error(
-        RULE.name,
+        RULE.code,
         format!(
             "subnet `{}` ({}) has {total} hosts placed in it but only {usable} usable addresses",
             m.subnet_path(id),

@@ -5,7 +5,7 @@ use super::free_block;
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "subnet-outside-network",
+    code: Code::SubnetOutsideNetwork,
     family: Family::Network,
     severity: Severity::Error,
     summary: "A subnet whose CIDR is not inside its VPC or VNet.",
@@ -52,7 +52,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let id = SubnetId::from_index(i);
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "subnet `{}` ({}) is not inside its {} `{}` ({})",
                     m.subnet_path(id),

@@ -5,7 +5,7 @@ use super::{free_block, overlaps};
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "subnet-overlap",
+    code: Code::SubnetOverlap,
     family: Family::Network,
     severity: Severity::Error,
     summary: "Two subnets of the same network overlap.",
@@ -70,7 +70,7 @@ fn report(m: &Model, net: &Network, first: SubnetId, later: SubnetId) -> Diagnos
         None => format!("give `{}` and `{}` disjoint blocks", sa.name, sb.name),
     };
     Diagnostic::error(
-        RULE.name,
+        RULE.code,
         format!(
             "subnets `{}` ({}) and `{}` ({}) overlap",
             m.subnet_path(first),

@@ -5,7 +5,7 @@ use crate::span::Span;
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "vpc-prefix-length",
+    code: Code::VpcPrefixLength,
     family: Family::Network,
     severity: Severity::Error,
     summary: "An AWS VPC or subnet prefix outside /16 to /28.",
@@ -75,7 +75,7 @@ fn report(what: &str, cidr: &IpNet, span: Span) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!("{what} has a /{prefix} CIDR ({cidr}), but AWS allows only /16 to /28"),
         )
         .label(span, label)

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "zone-region-mismatch",
+    code: Code::ZoneRegionMismatch,
     family: Family::Network,
     severity: Severity::Error,
     summary: "An AWS subnet's zone is not in its VPC's region.",
@@ -67,7 +67,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "subnet `{}` is in zone `{}`, which is not an Availability Zone of its VPC's region `{}`",
                         m.subnet_path(*id),

@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use crate::units::format_duration;
 
 pub static RULE: Rule = Rule {
-    name: "alert-for-too-short",
+    code: Code::AlertForTooShort,
     family: Family::Other,
     severity: Severity::Warning,
     summary: "An alert's `for=` is shorter than two scrape intervals.",
@@ -64,7 +64,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "alert `{}` fires after {}, shorter than two scrape intervals (2 × {} = {})",
                     alert.name,

@@ -4,7 +4,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "alert-without-receiver",
+    code: Code::AlertWithoutReceiver,
     family: Family::Other,
     severity: Severity::Error,
     summary: "An alert or SLO would notify nobody: no contact point, or nothing to route it.",
@@ -69,7 +69,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         for (kind, name, span) in names {
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!("{kind} `{name}` notifies nobody: {router} has no contact point to route it to"),
                 )
                 .label(span, "no receiver")
@@ -83,7 +83,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         for s in &mon.slos {
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!("slo `{}` notifies nobody: there is neither Alertmanager nor Grafana", s.name),
                 )
                 .label(s.name_span, "its burn-rate alerts would only show in Prometheus's UI")

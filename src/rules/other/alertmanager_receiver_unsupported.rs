@@ -5,7 +5,7 @@ use super::super::prelude::*;
 use crate::model::ContactKind;
 
 pub static RULE: Rule = Rule {
-    name: "alertmanager-receiver-unsupported",
+    code: Code::AlertmanagerReceiverUnsupported,
     family: Family::Other,
     severity: Severity::Error,
     summary: "Alertmanager has no receiver for a contact point alerts are routed to (Google Chat).",
@@ -64,7 +64,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut d = Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!(
                 "contact point `{}` is a Google Chat webhook, which Alertmanager cannot notify",
                 c.name

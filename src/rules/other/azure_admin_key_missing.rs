@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "azure-admin-key-missing",
+    code: Code::AzureAdminKeyMissing,
     family: Family::Other,
     severity: Severity::Error,
     summary: "Azure VMs, but `baseline` names no admin with an SSH key.",
@@ -65,7 +65,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     };
     out.push(
         Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!("{what} runs on Azure, but `baseline` names no `admin` with an SSH key"),
         )
         .label(span, "an Azure VM with password login disabled needs an admin key")

@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use crate::span::Span;
 
 pub static RULE: Rule = Rule {
-    name: "eol-os",
+    code: Code::EolOs,
     family: Family::Other,
     severity: Severity::Warning,
     summary: "Hosts run an OS release past its end of standard support.",
@@ -106,7 +106,7 @@ fn report(s: &HostSettings, what: &str, at: Entity, out: &mut Vec<Diagnostic>) {
     let os_label = format!("no security updates since {date} without Ubuntu Pro ESM");
     let name_label = format!("this {}", at.kind);
     let d = Diagnostic::warning(
-        RULE.name,
+        RULE.code,
         format!(
             "{what} {}, past its end of standard support ({date})",
             os.value

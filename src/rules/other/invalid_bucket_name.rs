@@ -5,7 +5,7 @@ use crate::span::Spanned;
 use std::net::Ipv4Addr;
 
 pub static RULE: Rule = Rule {
-    name: "invalid-bucket-name",
+    code: Code::InvalidBucketName,
     family: Family::Other,
     severity: Severity::Error,
     summary: "An S3 bucket name that breaks the S3 naming rules.",
@@ -67,7 +67,7 @@ fn report(name: &Spanned<String>, role: &str) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
-            RULE.name,
+            RULE.code,
             format!("{role} bucket name `{}` {reason}", name.value),
         )
         .label(name.span, "not a valid S3 bucket name")

@@ -5,7 +5,7 @@ use super::super::prelude::*;
 use crate::model::nsg::{self, ALLOW_CAPACITY, ALLOW_FIRST, ALLOW_LAST};
 
 pub static RULE: Rule = Rule {
-    name: "nsg-priority-exhausted",
+    code: Code::NsgPriorityExhausted,
     family: Family::Other,
     severity: Severity::Error,
     summary: "An Azure NSG needs more rules in one direction than Azure's priorities 100–4096 allow.",
@@ -86,7 +86,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "Azure NSG `{}` has {} {way} rules{shared}; Azure's priorities leave room for {ALLOW_CAPACITY}",
                     set.spec_name(m),

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "same-region-migration",
+    code: Code::SameRegionMigration,
     family: Family::Other,
     severity: Severity::Error,
     summary: "An S3 migration whose source and destination regions are the same.",
@@ -49,7 +49,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "s3-migration `{}` moves buckets from `{}` to the same region",
                     mig.name, from.value

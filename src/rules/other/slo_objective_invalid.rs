@@ -5,7 +5,7 @@ use super::super::prelude::*;
 use crate::units::format_duration;
 
 pub static RULE: Rule = Rule {
-    name: "slo-objective-invalid",
+    code: Code::SloObjectiveInvalid,
     family: Family::Other,
     severity: Severity::Error,
     summary: "An SLO's objective is outside (0, 100) or leaves less budget than one scrape interval.",
@@ -60,7 +60,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if !(objective > 0.0 && objective < 100.0) {
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "slo `{}`: objective {objective} is not a percentage below 100",
                         slo.name
@@ -82,7 +82,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let max = (max * 10_000.0).floor() / 10_000.0;
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "slo `{}`: a {objective}% objective over {} leaves {:.1}s of errors, \
                      less than one scrape interval ({})",

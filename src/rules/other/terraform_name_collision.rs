@@ -5,7 +5,7 @@ use crate::model::tf_names::{Claim, claims};
 use std::collections::BTreeMap;
 
 pub static RULE: Rule = Rule {
-    name: "terraform-name-collision",
+    code: Code::TerraformNameCollision,
     family: Family::Other,
     severity: Severity::Error,
     summary: "Two spec entities that would get one Terraform resource name.",
@@ -69,7 +69,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         };
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "{} and {} would both be Terraform `{kind}.{name}`",
                     first.entity, second.entity
@@ -94,7 +94,7 @@ fn duplicate_destinations(m: &Model, out: &mut Vec<Diagnostic>) {
                 }
                 Some((first_mig, first)) => out.push(
                     Diagnostic::error(
-                        "duplicate-name",
+                        Code::DuplicateName,
                         format!(
                             "bucket `{}` is the destination of both `{}` ({}) and `{}` ({})",
                             b.dest.value,

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "es-security-disabled",
+    code: Code::EsSecurityDisabled,
     family: Family::Security,
     severity: Severity::Error,
     summary: "An Elasticsearch 8.x cluster without `tls`: it fails its bootstrap checks.",
@@ -55,7 +55,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::error(
-                RULE.name,
+                RULE.code,
                 format!(
                     "Elasticsearch {} cluster `{}` has no `tls`: 8.x enables security, and without transport TLS it fails its bootstrap checks",
                     es.version.value, es.name

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "host-peer-without-address",
+    code: Code::HostPeerWithoutAddress,
     family: Family::Security,
     severity: Severity::Error,
     summary: "A `host:NAME` rule across networks that no address can render.",
@@ -73,7 +73,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let net = m.network(theirs);
             out.push(
                 Diagnostic::error(
-                    RULE.name,
+                    RULE.code,
                     format!(
                         "`{key}=\"host:{}\"` in security group `{}` has no address to render: `{}` sits in {} `{}` and {why}",
                         host.name,

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "ikev1",
+    code: Code::Ikev1,
     family: Family::Security,
     severity: Severity::Warning,
     summary: "A VPN that uses IKEv1.",
@@ -47,7 +47,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for vpn in &ctx.model.vpns {
         if vpn.ike_version.value == 1 {
             out.push(
-                Diagnostic::warning(RULE.name, format!("vpn `{}` uses IKEv1", vpn.name))
+                Diagnostic::warning(RULE.code, format!("vpn `{}` uses IKEv1", vpn.name))
                     .label(vpn.ike_version.span, "IKEv1 is deprecated (RFC 9395)")
                     .help("write `ike-version=2` or drop the property (IKEv2 is the default); both gateways run strongSwan, which speaks IKEv2"),
             );

@@ -5,7 +5,7 @@ use crate::units::format_port_range;
 use ipnet::IpNet;
 
 pub static RULE: Rule = Rule {
-    name: "open-to-world",
+    code: Code::OpenToWorld,
     family: Family::Security,
     severity: Severity::Error,
     summary: "Ingress from 0.0.0.0/0 or ::/0 (an error on admin and data ports).",
@@ -150,14 +150,14 @@ fn finding(model: &Model, sg: &SecurityGroup, r: &SgRule, world: World) -> Diagn
             } else {
                 format!("includes {service} ({port}), open to anyone")
             };
-            Diagnostic::error(RULE.name, message)
+            Diagnostic::error(RULE.code, message)
                 .label(r.peer_span, what)
                 .help(format!(
                     "admit only who needs it: an address-set of your office or VPN ranges (`from=\"set:office\"`), the bastion's security group (`from=\"sg:bastion\"`){}",
                     own_network_hint(model, sg)
                 ))
         }
-        None => Diagnostic::warning(RULE.name, message)
+        None => Diagnostic::warning(RULE.code, message)
             .label(r.peer_span, "anyone can connect")
             .help(
                 "if this service is meant to be public (a web tier), keep it and add `allow \"open-to-world\" reason=\"public website\"` to the security group; otherwise narrow `from=`",

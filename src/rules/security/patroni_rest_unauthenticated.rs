@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "patroni-rest-unauthenticated",
+    code: Code::PatroniRestUnauthenticated,
     family: Family::Security,
     severity: Severity::Warning,
     summary: "Patroni's REST API takes POST /switchover, /restart and /reinitialize from anyone (no `rest-user`).",
@@ -50,7 +50,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "Patroni's REST API of postgres-cluster `{}` takes POST /switchover, /restart and /reinitialize without authentication",
                     pg.name

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "plaintext-dcs",
+    code: Code::PlaintextDcs,
     family: Family::Security,
     severity: Severity::Warning,
     summary: "A postgres-cluster without `tls`: etcd, Patroni's REST API and PostgreSQL in plaintext.",
@@ -58,7 +58,7 @@ fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         // cannot be placed) must not change this warning.
         out.push(
             Diagnostic::warning(
-                RULE.name,
+                RULE.code,
                 format!(
                     "postgres-cluster `{}` runs without TLS: its etcd (ports 2379/2380) takes any client, and Patroni's REST API (8008) and PostgreSQL (5432) talk in plaintext",
                     pg.name,

@@ -8,7 +8,7 @@ use crate::graph::reach::{self, Block};
 use std::collections::HashMap;
 
 pub static RULE: Rule = Rule {
-    name: "required-flow-blocked",
+    code: Code::RequiredFlowBlocked,
     family: Family::Security,
     severity: Severity::Error,
     summary: "A flow the declared services need is not allowed by the security groups.",
@@ -161,7 +161,7 @@ fn diagnostic(model: &Model, f: &Finding) -> Diagnostic {
         k.purpose.describe(),
         where_text(model, f)
     );
-    let d = Diagnostic::error(RULE.name, message)
+    let d = Diagnostic::error(RULE.code, message)
         .label(f.origin, format!("needs {ports}: {}", k.purpose.describe()));
     let d = blocker_labels(model, f, d);
     d.help(help_text(model, f))

@@ -7,7 +7,7 @@ use crate::span::Span;
 use crate::syntax::{Document, Node, Value};
 
 pub static RULE: Rule = Rule {
-    name: "secret-in-text",
+    code: Code::SecretInText,
     family: Family::Security,
     severity: Severity::Warning,
     summary: "A value that looks like a secret (private key, access key, token, password) in free text.",
@@ -192,7 +192,7 @@ fn report(
         return;
     }
     out.push(
-        Diagnostic::warning(RULE.name, format!("{what} looks like it holds {kind}"))
+        Diagnostic::warning(RULE.code, format!("{what} looks like it holds {kind}"))
             .label(label, "a secret here is in git history and in the generated files")
             .help(
                 "remove it from the spec and rotate it; secrets reach the outputs only through environment variables (`-env` settings, `build --secrets-from-env`). If it is not a secret, add `allow \"secret-in-text\" reason=\"…\"`",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "secret-literal",
+    code: Code::SecretLiteral,
     family: Family::Security,
     severity: Severity::Error,
     summary: "A secret written into the spec instead of named by environment variable.",

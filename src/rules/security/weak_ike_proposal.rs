@@ -4,7 +4,7 @@ use super::super::prelude::*;
 use crate::span::Spanned;
 
 pub static RULE: Rule = Rule {
-    name: "weak-ike-proposal",
+    code: Code::WeakIkeProposal,
     family: Family::Security,
     severity: Severity::Warning,
     summary: "A VPN proposal with a broken cipher, hash or DH group.",
@@ -114,7 +114,7 @@ fn check_proposal(vpn: &str, key: &str, p: &Spanned<String>, out: &mut Vec<Diagn
     };
     out.push(
         Diagnostic::warning(
-            RULE.name,
+            RULE.code,
             format!(
                 "the {key} proposal \"{}\" of vpn `{vpn}` uses {}, which strongSwan advises against",
                 p.value,

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "duplicate-name",
+    code: Code::DuplicateName,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "Two entities of one kind share a name.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "duplicate-property",
+    code: Code::DuplicateProperty,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A property (or a node that may appear once) given twice.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "invalid-value",
+    code: Code::InvalidValue,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A value of the wrong type, out of range, or inconsistent with the rest of the spec.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "kdl-syntax",
+    code: Code::KdlSyntax,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "The spec is not valid KDL.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "missing-value",
+    code: Code::MissingValue,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A required argument, property or child node is missing.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "unknown-node",
+    code: Code::UnknownNode,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A node the spec language does not have at that place.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "unknown-property",
+    code: Code::UnknownProperty,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A property the node does not take.",

@@ -3,7 +3,7 @@
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
-    name: "unresolved-reference",
+    code: Code::UnresolvedReference,
     family: Family::Spec,
     severity: Severity::Error,
     summary: "A reference names nothing the spec declares.",
