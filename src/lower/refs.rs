@@ -165,7 +165,7 @@ mod tests {
         assert_eq!(ns.resolve("main/private-c", span(), &mut diags), None);
         let d = diags.into_vec();
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].rule, "unresolved-reference");
+        assert_eq!(d[0].rule, Code::UnresolvedReference);
     }
 
     #[test]
@@ -180,7 +180,7 @@ mod tests {
         assert!(!diags.has_errors());
         // A later real declaration of a poisoned name is still a duplicate.
         assert!(!ns.declare("web", 8, span(), &mut diags));
-        assert_eq!(diags.into_vec()[0].rule, "duplicate-name");
+        assert_eq!(diags.into_vec()[0].rule, Code::DuplicateName);
     }
 
     #[test]

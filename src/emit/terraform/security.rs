@@ -175,7 +175,9 @@ fn rules(
 /// why.
 pub fn allowed_world(m: &Model, rule: &SgRule) -> Option<String> {
     let s = m.suppressions.iter().find(|s| {
-        s.rule == "open-to-world" && !s.reason.trim().is_empty() && s.scope.contains(rule.peer_span)
+        s.rule == crate::diagnostic::Code::OpenToWorld
+            && !s.reason.trim().is_empty()
+            && s.scope.contains(rule.peer_span)
     })?;
     let clean: String = s
         .reason
