@@ -30,10 +30,12 @@ pub(super) fn bind_line(addr: IpAddr) -> String {
 /// member or the primary has no address (the subnet is full: reported).
 pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     let model = ctx.model;
-    let host = model.host(*r.members.hosts.get(index)?);
-    let addr = host.address?;
-    let primary = model.host(r.members.hosts[0]);
-    let primary_addr = primary.address?;
+    let super::Member {
+        host,
+        addr,
+        primary,
+        primary_addr,
+    } = super::Member::of(model, r, index)?;
     let n = r.members.hosts.len();
     let secret = arg(&ctx.secret(&password_env(r)));
 

@@ -27,6 +27,29 @@ pub struct RedisEmitter;
 /// Sentinel's port (the Redis default).
 pub const SENTINEL_PORT: u16 = 26379;
 
+/// Member `index` of a self-hosted Redis and the initial primary (the
+/// first member), each with its address. None when either has no address
+/// (its subnet is full: reported).
+pub(super) struct Member<'m> {
+    pub host: &'m crate::model::Host,
+    pub addr: std::net::IpAddr,
+    pub primary: &'m crate::model::Host,
+    pub primary_addr: std::net::IpAddr,
+}
+
+impl<'m> Member<'m> {
+    pub(super) fn of(model: &'m crate::model::Model, r: &Redis, index: usize) -> Option<Self> {
+        let host = model.host(*r.members.hosts.get(index)?);
+        let primary = model.host(*r.members.hosts.first()?);
+        Some(Member {
+            host,
+            addr: host.address?,
+            primary,
+            primary_addr: primary.address?,
+        })
+    }
+}
+
 /// True when a Sentinel watches this Redis: it has at least one replica.
 pub fn has_sentinel(r: &Redis) -> bool {
     r.members.hosts.len() >= 2

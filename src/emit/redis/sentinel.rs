@@ -22,10 +22,12 @@ pub fn quorum(members: usize) -> usize {
 
 pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     let model = ctx.model;
-    let host = model.host(*r.members.hosts.get(index)?);
-    let addr = host.address?;
-    let primary = model.host(r.members.hosts[0]);
-    let primary_addr = primary.address?;
+    let super::Member {
+        host,
+        addr,
+        primary_addr,
+        ..
+    } = super::Member::of(model, r, index)?;
     let n = r.members.hosts.len();
     let q = quorum(n);
     let name = arg(&r.name);
