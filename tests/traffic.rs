@@ -382,3 +382,40 @@ gateway "edge" group="gw" nginx-version="1.22.1" port=8080 {{
     // An application balancer connects to its targets itself.
     assert_eq!(too_many(&spec(1001, "application")), 0);
 }
+
+/// The ElastiCache replication group id is `PROJECT-NAME`; AWS refuses one
+/// over 40 characters, with `--` or a trailing `-` at apply time, so lint
+/// refuses it first, on the name.
+#[test]
+fn an_elasticache_id_aws_would_refuse_is_an_error() {
+    let src = example();
+    let with = |name: &str| src.replace(r#"redis "sessions""#, &format!(r#"redis "{name}""#));
+    let refused = |name: &str| {
+        errors(&with(name))
+            .into_iter()
+            .filter(|(rule, m, help)| {
+                rule == "invalid-value" && m.contains("replication group id") && *help
+            })
+            .count()
+    };
+    // "travel-" is 7 characters: 33 more make 40.
+    assert_eq!(refused(&"s".repeat(33)), 0);
+    assert_eq!(refused(&"s".repeat(34)), 1);
+    assert_eq!(refused("user--sessions"), 1);
+    assert_eq!(refused("sessions-"), 1);
+    assert_eq!(refused("sessions"), 0);
+}
+
+/// Two gateways on one group would both want the hosts' nginx.conf: the
+/// second is one error on its `group=`, and nothing else.
+#[test]
+fn a_second_gateway_on_a_group_is_one_error() {
+    let src = format!(
+        "{}\ngateway \"edge2\" group=\"gw\" nginx-version=\"1.22.1\" port=8081 {{\n    route \"/b/\" to=\"lb:booking\"\n}}\n",
+        example()
+    );
+    let e = errors(&src);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert!(e[0].1.contains("already runs gateway `edge`"), "{e:#?}");
+    assert!(e[0].2, "a help");
+}

@@ -468,9 +468,28 @@ impl Lowerer<'_> {
     fn build_gateway(&mut self, n: &Node, name: &Spanned<String>) -> Option<ApiGateway> {
         let mut ok = true;
         let group_prop = Self::str_prop(n, "group");
-        let group = group_prop
+        let mut group = group_prop
             .as_ref()
             .and_then(|g| self.groups.resolve(&g.value, g.span, self.diags));
+        // One NGINX per host: a second gateway on the group would want the
+        // same /etc/nginx/nginx.conf.
+        if let (Some(g), Some(p)) = (group, &group_prop)
+            && let Some(other) = self.model.gateways.iter().find(|o| o.group == g)
+        {
+            self.invalid(
+                p.span,
+                format!(
+                    "group `{}` already runs gateway `{}`: one NGINX per host",
+                    p.value, other.name
+                ),
+                "a second gateway on this group",
+                format!(
+                    "add these routes to gateway `{}`, or run this gateway on a group of its own",
+                    other.name
+                ),
+            );
+            group = None;
+        }
         let version = Self::str_prop(n, "nginx-version").and_then(|v| {
             match parse_triple(&v.value) {
                 Some(t) => Some(Spanned::new(t, v.span)),
@@ -741,6 +760,21 @@ impl Lowerer<'_> {
         let mut replicas = None;
         match engine {
             Some(RedisEngine::Elasticache) => {
+                // The replication group id is the project-prefixed name
+                // (emit::terraform::elasticache): AWS refuses it at apply.
+                let id = self.model.project.cloud_name(&name.value);
+                if let Some(problem) = crate::model::traffic::elasticache_id_problem(&id) {
+                    self.invalid(
+                        name.span,
+                        format!("the ElastiCache replication group id `{id}` is not valid: {problem}"),
+                        "the replication group id",
+                        format!(
+                            "shorten the redis name (or the project name) so `PROJECT-NAME` has at most {} characters, with no `--` and no trailing `-`",
+                            crate::model::traffic::ELASTICACHE_ID_MAX
+                        ),
+                    );
+                    ok = false;
+                }
                 if let Some(c) = n.child("members") {
                     self.invalid(
                         c.span,

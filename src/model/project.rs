@@ -19,6 +19,14 @@ pub struct Project {
     pub backend: Option<Backend>,
 }
 
+impl Project {
+    /// The name a cloud resource gets (the `Name` tag, Azure names, the
+    /// ElastiCache replication group id): project-prefixed.
+    pub fn cloud_name(&self, name: &str) -> String {
+        format!("{}-{name}", self.name)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Admin {
     pub name: String,

@@ -39,5 +39,5 @@ pub fn region_alias(region: &str) -> String {
 
 /// Cloud resource names (the `Name` tag, Azure names): project-prefixed.
 pub fn cloud_name(m: &Model, name: &str) -> String {
-    format!("{}-{name}", m.project.name)
+    m.project.cloud_name(name)
 }
