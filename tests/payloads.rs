@@ -308,6 +308,41 @@ fn fields() -> Vec<Field> {
             "6.8.23",
         ),
     ];
+    // The traffic tier (appended to the base below): each field lands in
+    // nginx.conf or HCL and is validated at the front end.
+    v.extend([
+        f("route path", "route \"/api/\"", "route {V}", "/api/"),
+        f(
+            "health path",
+            "health-path=\"/healthz\"",
+            "health-path={V}",
+            "/healthz",
+        ),
+        f(
+            "certificate arn",
+            "certificate-arn=\"arn:aws:acm:us-east-1:123456789012:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b\"",
+            "certificate-arn={V}",
+            "arn:aws:acm:us-east-1:123456789012:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+        ),
+        f(
+            "nginx version",
+            "nginx-version=\"1.22.1\"",
+            "nginx-version={V}",
+            "1.22.1",
+        ),
+        f(
+            "node type",
+            "node-type=\"cache.r7g.large\"",
+            "node-type={V}",
+            "cache.r7g.large",
+        ),
+        f(
+            "redis version",
+            "version=\"7.1\" node-type",
+            "version={V} node-type",
+            "7.1",
+        ),
+    ]);
     // The relabel source becomes a meta label name (`tag:Name` →
     // `__meta_ec2_tag_Name`), so only the consumers' verdict counts.
     v.push(Field {
@@ -328,6 +363,20 @@ fn base() -> (String, AddressLock) {
             "    alert \"cpu-usage\"",
             "    alert \"queue-stuck\" expr=\"up == 0\" for=\"5m\" severity=\"warning\"\n    alert \"cpu-usage\"",
         );
+    // A traffic tier, so its free-form fields exist.
+    let src = src
+        + r#"
+load-balancer "web" type="application" scheme="internal" {
+    subnets "core/private-a" "core/private-b"
+    listener 443 protocol="HTTPS" target="app" target-port=8080 health-path="/healthz" certificate-arn="arn:aws:acm:us-east-1:123456789012:certificate/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+}
+gateway "edge" group="legacy" nginx-version="1.22.1" port=8081 {
+    route "/api/" to="lb:web"
+}
+redis "cache" engine="elasticache" version="7.1" node-type="cache.r7g.large" replicas=1 {
+    clients group="app"
+}
+"#;
     // The SSH key is the value itself: `prefix` is the whole valid key.
     (src, AddressLock::default())
 }
