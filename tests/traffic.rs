@@ -419,3 +419,30 @@ fn a_second_gateway_on_a_group_is_one_error() {
     assert!(e[0].1.contains("already runs gateway `edge`"), "{e:#?}");
     assert!(e[0].2, "a help");
 }
+
+/// Terraform names of the traffic tier count in `terraform-name-collision`:
+/// an application balancer without security groups gets its own
+/// `aws_security_group.lb_NAME`, which a spec group `lb-NAME` would also
+/// be; ElastiCache `alarms` would share the alarm topic's key.
+#[test]
+fn traffic_tier_terraform_names_do_not_collide() {
+    let collisions = |src: &str| -> Vec<String> {
+        errors(src)
+            .into_iter()
+            .filter(|(rule, _, _)| rule == "terraform-name-collision")
+            .map(|(_, m, _)| m)
+            .collect()
+    };
+    assert_eq!(collisions(&example()), Vec::<String>::new());
+    let sg = format!(
+        "{}\nsecurity-group \"lb-extra\" vpc=\"web\" {{\n}}\nload-balancer \"extra\" scheme=\"internal\" {{\n    subnets \"web/private-a\" \"web/private-b\"\n    listener 80 target=\"booking\" target-port=8080\n}}\n",
+        example()
+    );
+    let c = collisions(&sg);
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert!(c[0].contains("aws_security_group.lb_extra"), "{c:#?}");
+    let alarms = example().replace(r#"redis "sessions""#, r#"redis "alarms""#);
+    let c = collisions(&alarms);
+    assert_eq!(c.len(), 1, "{c:#?}");
+    assert!(c[0].contains("aws_kms_key.redis_alarms"), "{c:#?}");
+}

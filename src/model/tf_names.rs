@@ -35,6 +35,20 @@ pub fn nsg<'a>(groups: impl IntoIterator<Item = &'a str>) -> String {
     groups.into_iter().map(id).collect::<Vec<_>>().join("_")
 }
 
+/// A load balancer's `aws_lb`/`azurerm_lb` (and an application balancer's
+/// own security group).
+pub fn lb(name: &str) -> String {
+    format!("lb_{}", id(name))
+}
+
+/// An ElastiCache's replication group, key and own security group.
+pub fn elasticache(name: &str) -> String {
+    format!("redis_{}", id(name))
+}
+
+/// The key of the ElastiCache alarms' SNS topic.
+pub const ELASTICACHE_ALARMS: &str = "redis_alarms";
+
 /// One Terraform name an entity takes.
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -130,6 +144,68 @@ pub fn claims(m: &Model) -> Vec<Claim> {
         {
             sets.insert(vec![id]);
         }
+    }
+    let on_aws = |n: Option<NetworkId>| n.is_some_and(|n| m.network(n).cloud == Cloud::Aws);
+    for g in &m.security_groups {
+        if on_aws(g.network) {
+            out.push(Claim {
+                kind: "aws_security_group",
+                name: id(&g.name),
+                entity: format!("security-group `{}`", g.name),
+                span: g.name_span,
+            });
+        }
+    }
+    for lb in &m.load_balancers {
+        let net = lb.subnets.first().map(|s| m.subnet(*s).network);
+        let aws = on_aws(net);
+        let entity = format!("load-balancer `{}`", lb.name);
+        out.push(Claim {
+            kind: if aws { "aws_lb" } else { "azurerm_lb" },
+            name: self::lb(&lb.name),
+            entity: entity.clone(),
+            span: lb.name_span,
+        });
+        if aws && lb.kind == LbKind::Application && lb.security_groups.is_empty() {
+            out.push(Claim {
+                kind: "aws_security_group",
+                name: self::lb(&lb.name),
+                entity: format!("the security group of {entity}"),
+                span: lb.name_span,
+            });
+        }
+    }
+    for r in m
+        .redis
+        .iter()
+        .filter(|r| r.engine == RedisEngine::Elasticache)
+    {
+        out.push(Claim {
+            kind: "aws_kms_key",
+            name: elasticache(&r.name),
+            entity: format!("the key of redis `{}`", r.name),
+            span: r.name_span,
+        });
+        if r.security_groups.is_empty() {
+            out.push(Claim {
+                kind: "aws_security_group",
+                name: elasticache(&r.name),
+                entity: format!("the security group of redis `{}`", r.name),
+                span: r.name_span,
+            });
+        }
+    }
+    if let Some(first) = m
+        .redis
+        .iter()
+        .find(|r| r.engine == RedisEngine::Elasticache)
+    {
+        out.push(Claim {
+            kind: "aws_kms_key",
+            name: ELASTICACHE_ALARMS.into(),
+            entity: "the key of the ElastiCache alarms' topic".into(),
+            span: first.name_span,
+        });
     }
     for set in sets {
         let names: Vec<&str> = set.iter().map(|g| m.sg(*g).name.as_str()).collect();

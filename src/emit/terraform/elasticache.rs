@@ -97,7 +97,7 @@ fn alarm_topic(tf: &Tf, f: &mut TfFile, region: &str) {
         Some(("cloudwatch.amazonaws.com", None)),
     ));
     f.add(super::iam::kms_key(
-        "redis_alarms",
+        crate::model::tf_names::ELASTICACHE_ALARMS,
         "SNS topic of the Redis alarms".into(),
         provider(),
     ));
@@ -128,7 +128,7 @@ fn alarm_topic(tf: &Tf, f: &mut TfFile, region: &str) {
 fn cache(tf: &Tf, f: &mut TfFile, r: &Redis) {
     let m = tf.m;
     let id = names::id(&r.name);
-    let res = format!("redis_{id}");
+    let res = crate::model::tf_names::elasticache(&r.name);
     let network = m.subnet(r.subnets[0]).network;
     let region = tf.region(network);
     let provider = || tf.provider(region);

@@ -38,7 +38,7 @@ pub fn aws_network(m: &Model, lb: &LoadBalancer) -> Option<NetworkId> {
 
 /// The Terraform name of a balancer's `aws_lb`.
 pub fn lb_name(lb: &LoadBalancer) -> String {
-    format!("lb_{}", names::id(&lb.name))
+    crate::model::tf_names::lb(&lb.name)
 }
 
 fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer, net: NetworkId) {

@@ -19,7 +19,10 @@ under one resource address. Terraform names replace `-` (and `.` in bucket
 names) with `_`, and names built from several spec names join them with
 `_`: a subnet is `<network>_<subnet>`, an S3 migration's access-log bucket
 `<migration>_access_logs`, a VPC's flow-log key `<vpc>_flow_logs`, an Azure
-NSG for several security groups their names joined. So VPC `tools-x` with
+NSG for several security groups their names joined, a load balancer
+`lb_<name>` (and an application balancer's own security group too), an
+ElastiCache `redis_<name>` (its key and own security group; the alarms'
+key is `redis_alarms`). So VPC `tools-x` with
 subnet `priv` and VPC `tools` with subnet `x-priv` are both
 `aws_subnet.tools_x_priv`; buckets `logs.acme` and `logs-acme` are both
 `aws_s3_bucket.logs_acme`.
