@@ -276,6 +276,27 @@ impl RedisRole {
     }
 }
 
+/// AWS's limit on an ElastiCache replication group id.
+pub const ELASTICACHE_ID_MAX: usize = 40;
+
+/// Why `id` cannot be an ElastiCache replication group id (1–40 letters,
+/// digits and hyphens, starting with a letter, no `--`, no trailing `-`),
+/// or None.
+pub fn elasticache_id_problem(id: &str) -> Option<String> {
+    if id.len() > ELASTICACHE_ID_MAX {
+        Some(format!(
+            "{} characters, over ElastiCache's {ELASTICACHE_ID_MAX}",
+            id.len()
+        ))
+    } else if id.contains("--") {
+        Some("two hyphens in a row, which ElastiCache refuses".into())
+    } else if id.ends_with('-') {
+        Some("a trailing hyphen, which ElastiCache refuses".into())
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,26 +332,5 @@ mod tests {
             redis(10).maxmemory_bytes(u64::MAX),
             u64::MAX / 100 * 90 + 15 * 90 / 100
         );
-    }
-}
-
-/// AWS's limit on an ElastiCache replication group id.
-pub const ELASTICACHE_ID_MAX: usize = 40;
-
-/// Why `id` cannot be an ElastiCache replication group id (1–40 letters,
-/// digits and hyphens, starting with a letter, no `--`, no trailing `-`),
-/// or None.
-pub fn elasticache_id_problem(id: &str) -> Option<String> {
-    if id.len() > ELASTICACHE_ID_MAX {
-        Some(format!(
-            "{} characters, over ElastiCache's {ELASTICACHE_ID_MAX}",
-            id.len()
-        ))
-    } else if id.contains("--") {
-        Some("two hyphens in a row, which ElastiCache refuses".into())
-    } else if id.ends_with('-') {
-        Some("a trailing hyphen, which ElastiCache refuses".into())
-    } else {
-        None
     }
 }
