@@ -368,7 +368,7 @@ fn traffic(b: &mut Builder) {
             r.port,
             r.clients.span,
         );
-        if m.len() > 1 {
+        if r.has_sentinel() {
             let sentinel = crate::model::traffic::SENTINEL_PORT;
             b.all_to_all(Purpose::RedisReplication, m, m, r.port, r.members.span);
             b.all_to_all(Purpose::SentinelPeers, m, m, sentinel, r.members.span);

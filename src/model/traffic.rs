@@ -238,6 +238,11 @@ impl Redis {
         self.role == RedisRole::Cache
     }
 
+    /// Self-hosted with a replica: Sentinel runs beside every member.
+    pub fn has_sentinel(&self) -> bool {
+        self.engine == RedisEngine::SelfHosted && self.members.hosts.len() >= 2
+    }
+
     /// The environment variable holding the Redis password (`requirepass`,
     /// `masterauth`, Sentinel's `auth-pass`, ElastiCache's `auth_token`):
     /// `REDIS_<NAME>_PASSWORD`, the name upper-cased with every other

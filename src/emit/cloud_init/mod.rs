@@ -81,7 +81,7 @@ fn redis_members(model: &Model) -> std::collections::BTreeMap<crate::model::Host
     {
         for &h in &r.members.hosts {
             let s = out.entry(h).or_insert(false);
-            *s |= super::redis::has_sentinel(r);
+            *s |= r.has_sentinel();
         }
     }
     out

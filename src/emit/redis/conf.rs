@@ -1,6 +1,5 @@
 //! `redis/<member>/redis.conf`.
 
-use super::password_env;
 use super::syntax::arg;
 use crate::emit::EmitContext;
 use crate::emit::text::Text;
@@ -37,7 +36,7 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         primary_addr,
     } = super::Member::of(model, r, index)?;
     let n = r.members.hosts.len();
-    let secret = arg(&ctx.secret(&password_env(r)));
+    let secret = arg(&ctx.secret(&r.password_env()));
 
     let mut t = Text::new(ctx.header("#"));
     t.line(
@@ -116,7 +115,7 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
     if index > 0 {
         t.line(
             0,
-            if super::has_sentinel(r) {
+            if r.has_sentinel() {
                 "# The initial primary; Sentinel rewrites this line after a failover."
             } else {
                 "# The primary."

@@ -17,15 +17,7 @@ pub use syntax::arg;
 use super::{Artifact, EmitContext, Emitter};
 use crate::model::{Redis, RedisEngine};
 
-/// `Redis::password_env`.
-pub fn password_env(r: &Redis) -> String {
-    r.password_env()
-}
-
 pub struct RedisEmitter;
-
-/// Sentinel's port (the Redis default).
-pub const SENTINEL_PORT: u16 = 26379;
 
 /// Member `index` of a self-hosted Redis and the initial primary (the
 /// first member), each with its address. None when either has no address
@@ -48,11 +40,6 @@ impl<'m> Member<'m> {
             primary_addr: primary.address?,
         })
     }
-}
-
-/// True when a Sentinel watches this Redis: it has at least one replica.
-pub fn has_sentinel(r: &Redis) -> bool {
-    r.members.hosts.len() >= 2
 }
 
 impl Emitter for RedisEmitter {
@@ -80,7 +67,7 @@ impl Emitter for RedisEmitter {
                         text,
                     )));
                 }
-                if has_sentinel(r)
+                if r.has_sentinel()
                     && let Some(text) = sentinel::render(ctx, r, i)
                 {
                     out.push(src(Artifact::new(

@@ -4,10 +4,10 @@
 
 use super::conf::bind_line;
 use super::syntax::arg;
-use super::{SENTINEL_PORT, password_env};
 use crate::emit::EmitContext;
 use crate::emit::text::Text;
 use crate::model::Redis;
+use crate::model::traffic::SENTINEL_PORT;
 
 /// How long a primary may not answer before a Sentinel calls it down.
 pub const DOWN_AFTER_MS: u64 = 5_000;
@@ -64,7 +64,7 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         0,
         "# Sentinels and clients authenticate with the Redis password (protected mode refuses other hosts without one).",
     );
-    let secret = arg(&ctx.secret(&password_env(r)));
+    let secret = arg(&ctx.secret(&r.password_env()));
     t.line(0, format!("requirepass {secret}"));
     t.line(0, format!("sentinel sentinel-pass {secret}"));
     t.blank();
@@ -76,7 +76,7 @@ pub fn render(ctx: &EmitContext, r: &Redis, index: usize) -> Option<String> {
         0,
         format!(
             "sentinel auth-pass {name} {}",
-            arg(&ctx.secret(&password_env(r)))
+            arg(&ctx.secret(&r.password_env()))
         ),
     );
     t.line(
