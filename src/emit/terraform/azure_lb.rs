@@ -35,16 +35,11 @@ pub fn azure_balancers(m: &Model) -> impl Iterator<Item = &LoadBalancer> {
     })
 }
 
-/// The Terraform name of a balancer's resources (as lb.tf names the AWS ones).
-pub fn lb_name(lb: &LoadBalancer) -> String {
-    super::lb::lb_name(lb)
-}
-
 pub fn balancer(tf: &Tf, f: &mut TfFile, lb: &LoadBalancer) {
     let m = tf.m;
     let subnet = lb.subnets[0];
     let n = m.subnet(subnet).network;
-    let name = lb_name(lb);
+    let name = super::lb::lb_name(lb);
     f.source(format!("load-balancer {}", lb.name), lb.span);
     let what = match lb.origin {
         LbOrigin::Spec => format!("Load balancer {}", lb.name),
@@ -287,7 +282,7 @@ pub fn private_dns(tf: &Tf, f: &mut TfFile) {
         );
     }
     for lb in lbs {
-        let name = lb_name(lb);
+        let name = super::lb::lb_name(lb);
         f.add(
             opt(
                 resource("azurerm_private_dns_a_record", &name)
