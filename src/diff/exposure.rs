@@ -19,7 +19,7 @@ use crate::model::*;
 use crate::units::format_port_range;
 use ipnet::IpNet;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -69,13 +69,38 @@ pub struct Exposure {
 /// The label of the world as a source.
 pub const WORLD: &str = "world";
 
+/// One class of hosts: a member that stands for it, a second one to stand
+/// for it as a source towards itself, and its signature.
+#[derive(Clone, Copy)]
+struct Rep {
+    first: HostId,
+    second: Option<HostId>,
+    /// Hosts of one side with the same signature get the same answer from
+    /// `reach` towards and from any other host: everything the evaluation
+    /// reads of a host is in it (`Signature`).
+    sig: u32,
+}
+
+/// What `graph::reach` reads of a host: its network (and so its cloud, its
+/// tunnels), which cutting CIDRs hold its private address, whether it has
+/// one, its public address, its security groups; and for a host that a
+/// `host:` peer or a VPN names (a gateway: the path depends on which host
+/// it is), the host itself.
+type Signature = (
+    usize,
+    Vec<bool>,
+    bool,
+    Option<IpAddr>,
+    Vec<SgId>,
+    Option<HostId>,
+);
+
 /// The units and classes of one side.
 struct Side<'m> {
     model: &'m Model,
     lines: &'m LineIndex,
-    /// Unit label → its classes: up to two member hosts each (a second one
-    /// to stand for the class as a source towards itself).
-    units: BTreeMap<String, Vec<[Option<HostId>; 2]>>,
+    /// Unit label → its classes.
+    units: BTreeMap<String, Vec<Rep>>,
     /// `lb:NAME` → the balancer: a destination of its own, filtered by its
     /// security groups.
     balancers: BTreeMap<String, LbId>,
@@ -120,13 +145,14 @@ impl<'m> Side<'m> {
                     .collect()
             })
             .collect();
-        type Key = (String, usize, Vec<bool>, bool, bool);
-        let mut classes: HashMap<Key, usize> = HashMap::new();
-        let mut units: BTreeMap<String, Vec<[Option<HostId>; 2]>> = BTreeMap::new();
+        let mut sigs: HashMap<Signature, u32> = HashMap::new();
+        let mut classes: HashMap<(String, u32), usize> = HashMap::new();
+        let mut units: BTreeMap<String, Vec<Rep>> = BTreeMap::new();
         for (i, h) in model.hosts.iter().enumerate() {
             let id = HostId::from_index(i);
+            let single = singled.contains(&id);
             let unit = match h.group {
-                Some(g) if !singled.contains(&id) => model.group(g).name.clone(),
+                Some(g) if !single => model.group(g).name.clone(),
                 _ => h.name.clone(),
             };
             let net = model.host_network(id).index();
@@ -134,23 +160,30 @@ impl<'m> Side<'m> {
                 .iter()
                 .map(|c| h.address.is_some_and(|a| c.contains(&a)))
                 .collect();
-            let key = (
-                unit.clone(),
+            let signature = (
                 net,
                 bits,
                 h.address.is_none(),
-                h.public_address.is_some(),
+                h.public_address.as_ref().map(|a| a.value),
+                h.settings.security_groups.clone(),
+                single.then_some(id),
             );
-            let list = units.entry(unit).or_default();
-            match classes.get(&key) {
+            let next = sigs.len() as u32;
+            let sig = *sigs.entry(signature).or_insert(next);
+            let list = units.entry(unit.clone()).or_default();
+            match classes.get(&(unit.clone(), sig)) {
                 Some(&k) => {
-                    if list[k][1].is_none() {
-                        list[k][1] = Some(id);
+                    if list[k].second.is_none() {
+                        list[k].second = Some(id);
                     }
                 }
                 None => {
-                    classes.insert(key, list.len());
-                    list.push([Some(id), None]);
+                    classes.insert((unit, sig), list.len());
+                    list.push(Rep {
+                        first: id,
+                        second: None,
+                        sig,
+                    });
                 }
             }
         }
@@ -183,7 +216,7 @@ impl<'m> Side<'m> {
     /// The (protocol, ports) of every ingress rule on the unit's hosts.
     fn ingress_ranges(&self, unit: &str, out: &mut Vec<(Proto, Option<(u16, u16)>)>) {
         for class in self.units.get(unit).into_iter().flatten() {
-            let Some(h) = class[0] else { continue };
+            let h = class.first;
             let host = self.model.host(h);
             if host.settings.security_groups.is_empty() && self.model.host_cloud(h) == Cloud::Azure
             {
@@ -264,29 +297,262 @@ struct Answer {
     lines: BTreeSet<usize>,
 }
 
-/// (source, destination, interval), borrowing the labels.
-type Key<'a> = (&'a str, &'a str, Interval);
-
-/// Which answers to give, and whether with the lines of the admitting
-/// rules: every answer without lines first (most are the same on both
-/// sides, and only a change is reported with its lines), then the changed
-/// ones again with their lines.
-#[derive(Clone, Copy)]
-enum Ask<'k> {
-    All,
-    WithLines(&'k HashSet<(&'k str, &'k str, Interval)>),
+/// The labels both sides share an index space for: the external sources
+/// first, then the units, then the balancers, each in order. A key
+/// (destination, interval, source) of indices sorts the same on both
+/// sides, so the two sides' keys are compared by one merge.
+struct Labels<'a> {
+    names: Vec<&'a str>,
+    /// The units' indices start here, the balancers' at `balancers`.
+    units: usize,
+    balancers: usize,
+    /// Per label: the intervals asked of it as a destination.
+    probes: Vec<Vec<Interval>>,
 }
 
-impl Ask<'_> {
-    fn wants(&self, src: &str, dest: &str, iv: Interval) -> bool {
-        match self {
-            Ask::All => true,
-            Ask::WithLines(keys) => keys.contains(&(src, dest, iv)),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Key {
+    dest: u32,
+    iv: u32,
+    src: u32,
+}
+
+/// A source as one side sees it.
+enum Source<'s> {
+    External(&'s [IpAddr], Class),
+    Unit(&'s [Rep]),
+}
+
+/// Remembered `reach` answers of one side, by signature: the memo is
+/// exact because two hosts of a signature are the same to the evaluation.
+#[derive(Default)]
+struct Memo {
+    hosts: HashMap<(u32, u32, Interval), bool>,
+    addresses: HashMap<(IpAddr, u32, Interval), bool>,
+}
+
+impl<'m> Side<'m> {
+    fn source<'s>(
+        &'s self,
+        labels: &Labels,
+        externals: &'s [(String, Vec<IpAddr>)],
+        i: usize,
+    ) -> Option<Source<'s>> {
+        if i < labels.units {
+            let addrs = &externals[i].1;
+            let class = match externals[i].0 == WORLD {
+                true => Class::World,
+                false => Class::External,
+            };
+            Some(Source::External(addrs, class))
+        } else if i < labels.balancers {
+            self.units.get(labels.names[i]).map(|c| Source::Unit(c))
+        } else {
+            None
         }
     }
 
-    fn lines(&self) -> bool {
-        matches!(self, Ask::WithLines(_))
+    /// Does anything get through, from `src` to the unit `dest` on `iv`?
+    /// Stops at the first class pair that does; remembers each answer.
+    fn any(&self, src: &Source, dest: &[Rep], iv: Interval, memo: &mut Memo) -> bool {
+        let (proto, ports) = iv;
+        let port = ports.map(|(lo, _)| lo);
+        let m = self.model;
+        match src {
+            Source::External(addrs, _) => dest.iter().any(|d| {
+                addrs.iter().any(|&addr| {
+                    *memo.addresses.entry((addr, d.sig, iv)).or_insert_with(|| {
+                        reach::check_from_address(m, addr, d.first, proto, port).is_ok()
+                    })
+                })
+            }),
+            Source::Unit(classes) => classes.iter().any(|sc| {
+                dest.iter().any(|dc| {
+                    let Some(s) = stand_in(sc, dc.first) else {
+                        return false;
+                    };
+                    *memo
+                        .hosts
+                        .entry((sc.sig, dc.sig, iv))
+                        .or_insert_with(|| host_to_host(self, s, dc.first, proto, port, None))
+                })
+            }),
+        }
+    }
+
+    /// The whole answer for one key, with the admitting rules' lines: what
+    /// is reported of a change.
+    fn answer(&self, src: &Source, dest: &[Rep], iv: Interval) -> Answer {
+        let (proto, ports) = iv;
+        let port = ports.map(|(lo, _)| lo);
+        let m = self.model;
+        let mut a = Answer {
+            all: true,
+            ..Answer::default()
+        };
+        match src {
+            Source::External(addrs, class) => {
+                a.class = Some(*class);
+                for dc in dest {
+                    let d = dc.first;
+                    a.public |= m.host(d).has_public_address();
+                    let mut ok = false;
+                    for &addr in *addrs {
+                        if reach::check_from_address(m, addr, d, proto, port).is_ok() {
+                            ok = true;
+                            a.lines.extend(
+                                reach::admitting_rules(m, d, proto, port, addr, None)
+                                    .map(|r| self.lines.line(r.span.start)),
+                            );
+                        }
+                    }
+                    a.any |= ok;
+                    a.all &= ok;
+                }
+            }
+            Source::Unit(classes) => {
+                for sc in *classes {
+                    for dc in dest {
+                        let d = dc.first;
+                        let Some(s) = stand_in(sc, d) else { continue };
+                        a.public |= m.host(d).has_public_address();
+                        let class = if m.host_network(s) != m.host_network(d) {
+                            Class::CrossNetwork
+                        } else {
+                            Class::Internal
+                        };
+                        a.class = Some(a.class.map_or(class, |c| c.min(class)));
+                        let ok = host_to_host(self, s, d, proto, port, Some(&mut a.lines));
+                        a.any |= ok;
+                        a.all &= ok;
+                    }
+                }
+            }
+        }
+        a
+    }
+
+    /// A balancer as a destination: who gets through its own security
+    /// groups to a listener (the same `reach::check_probe` as the flows).
+    fn lb_answer(&self, src: &Source, id: LbId, iv: Interval, lines: bool) -> Answer {
+        let (proto, ports) = iv;
+        let port = ports.map(|(lo, _)| lo);
+        let m = self.model;
+        let to = Endpoint::Lb(id);
+        let lb = &m.load_balancers[id.index()];
+        let lb_net = lb.subnets.first().map(|s| m.subnet(*s).network);
+        let (class, froms): (Class, Vec<Endpoint>) = match src {
+            Source::External(addrs, class) => (
+                *class,
+                addrs
+                    .iter()
+                    .map(|a| Endpoint::Cidr(IpNet::from(*a)))
+                    .collect(),
+            ),
+            Source::Unit(classes) => {
+                let hosts: Vec<HostId> = classes.iter().map(|c| c.first).collect();
+                let cross = hosts.iter().any(|h| Some(m.host_network(*h)) != lb_net);
+                let class = if cross {
+                    Class::CrossNetwork
+                } else {
+                    Class::Internal
+                };
+                (class, hosts.into_iter().map(Endpoint::Host).collect())
+            }
+        };
+        let mut a = Answer {
+            all: true,
+            class: Some(class),
+            public: lb.scheme == LbScheme::InternetFacing,
+            ..Answer::default()
+        };
+        for from in froms {
+            let probe = Probe {
+                from,
+                to,
+                proto,
+                port,
+                control: false,
+            };
+            let ok = reach::check_probe(m, &probe).is_ok();
+            if ok && lines {
+                a.lines.extend(
+                    reach::end_admitting_rules(m, to, proto, port, from)
+                        .map(|r| self.lines.line(r.span.start)),
+                );
+            }
+            a.any |= ok;
+            a.all &= ok;
+            if a.any && !lines {
+                break; // only `any` is asked
+            }
+        }
+        a
+    }
+
+    /// Every key this side lets through, in key order. `exact` asks every
+    /// class pair afresh, without the memo (the tests' check of the memo).
+    fn allowed(
+        &self,
+        labels: &Labels,
+        externals: &[(String, Vec<IpAddr>)],
+        exact: bool,
+    ) -> Vec<Key> {
+        let mut memo = Memo::default();
+        let mut out = Vec::new();
+        let sources: Vec<(usize, Source)> = (0..labels.balancers)
+            .filter_map(|i| Some((i, self.source(labels, externals, i)?)))
+            .collect();
+        for dest in labels.units..labels.names.len() {
+            let name = labels.names[dest];
+            let lb = self.balancers.get(name).copied();
+            let unit = self.units.get(name);
+            if lb.is_none() && unit.is_none() {
+                continue;
+            }
+            for (iv_i, &iv) in labels.probes[dest].iter().enumerate() {
+                for (src, source) in &sources {
+                    let ok = match (lb, unit) {
+                        (Some(id), _) => self.lb_answer(source, id, iv, false).any,
+                        (None, Some(classes)) if exact => self.answer(source, classes, iv).any,
+                        (None, Some(classes)) => self.any(source, classes, iv, &mut memo),
+                        (None, None) => false,
+                    };
+                    if ok {
+                        out.push(Key {
+                            dest: dest as u32,
+                            iv: iv_i as u32,
+                            src: *src as u32,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The whole answer for a key this side lets through.
+    fn answer_key(&self, labels: &Labels, externals: &[(String, Vec<IpAddr>)], k: Key) -> Answer {
+        let name = labels.names[k.dest as usize];
+        let iv = labels.probes[k.dest as usize][k.iv as usize];
+        let Some(src) = self.source(labels, externals, k.src as usize) else {
+            return Answer::default();
+        };
+        match (self.balancers.get(name), self.units.get(name)) {
+            (Some(id), _) => self.lb_answer(&src, *id, iv, true),
+            (None, Some(dest)) => self.answer(&src, dest, iv),
+            (None, None) => Answer::default(),
+        }
+    }
+}
+
+/// The host that stands for class `c` as a source towards host `d`: not
+/// `d` itself (a one-host class towards itself has none).
+fn stand_in(c: &Rep, d: HostId) -> Option<HostId> {
+    if c.first != d {
+        Some(c.first)
+    } else {
+        c.second.filter(|s| *s != d)
     }
 }
 
@@ -351,180 +617,6 @@ fn externals(old: &Model, new: &Model) -> Vec<(String, Vec<IpAddr>, Vec<IpAddr>)
     out
 }
 
-/// Everything one side allows, on the probes both sides share.
-fn answers<'a>(
-    side: &'a Side,
-    probes: &BTreeMap<String, Vec<Interval>>,
-    externals: &'a [(String, Vec<IpAddr>)],
-    ask: Ask,
-) -> HashMap<Key<'a>, Answer> {
-    let m = side.model;
-    let mut out: HashMap<Key<'a>, Answer> = HashMap::new();
-    for (dest, dest_classes) in &side.units {
-        let Some(ivs) = probes.get(dest) else {
-            continue;
-        };
-        for &iv in ivs {
-            let (proto, ports) = iv;
-            let port = ports.map(|(lo, _)| lo);
-            // External sources.
-            for (label, addrs) in externals {
-                if !ask.wants(label, dest, iv) {
-                    continue;
-                }
-                let mut a = Answer {
-                    all: true,
-                    class: Some(if label == WORLD {
-                        Class::World
-                    } else {
-                        Class::External
-                    }),
-                    ..Answer::default()
-                };
-                for class in dest_classes {
-                    let Some(d) = class[0] else { continue };
-                    a.public |= m.host(d).has_public_address();
-                    let mut ok = false;
-                    for &addr in addrs {
-                        if reach::check_from_address(m, addr, d, proto, port).is_ok() {
-                            ok = true;
-                            if !ask.lines() {
-                                continue;
-                            }
-                            a.lines.extend(
-                                reach::admitting_rules(m, d, proto, port, addr, None)
-                                    .map(|r| side.lines.line(r.span.start)),
-                            );
-                        }
-                    }
-                    a.any |= ok;
-                    a.all &= ok;
-                }
-                if a.any {
-                    out.insert((label.as_str(), dest.as_str(), iv), a);
-                }
-            }
-            // Hosts of the spec.
-            for (src, src_classes) in &side.units {
-                if !ask.wants(src, dest, iv) {
-                    continue;
-                }
-                let mut a = Answer {
-                    all: true,
-                    ..Answer::default()
-                };
-                for sc in src_classes {
-                    for dc in dest_classes {
-                        let Some(d) = dc[0] else { continue };
-                        let s = match sc {
-                            [Some(s), _] if *s != d => *s,
-                            [_, Some(s)] if *s != d => *s,
-                            _ => continue, // a one-host class towards itself
-                        };
-                        a.public |= m.host(d).has_public_address();
-                        let cross = m.host_network(s) != m.host_network(d);
-                        let class = if cross {
-                            Class::CrossNetwork
-                        } else {
-                            Class::Internal
-                        };
-                        a.class = Some(a.class.map_or(class, |c| c.min(class)));
-                        let lines = ask.lines().then_some(&mut a.lines);
-                        let ok = host_to_host(side, s, d, proto, port, lines);
-                        a.any |= ok;
-                        a.all &= ok;
-                    }
-                }
-                if a.any {
-                    out.insert((src.as_str(), dest.as_str(), iv), a);
-                }
-            }
-        }
-    }
-    balancer_answers(side, probes, externals, ask, &mut out);
-    out
-}
-
-/// The balancers as destinations: who gets through their own security
-/// groups to a listener (the same `reach::check_probe` as the flows).
-fn balancer_answers<'a>(
-    side: &'a Side,
-    probes: &BTreeMap<String, Vec<Interval>>,
-    externals: &'a [(String, Vec<IpAddr>)],
-    ask: Ask,
-    out: &mut HashMap<Key<'a>, Answer>,
-) {
-    let m = side.model;
-    for (dest, id) in &side.balancers {
-        let Some(ivs) = probes.get(dest) else {
-            continue;
-        };
-        let to = Endpoint::Lb(*id);
-        let lb = &m.load_balancers[id.index()];
-        let public = lb.scheme == LbScheme::InternetFacing;
-        let lb_net = lb.subnets.first().map(|s| m.subnet(*s).network);
-        for &iv in ivs {
-            let (proto, ports) = iv;
-            let port = ports.map(|(lo, _)| lo);
-            let mut ask =
-                |label: &'a str, class: Class, froms: &mut dyn Iterator<Item = Endpoint>| {
-                    if !ask.wants(label, dest, iv) {
-                        return;
-                    }
-                    let mut a = Answer {
-                        all: true,
-                        class: Some(class),
-                        public,
-                        ..Answer::default()
-                    };
-                    for from in froms {
-                        let probe = Probe {
-                            from,
-                            to,
-                            proto,
-                            port,
-                            control: false,
-                        };
-                        let ok = reach::check_probe(m, &probe).is_ok();
-                        if ok && ask.lines() {
-                            a.lines.extend(
-                                reach::end_admitting_rules(m, to, proto, port, from)
-                                    .map(|r| side.lines.line(r.span.start)),
-                            );
-                        }
-                        a.any |= ok;
-                        a.all &= ok;
-                    }
-                    if a.any {
-                        out.insert((label, dest.as_str(), iv), a);
-                    }
-                };
-            for (label, addrs) in externals {
-                let class = if label == WORLD {
-                    Class::World
-                } else {
-                    Class::External
-                };
-                ask(
-                    label,
-                    class,
-                    &mut addrs.iter().map(|a| Endpoint::Cidr(IpNet::from(*a))),
-                );
-            }
-            for (src, src_classes) in &side.units {
-                let hosts: Vec<HostId> = src_classes.iter().filter_map(|c| c[0]).collect();
-                let cross = hosts.iter().any(|h| Some(m.host_network(*h)) != lb_net);
-                let class = if cross {
-                    Class::CrossNetwork
-                } else {
-                    Class::Internal
-                };
-                ask(src, class, &mut hosts.into_iter().map(Endpoint::Host));
-            }
-        }
-    }
-}
-
 /// Host to host: through one network or the tunnel, else (gateways) over
 /// the internet with public addresses. Collects the admitting rules' lines.
 fn host_to_host(
@@ -575,6 +667,48 @@ fn ports_text(proto: Proto, ports: Option<(u16, u16)>) -> Option<String> {
     }
 }
 
+/// The shared labels, and the intervals each destination is asked on: the
+/// elementary intervals of its ingress rules on either side.
+fn labels<'a>(
+    o: &'a Side,
+    n: &'a Side,
+    ext: &'a [(String, Vec<IpAddr>, Vec<IpAddr>)],
+) -> Labels<'a> {
+    let dests: BTreeSet<&str> = o
+        .units
+        .keys()
+        .chain(n.units.keys())
+        .map(String::as_str)
+        .collect();
+    let lbs: BTreeSet<&str> = (o.balancers.keys().chain(n.balancers.keys()))
+        .map(String::as_str)
+        .collect();
+    let mut names: Vec<&str> = ext.iter().map(|(l, _, _)| l.as_str()).collect();
+    let mut probes: Vec<Vec<Interval>> = vec![Vec::new(); names.len()];
+    let units = names.len();
+    for d in dests {
+        let mut ranges = Vec::new();
+        o.ingress_ranges(d, &mut ranges);
+        n.ingress_ranges(d, &mut ranges);
+        names.push(d);
+        probes.push(intervals(&ranges));
+    }
+    let balancers = names.len();
+    for d in lbs {
+        let mut ranges = Vec::new();
+        o.lb_ingress_ranges(d, &mut ranges);
+        n.lb_ingress_ranges(d, &mut ranges);
+        names.push(d);
+        probes.push(intervals(&ranges));
+    }
+    Labels {
+        names,
+        units,
+        balancers,
+        probes,
+    }
+}
+
 /// Every exposure change from `old` to `new`, most alarming first: opened
 /// before closed, then world, external, cross-network, internal.
 pub fn compare(
@@ -584,77 +718,55 @@ pub fn compare(
     new_lines: &LineIndex,
 ) -> Vec<Exposure> {
     let (o, n) = (Side::new(old, old_lines), Side::new(new, new_lines));
-    let dests: BTreeSet<&String> = o.units.keys().chain(n.units.keys()).collect();
-    let mut probes: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
-    for d in dests {
-        let mut ranges = Vec::new();
-        o.ingress_ranges(d, &mut ranges);
-        n.ingress_ranges(d, &mut ranges);
-        probes.insert(d.clone(), intervals(&ranges));
-    }
-    let lbs: BTreeSet<&String> = o.balancers.keys().chain(n.balancers.keys()).collect();
-    for d in lbs {
-        let mut ranges = Vec::new();
-        o.lb_ingress_ranges(d, &mut ranges);
-        n.lb_ingress_ranges(d, &mut ranges);
-        probes.insert(d.clone(), intervals(&ranges));
-    }
     let ext = externals(old, new);
     let ext_old: Vec<(String, Vec<IpAddr>)> =
         ext.iter().map(|(l, a, _)| (l.clone(), a.clone())).collect();
     let ext_new: Vec<(String, Vec<IpAddr>)> =
         ext.iter().map(|(l, _, a)| (l.clone(), a.clone())).collect();
-    // The two sides' answers are independent: one thread each. First
-    // every answer without the admitting rules' lines, then only the ones
-    // present on one side (an exposure change), with their lines.
-    let both = |ask_old: Ask, ask_new: Ask| {
-        std::thread::scope(|s| {
-            let before = s.spawn(|| answers(&o, &probes, &ext_old, ask_old));
-            let after = answers(&n, &probes, &ext_new, ask_new);
-            (
-                before
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-                after,
-            )
-        })
-    };
-    let (before, after) = both(Ask::All, Ask::All);
-    let (closed, opened) = (only(&before, &after), only(&after, &before));
-    let (before, after) = both(Ask::WithLines(&closed), Ask::WithLines(&opened));
+    let labels = labels(&o, &n, &ext);
+    // The two sides' keys are independent: one thread each. Only a key on
+    // one side is a change; its answer is then asked again, whole, with
+    // the admitting rules' lines.
+    let (before, after) = std::thread::scope(|s| {
+        let before = s.spawn(|| o.allowed(&labels, &ext_old, false));
+        let after = n.allowed(&labels, &ext_new, false);
+        let before = before
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (before, after)
+    });
+    let (closed, opened) = one_sided(&before, &after);
 
     let mut out = Vec::new();
-    let mut push = |change: Change, key: &Key, a: &Answer, other: Option<&Answer>| {
-        let (source, destination, (proto, ports)) = key;
-        let (old_l, new_l) = match change {
-            Change::Opened => (other, Some(a)),
-            Change::Closed => (Some(a), other),
-        };
-        let lines_of = |x: Option<&Answer>| {
-            x.map(|x| x.lines.iter().copied().collect())
-                .unwrap_or_default()
-        };
+    let mut push = |change: Change, k: Key, a: Answer| {
+        let (proto, ports) = labels.probes[k.dest as usize][k.iv as usize];
+        let lines: Vec<usize> = a.lines.iter().copied().collect();
         out.push(Exposure {
             change,
             class: a.class.unwrap_or(Class::Internal),
-            source: source.to_string(),
-            destination: destination.to_string(),
+            source: labels.names[k.src as usize].to_string(),
+            destination: labels.names[k.dest as usize].to_string(),
             proto: proto.as_str(),
-            ports: ports_text(*proto, *ports),
+            ports: ports_text(proto, ports),
             destination_public: a.public,
             partial: !a.all,
-            lines: SpecLines {
-                old: lines_of(old_l),
-                new: lines_of(new_l),
+            lines: match change {
+                Change::Opened => SpecLines {
+                    old: Vec::new(),
+                    new: lines,
+                },
+                Change::Closed => SpecLines {
+                    old: lines,
+                    new: Vec::new(),
+                },
             },
         });
     };
-    // Phase two answered exactly the changed keys.
-    for (k, a) in &after {
-        push(Change::Opened, k, a, None);
+    for k in opened {
+        push(Change::Opened, k, n.answer_key(&labels, &ext_new, k));
     }
-    for (k, a) in &before {
-        push(Change::Closed, k, a, None);
+    for k in closed {
+        push(Change::Closed, k, o.answer_key(&labels, &ext_old, k));
     }
     out = merge_protocols(merge_adjacent(out));
     out.sort_by(|a, b| {
@@ -665,9 +777,32 @@ pub fn compare(
     out
 }
 
-/// The keys of `a` that `b` lacks.
-fn only<'a>(a: &HashMap<Key<'a>, Answer>, b: &HashMap<Key<'a>, Answer>) -> HashSet<Key<'a>> {
-    a.keys().filter(|k| !b.contains_key(*k)).copied().collect()
+/// The keys only in `a` and the keys only in `b`, of two sorted lists.
+fn one_sided(a: &[Key], b: &[Key]) -> (Vec<Key>, Vec<Key>) {
+    let (mut only_a, mut only_b) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x < y => {
+                only_a.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                only_a.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                only_b.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (only_a, only_b)
 }
 
 fn port_key(e: &Exposure) -> u32 {
@@ -779,6 +914,43 @@ fn merge_adjacent(mut v: Vec<Exposure>) -> Vec<Exposure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memo by signature gives every key the answer asking each class
+    /// pair afresh gives, on every example (VPNs, `host:` and `subnet:`
+    /// peers, address sets, balancers, two clouds).
+    #[test]
+    fn the_memo_by_signature_is_exact_on_every_example() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut specs = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "kdl") {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).unwrap();
+            let lock = match std::fs::read_to_string(path.with_extension("lock")) {
+                Ok(t) => crate::lock::AddressLock::parse(&t).unwrap(),
+                Err(_) => Default::default(),
+            };
+            let checked = crate::pipeline::check(&source, &lock);
+            let model = checked.model.as_ref().unwrap();
+            let li = LineIndex::new(&source);
+            let side = Side::new(model, &li);
+            let ext = externals(model, model);
+            let ext_one: Vec<(String, Vec<IpAddr>)> =
+                ext.iter().map(|(l, a, _)| (l.clone(), a.clone())).collect();
+            let labels = labels(&side, &side, &ext);
+            let memo = side.allowed(&labels, &ext_one, false);
+            assert!(!memo.is_empty(), "{}", path.display());
+            assert!(
+                memo == side.allowed(&labels, &ext_one, true),
+                "{}: the memo differs",
+                path.display()
+            );
+            specs += 1;
+        }
+        assert!(specs >= 9, "{specs} examples");
+    }
 
     #[test]
     fn intervals_split_overlapping_ranges() {
