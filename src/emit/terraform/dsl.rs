@@ -94,6 +94,7 @@ pub fn obj<K: AsRef<str>>(pairs: Vec<(K, Expression)>) -> Expression {
 }
 
 /// An object with quoted string keys (data keys such as host names).
+#[cfg(test)]
 pub fn map<K: Into<String>>(pairs: Vec<(K, Expression)>) -> Expression {
     Expression::Object(
         pairs

@@ -42,14 +42,10 @@ pub fn hoist_skips(block: &mut hcl::Block) {
     block.body = Body::from(skips);
 }
 
-/// `expr` on one line (`{ a = 1, b = { c = 2 } }`). hcl-rs makes objects
-/// compact only for a whole document, so the one-line text goes back in as
-/// a verbatim expression (an unchecked variable name, printed as is).
-pub fn one_line(expr: &Expression) -> Expression {
-    Expression::Variable(hcl::expr::Variable::unchecked(one_line_text(expr)))
-}
-
-fn one_line_text(expr: &Expression) -> String {
+/// `expr` on one line (`{ a = 1, b = { c = 2 } }`): hcl-rs makes objects
+/// compact only for a whole document, so callers put the text back in as a
+/// verbatim expression (an unchecked variable name, printed as is).
+pub fn one_line_text(expr: &Expression) -> String {
     let mut f = Formatter::builder()
         .compact_arrays(true)
         .compact_objects(true)
@@ -57,26 +53,17 @@ fn one_line_text(expr: &Expression) -> String {
     expr.format_string(&mut f).unwrap_or_default()
 }
 
-/// `one_line(&dsl::map(entries))`, in time linear in the entries: building
-/// an `hcl::Object` checks each new key against every earlier one
-/// (quadratic: a 40 000-host group took 6 s). Keys must be distinct (host
-/// names are).
-pub fn one_line_map(entries: Vec<(String, Expression)>) -> Expression {
-    if entries.is_empty() {
-        return one_line(&super::dsl::map::<String>(entries));
+/// A string literal as hcl-rs prints `Expression::String`: as is between
+/// quotes when nothing in it needs an escape, else by hcl-rs.
+pub fn quoted(text: &str) -> String {
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:/ @+=,".contains(&b));
+    if plain {
+        format!("\"{text}\"")
+    } else {
+        one_line_text(&Expression::String(text.to_string()))
     }
-    let mut text = String::from("{ ");
-    for (i, (key, value)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        // `{ "key" = value }` without its braces.
-        let one = one_line_text(&super::dsl::map(vec![(key, value)]));
-        let inner = one.strip_prefix("{ ").and_then(|t| t.strip_suffix(" }"));
-        text.push_str(inner.unwrap_or(&one));
-    }
-    text.push_str(" }");
-    Expression::Variable(hcl::expr::Variable::unchecked(text))
 }
 
 /// The canonical text of `body`, after `header` (the provenance comment).
@@ -284,24 +271,27 @@ impl Lexer {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn one_line_map_prints_what_one_line_of_a_map_prints() {
-        use super::super::dsl::{map, obj, r, s};
-        let entries = |n: usize| -> Vec<(String, hcl::Expression)> {
-            (0..n)
-                .map(|i| {
-                    let v = obj(vec![
-                        ("subnet_id", r("aws_subnet.a.id")),
-                        ("private_ip", s(format!("10.0.0.{i}"))),
-                    ]);
-                    (format!("h-{i}"), v)
-                })
-                .collect()
-        };
-        for n in [0, 1, 3] {
-            assert_eq!(
-                super::one_line_map(entries(n)),
-                super::one_line(&map(entries(n)))
-            );
+    fn quoted_is_what_hcl_rs_prints() {
+        for t in [
+            "app-01",
+            "10.0.0.1",
+            "a b",
+            "a=b,c+d@e:f/g",
+            "eu-west-1a",
+            "x\"y",
+            "back\\slash",
+            "${var.x}",
+            "%{ if }",
+            "$5",
+            "100%",
+            "tab\t",
+            "nl\n",
+            "\u{7}",
+            "é",
+            "",
+        ] {
+            let want = super::one_line_text(&hcl::Expression::String(t.to_string()));
+            assert_eq!(super::quoted(t), want, "{t:?}");
         }
     }
 
