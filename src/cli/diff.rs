@@ -71,9 +71,19 @@ fn diff(args: &DiffArgs) -> Result<i32, String> {
         })?;
         risks.push(r);
     }
+    // Each side is read (and its lock parsed) on a thread of its own.
+    let both = |a: &(dyn Fn() -> Result<Loaded, String> + Sync),
+                b: &(dyn Fn() -> Result<Loaded, String> + Sync)| {
+        std::thread::scope(|s| {
+            let old = s.spawn(a);
+            let new = b();
+            let old = old.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            Ok::<_, String>((old?, new?))
+        })
+    };
     let (old, new) = match (&args.base, args.specs.as_slice()) {
-        (None, [old, new]) => (from_file(old)?, from_file(new)?),
-        (Some(rev), [spec]) => (from_git(rev, spec)?, from_file(spec)?),
+        (None, [old, new]) => both(&|| from_file(old), &|| from_file(new))?,
+        (Some(rev), [spec]) => both(&|| from_git(rev, spec), &|| from_file(spec))?,
         (None, _) => return Err("give OLD.kdl NEW.kdl, or --base REV SPEC".into()),
         (Some(_), _) => return Err("with --base give one SPEC".into()),
     };
@@ -156,10 +166,7 @@ pub fn analyse(old: &Loaded, new: &Loaded, timing: bool) -> Result<Analysis, Str
     };
     phase("both sides checked and built", t0);
     let t = std::time::Instant::now();
-    let outputs = compare_outputs(old_built.as_ref(), new_built.as_ref());
-    phase("outputs compared", t);
-    let t = std::time::Instant::now();
-    let report = diff::compare(
+    let report = diff::compare_with(
         &Side {
             source: &old.source,
             checked: &oc,
@@ -168,7 +175,12 @@ pub fn analyse(old: &Loaded, new: &Loaded, timing: bool) -> Result<Analysis, Str
             source: &new.source,
             checked: &nc,
         },
-        outputs,
+        || {
+            let t = std::time::Instant::now();
+            let outputs = compare_outputs(old_built.as_ref(), new_built.as_ref());
+            phase("outputs compared (beside the models)", t);
+            outputs
+        },
     );
     phase("models compared", t);
     Ok(Analysis {

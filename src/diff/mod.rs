@@ -268,34 +268,47 @@ impl Report {
 
 /// Compares two checked specs.
 pub fn compare(old: &Side, new: &Side, outputs: Outputs) -> Report {
+    compare_with(old, new, || outputs)
+}
+
+/// [`compare`], with the outputs compared by `outputs` on a thread of its
+/// own while the models are (the CLI's comparison of the two builds).
+pub fn compare_with(old: &Side, new: &Side, outputs: impl FnOnce() -> Outputs + Send) -> Report {
     let (lo, ln) = (LineIndex::new(old.source), LineIndex::new(new.source));
     let mut report = Report {
         diagnostics: diagnostics(old, &lo, new, &ln),
-        outputs: outputs.files.clone(),
-        outputs_compared: outputs.compared,
         new_errors: new.checked.errors(),
         ..Report::default()
     };
-    let (Some(om), Some(nm)) = (&old.checked.model, &new.checked.model) else {
-        return report;
-    };
-    report.compared_models = true;
-    // The exposure (the larger part) on one thread, the failure simulator
-    // of both sides (only when both have a graph) on another: independent
-    // reads of the two models, each deterministic.
-    let (exposure, sims) = std::thread::scope(|s| {
-        let sims = s.spawn(|| match (&old.checked.graph, &new.checked.graph) {
-            (Some(og), Some(ng)) => Some((
+    let models = old.checked.model.as_ref().zip(new.checked.model.as_ref());
+    // The exposure (the larger part) on this thread; the failure simulator
+    // of both sides (only when both have a graph) and the outputs on
+    // others: independent reads, each deterministic.
+    let (exposure, sims, outputs) = std::thread::scope(|s| {
+        let outputs = s.spawn(outputs);
+        let sims = s.spawn(|| match (models, &old.checked.graph, &new.checked.graph) {
+            (Some((om, nm)), Some(og), Some(ng)) => Some((
                 crate::graph::failures::simulate(om, og, Default::default()),
                 crate::graph::failures::simulate(nm, ng, Default::default()),
             )),
             _ => None,
         });
-        let exposure = exposure::compare(om, &lo, nm, &ln);
-        (exposure, sims.join())
+        let exposure = models.map(|(om, nm)| exposure::compare(om, &lo, nm, &ln));
+        (
+            exposure,
+            sims.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            outputs
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
     });
+    report.outputs = outputs.files;
+    report.outputs_compared = outputs.compared;
+    let (Some((om, nm)), Some(exposure)) = (models, exposure) else {
+        return report;
+    };
+    report.compared_models = true;
     report.exposure = exposure;
-    let sims = sims.unwrap_or_else(|p| std::panic::resume_unwind(p));
     report.hosts = hosts(om, &lo, nm, &ln, &outputs.user_data_changed);
     report.ha = ha(om, &lo, nm, &ln, sims.as_ref());
     report.secrets = secrets(om, old.source, &lo, nm, new.source, &ln);
