@@ -68,11 +68,7 @@ impl Yaml {
         match self {
             Yaml::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0, m),
             Yaml::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0, m),
-            scalar if is_block(scalar, m) => out.push_str(&scalar_text(scalar, 2, m)),
-            scalar => {
-                out.push_str(&scalar_text(scalar, 0, m));
-                out.push('\n');
-            }
+            scalar => write_scalar_line(&mut out, scalar, 2, m),
         }
         out
     }
@@ -82,14 +78,23 @@ impl Yaml {
 /// characters only (a `\r` would end the line), a first line that does not
 /// start with white space (it sets the indentation), at most one trailing
 /// newline, and in a template no `${` / `%{`. Anything else is quoted.
-fn is_block(v: &Yaml, m: Mode) -> bool {
-    let Yaml::Str(s) = v else { return false };
+fn is_block(s: &str, m: Mode) -> bool {
+    // Printable ASCII, newlines and tabs need no look at each char.
+    let printable = |s: &str| {
+        s.bytes()
+            .all(|b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t')
+            || s.chars()
+                .all(|c| c == '\n' || c == '\t' || !needs_escape(c))
+    };
     s.contains('\n')
         && !s.ends_with("\n\n")
         && !s.starts_with([' ', '\t', '\n'])
-        && s.chars()
-            .all(|c| c == '\n' || c == '\t' || !needs_escape(c))
+        && printable(s)
         && !(m == Mode::Template && (s.contains("${") || s.contains("%{")))
+}
+
+fn indent_to(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
 }
 
 fn is_nested(v: &Yaml) -> bool {
@@ -98,7 +103,7 @@ fn is_nested(v: &Yaml) -> bool {
 
 fn write_map(out: &mut String, entries: &[(String, Yaml)], indent: usize, m: Mode) {
     for (k, v) in entries {
-        out.push_str(&" ".repeat(indent));
+        indent_to(out, indent);
         out.push_str(&scalar_in(k, m));
         out.push(':');
         write_value_after_key(out, v, indent, m);
@@ -115,21 +120,16 @@ fn write_value_after_key(out: &mut String, v: &Yaml, indent: usize, m: Mode) {
             out.push('\n');
             write_seq(out, i, indent + 2, m);
         }
-        _ if is_block(v, m) => {
-            out.push(' ');
-            out.push_str(&scalar_text(v, indent + 2, m));
-        }
         _ => {
             out.push(' ');
-            out.push_str(&scalar_text(v, indent, m));
-            out.push('\n');
+            write_scalar_line(out, v, indent + 2, m);
         }
     }
 }
 
 fn write_seq(out: &mut String, items: &[Yaml], indent: usize, m: Mode) {
     for item in items {
-        out.push_str(&" ".repeat(indent));
+        indent_to(out, indent);
         out.push('-');
         match item {
             Yaml::Map(e) if !e.is_empty() => {
@@ -140,7 +140,7 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize, m: Mode) {
                         out.push(' ');
                         first = false;
                     } else {
-                        out.push_str(&" ".repeat(indent + 2));
+                        indent_to(out, indent + 2);
                     }
                     out.push_str(&scalar_in(k, m));
                     out.push(':');
@@ -153,42 +153,47 @@ fn write_seq(out: &mut String, items: &[Yaml], indent: usize, m: Mode) {
                     write_seq(out, i, indent + 2, m);
                 }
             }
-            _ if is_block(item, m) => {
-                out.push(' ');
-                out.push_str(&scalar_text(item, indent + 2, m));
-            }
             _ => {
                 out.push(' ');
-                out.push_str(&scalar_text(item, indent, m));
-                out.push('\n');
+                write_scalar_line(out, item, indent + 2, m);
             }
         }
     }
 }
 
-/// A scalar; multi-line strings become `|` blocks indented by `indent`
-/// (and then include their own trailing newline).
-fn scalar_text(v: &Yaml, indent: usize, m: Mode) -> String {
+/// A scalar and its newline; a multi-line string becomes a `|` block
+/// indented by `block_indent` (its lines end with their own newlines).
+fn write_scalar_line(out: &mut String, v: &Yaml, block_indent: usize, m: Mode) {
     match v {
-        Yaml::Str(_) if is_block(v, m) => {
-            let Yaml::Str(s) = v else { unreachable!() };
-            let chomp = if s.ends_with('\n') { "" } else { "-" };
-            let mut out = format!("|{chomp}\n");
+        Yaml::Str(s) if is_block(s, m) => {
+            out.push('|');
+            if !s.ends_with('\n') {
+                out.push('-');
+            }
+            out.push('\n');
             for line in s.trim_end_matches('\n').split('\n') {
                 if !line.is_empty() {
-                    out.push_str(&" ".repeat(indent));
+                    indent_to(out, block_indent);
                     out.push_str(line);
                 }
                 out.push('\n');
             }
-            out
         }
-        Yaml::Str(s) => scalar_in(s, m),
-        Yaml::Raw(r) => r.clone(),
-        Yaml::Int(i) => i.to_string(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Seq(_) => "[]".into(),
-        Yaml::Map(_) => "{}".into(),
+        Yaml::Str(s) => {
+            out.push_str(&scalar_in(s, m));
+            out.push('\n');
+        }
+        Yaml::Raw(r) => {
+            out.push_str(r);
+            out.push('\n');
+        }
+        Yaml::Int(i) => {
+            out.push_str(&i.to_string());
+            out.push('\n');
+        }
+        Yaml::Bool(b) => out.push_str(if *b { "true\n" } else { "false\n" }),
+        Yaml::Seq(_) => out.push_str("[]\n"),
+        Yaml::Map(_) => out.push_str("{}\n"),
     }
 }
 
