@@ -9,7 +9,8 @@ pub mod reach;
 use crate::model::*;
 use flows::Flow;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::HashMap;
+// foldhash: a node lookup per edge (SipHash was 2% of a 10 000-host diff).
+use foldhash::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {
@@ -84,7 +85,7 @@ fn peer_entity(p: &Peer) -> Option<Entity> {
 pub fn build(model: &Model) -> Graph {
     let mut b = Builder {
         graph: DiGraph::new(),
-        nodes: HashMap::new(),
+        nodes: HashMap::default(),
     };
     for (i, s) in model.subnets.iter().enumerate() {
         b.edge(
