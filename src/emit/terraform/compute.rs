@@ -4,7 +4,7 @@
 //! lookups and associations for `public-address=` hosts.
 
 use super::dsl::*;
-use super::fmt::{checkov_skip, one_line_text, quoted};
+use super::fmt::{checkov_skip, one_line_text, push_quoted};
 use super::{Tf, TfFile, iam, names, opt};
 use crate::model::*;
 use hcl::expr::Variable;
@@ -101,17 +101,18 @@ fn subnet_ref(m: &Model, h: HostId) -> Expression {
 /// `"NAME" = { subnet_id = …, private_ip = "…" }`, and an Azure VM's
 /// availability zone (AWS: the subnet's).
 fn host_entry(out: &mut String, m: &Model, h: HostId, subnet: &str) {
+    use std::fmt::Write;
     let host = m.host(h);
-    out.push_str(&quoted(&host.name));
+    push_quoted(out, &host.name);
     out.push_str(" = { subnet_id = ");
     out.push_str(subnet);
     if let Some(a) = host.address {
-        out.push_str(", private_ip = ");
-        out.push_str(&quoted(&a.to_string()));
+        // An address needs no escape.
+        let _ = write!(out, ", private_ip = \"{a}\"");
     }
     if let (Cloud::Azure, Some(z)) = (m.host_cloud(h), &host.zone) {
         out.push_str(", zone = ");
-        out.push_str(&quoted(z));
+        push_quoted(out, z);
     }
     out.push_str(" }");
 }

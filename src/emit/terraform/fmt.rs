@@ -55,14 +55,16 @@ pub fn one_line_text(expr: &Expression) -> String {
 
 /// A string literal as hcl-rs prints `Expression::String`: as is between
 /// quotes when nothing in it needs an escape, else by hcl-rs.
-pub fn quoted(text: &str) -> String {
+pub fn push_quoted(out: &mut String, text: &str) {
     let plain = text
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.:/ @+=,".contains(&b));
     if plain {
-        format!("\"{text}\"")
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
     } else {
-        one_line_text(&Expression::String(text.to_string()))
+        out.push_str(&one_line_text(&Expression::String(text.to_string())));
     }
 }
 
@@ -271,7 +273,7 @@ impl Lexer {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn quoted_is_what_hcl_rs_prints() {
+    fn push_quoted_is_what_hcl_rs_prints() {
         for t in [
             "app-01",
             "10.0.0.1",
@@ -291,7 +293,9 @@ mod tests {
             "",
         ] {
             let want = super::one_line_text(&hcl::Expression::String(t.to_string()));
-            assert_eq!(super::quoted(t), want, "{t:?}");
+            let mut got = String::new();
+            super::push_quoted(&mut got, t);
+            assert_eq!(got, want, "{t:?}");
         }
     }
 
