@@ -9,6 +9,11 @@
 //! The synthetic specs come from `examples/gen.rs` (the same text as
 //! `cargo run --release --example gen -- --hosts N`, seed 1).
 
+// The allocator the binary uses (src/main.rs), so the numbers are the
+// ones users see.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use infragen::lock::AddressLock;
 use infragen::pipeline;
