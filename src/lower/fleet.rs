@@ -445,6 +445,8 @@ impl Lowerer<'_> {
         let shared = std::sync::Arc::new(settings.clone());
         let buckets = self.zone_buckets(&settings.subnets);
         let azure_zones = self.azure_zones(n, &settings);
+        // The members share their settings: RAM is looked up once per cloud.
+        let mut memory_by_cloud: Vec<(Cloud, Option<u64>)> = Vec::new();
         for i in 0..count.value as usize {
             let host_name = format!("{}-{:0width$}", name.value, i + 1);
             let subnet = self.place(&host_name, i, &buckets, &settings.subnets);
@@ -456,7 +458,15 @@ impl Lowerer<'_> {
             if !self.hosts.declare(&host_name, hid, name.span, self.diags) {
                 continue;
             }
-            let memory = self.memory_for(&settings, subnet);
+            let cloud = self.model.network(self.model.subnet(subnet).network).cloud;
+            let memory = match memory_by_cloud.iter().find(|(c, _)| *c == cloud) {
+                Some((_, m)) => *m,
+                None => {
+                    let m = self.memory_for(&settings, subnet);
+                    memory_by_cloud.push((cloud, m));
+                    m
+                }
+            };
             self.model.hosts.push(Host {
                 name: host_name,
                 name_span: name.span,
