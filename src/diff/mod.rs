@@ -373,7 +373,8 @@ fn diagnostics(old: &Side, lo: &LineIndex, new: &Side, ln: &LineIndex) -> Vec<Di
 }
 
 fn unit_of<'m>(m: &'m Model, h: &'m Host) -> &'m str {
-    h.group.map_or(h.name.as_str(), |g| m.group(g).name.as_str())
+    h.group
+        .map_or(h.name.as_str(), |g| m.group(g).name.as_str())
 }
 
 fn host_line(li: &LineIndex, h: &Host) -> usize {

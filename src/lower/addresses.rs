@@ -8,7 +8,8 @@ use crate::lock::AddressLock;
 use crate::model::network::RESERVED_AT_START;
 use crate::model::*;
 use ipnet::IpNet;
-use std::collections::{HashMap, HashSet};
+// foldhash: keyed by addresses and ids, looked up once or twice per host.
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// The usable range of an IPv4 subnet, as u32s: [first, last].
@@ -97,7 +98,7 @@ pub fn assign(model: &mut Model, lock: &AddressLock, diags: &mut Diagnostics) {
         let Some((path, IpAddr::V4(v4))) = lock.entries.get(&h.name) else {
             continue;
         };
-        if *path != model.subnet_path(h.subnet) {
+        if !model.is_subnet_path(h.subnet, path) {
             continue;
         }
         let Some((first, last)) = usable_range(&model.subnet(h.subnet).cidr.value) else {

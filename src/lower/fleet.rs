@@ -611,7 +611,7 @@ impl Lowerer<'_> {
         if let Some((path, _)) = self.lock.entries.get(host)
             && let Some(&sid) = subnets
                 .iter()
-                .find(|&&sid| self.model.subnet_path(sid) == *path)
+                .find(|&&sid| self.model.is_subnet_path(sid, path))
         {
             return sid;
         }

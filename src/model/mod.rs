@@ -101,6 +101,15 @@ impl Model {
         format!("{}/{}", self.network(s.network).name, s.name)
     }
 
+    /// Is `path` the subnet's `NETWORK/NAME` (`subnet_path`, without
+    /// writing it)?
+    pub fn is_subnet_path(&self, id: SubnetId, path: &str) -> bool {
+        let s = self.subnet(id);
+        path.strip_prefix(self.network(s.network).name.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            == Some(s.name.as_str())
+    }
+
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
         self.hosts
             .iter()
