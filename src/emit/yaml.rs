@@ -94,7 +94,11 @@ fn is_block(s: &str, m: Mode) -> bool {
 }
 
 fn indent_to(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
+    const SPACES: &str = "                                ";
+    match SPACES.get(..indent) {
+        Some(spaces) => out.push_str(spaces),
+        None => out.extend(std::iter::repeat_n(' ', indent)),
+    }
 }
 
 fn is_nested(v: &Yaml) -> bool {
