@@ -350,8 +350,12 @@ fn build(side: &Loaded, name: &str, c: &Checked) -> Option<BTreeMap<String, Stri
     )
 }
 
-/// Lines added and removed, as `diff` counts them.
+/// Lines added and removed, as `diff` counts them. Lines both texts
+/// begin or end with are set aside first: they are in a longest common
+/// subsequence, so the counts are the same, and a large file with a small
+/// change (hosts.tf, a host list) is not tokenized whole.
 fn line_counts(old: &str, new: &str) -> (usize, usize) {
+    let (old, new) = common_lines_trimmed(old, new);
     let d = similar::TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
         .timeout(std::time::Duration::from_secs(2))
@@ -367,6 +371,31 @@ fn line_counts(old: &str, new: &str) -> (usize, usize) {
         }
     }
     (added, removed)
+}
+
+/// `a` and `b` without the whole lines they both begin and end with.
+fn common_lines_trimmed<'t>(a: &'t str, b: &'t str) -> (&'t str, &'t str) {
+    let same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    // Back to the start of the line the first difference is in.
+    let start = a.as_bytes()[..same]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let (a, b) = (&a[start..], &b[start..]);
+    let same = (a.bytes().rev().zip(b.bytes().rev()))
+        .take_while(|(x, y)| x == y)
+        .count()
+        .min(a.len().min(b.len()));
+    // From just after the first newline of the common end: it ends a line
+    // in both texts, so what follows is whole lines in both.
+    let tail = &a.as_bytes()[a.len() - same..];
+    match tail.iter().position(|&c| c == b'\n') {
+        Some(k) => {
+            let keep = same - (k + 1);
+            (&a[..a.len() - keep], &b[..b.len() - keep])
+        }
+        None => (a, b),
+    }
 }
 
 // ----- rendering -----------------------------------------------------------
@@ -933,4 +962,55 @@ fn json(r: &Report, old: &str, new: &str) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counted_whole(old: &str, new: &str) -> (usize, usize) {
+        let d = similar::TextDiff::configure()
+            .algorithm(similar::Algorithm::Myers)
+            .diff_lines(old, new);
+        let (mut added, mut removed) = (0, 0);
+        for c in d.iter_all_changes() {
+            match c.tag() {
+                similar::ChangeTag::Insert => added += 1,
+                similar::ChangeTag::Delete => removed += 1,
+                similar::ChangeTag::Equal => {}
+            }
+        }
+        (added, removed)
+    }
+
+    /// Setting the common lines aside changes no count.
+    #[test]
+    fn common_lines_aside_the_counts_are_the_same() {
+        let cases = [
+            ("", ""),
+            ("a\n", ""),
+            ("", "a\n"),
+            ("a\nb\nc\n", "a\nb\nc\n"),
+            ("a\nb\nc\n", "a\nx\nc\n"),
+            ("a\nb", "a\nb\n"),
+            ("a\nb\n", "a\nb"),
+            ("ab\ncd\n", "ab\nd\n"),
+            ("x\nab\n", "y\nb\n"),
+            ("a\nb\nc\nd\n", "a\nc\nd\n"),
+            ("same\nsame\n", "same\nsame\nsame\n"),
+            ("p\nq\nr", "p\nQ\nr"),
+            ("one line", "one line!"),
+            ("é\nü\n", "é\nö\n"),
+        ];
+        for (old, new) in cases {
+            assert_eq!(
+                line_counts(old, new),
+                counted_whole(old, new),
+                "{old:?} {new:?}"
+            );
+        }
+        let long: String = (0..500).map(|i| format!("host-{i} 10.0.0.{i}\n")).collect();
+        let longer = long.replacen("host-250 ", "host-250 x\nhost-250b ", 1);
+        assert_eq!(line_counts(&long, &longer), counted_whole(&long, &longer));
+    }
 }
