@@ -153,7 +153,21 @@ fn with_traffic(src: &str) -> String {
         "db",
         "    ingress \"tcp\" 80 from=\"sg:app\" description=\"The gateway\"\n",
     );
-    let mut s = src.replacen(&etcd, &etcd_new, 1).replacen(&db, &db_new, 1);
+    // The balancers' flows (clients → listener, balancer → targets) must
+    // be admitted, as `required-flow-blocked` demands.
+    let (web, web_new) = open(
+        "web",
+        "    ingress \"tcp\" 80 from=\"sg:app\" description=\"Clients of the balancers\"\n",
+    );
+    let (search, search_new) = open(
+        "search",
+        "    ingress \"tcp\" 8080 from=\"lb:inner\" description=\"The balancer\"\n",
+    );
+    let mut s = src
+        .replacen(&etcd, &etcd_new, 1)
+        .replacen(&db, &db_new, 1)
+        .replacen(&web, &web_new, 1)
+        .replacen(&search, &search_new, 1);
     s.push_str(
         r#"
 load-balancer "front" {
