@@ -6,6 +6,8 @@
 #   4. every test but the live ones, INCLUDING the #[ignore]d ones that need an
 #      external tool (`-- --include-ignored`): a tool missing here fails its test.
 #      Plain `cargo test` lists those as "ignored (needs <tool>: ...)", never "ok".
+#      Then the doc tests, and the criterion benches once each in test mode (their
+#      setups assert that the specs they time lint clean).
 #   5. the live proofs (docs/live-tests.md): INFRAGEN_LIVE=1 cargo test --test live_… for
 #      every tests/live_*.rs, -- --include-ignored, one test at a time (real daemons in
 #      private network namespaces).
@@ -42,6 +44,8 @@ echo "==> cargo test ${targets[*]} -- --include-ignored"
 cargo test "${targets[@]}" -- --include-ignored
 echo "==> cargo test --doc"
 cargo test --doc
+echo "==> cargo test --bench lint (each benchmark once)"
+cargo test --bench lint
 # Every tests/live_*.rs, one test at a time (they start real daemons).
 live=()
 for f in tests/live_*.rs; do live+=(--test "$(basename "$f" .rs)"); done
