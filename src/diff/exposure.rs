@@ -233,6 +233,14 @@ impl<'m> Side<'m> {
         }
     }
 
+    /// The signatures of a unit's classes, in order; None when this side
+    /// has no such unit.
+    fn signatures(&self, unit: &str) -> Option<Vec<u32>> {
+        self.units
+            .get(unit)
+            .map(|classes| classes.iter().map(|c| c.sig).collect())
+    }
+
     fn network_name(&self, h: HostId) -> &str {
         &self.model.network(self.model.host_network(h)).name
     }
@@ -311,6 +319,70 @@ struct Labels<'a> {
     balancers: usize,
     /// Per label: the intervals asked of it as a destination.
     probes: Vec<Vec<Interval>>,
+}
+
+/// The units that both sides see alike: the same signatures on each side
+/// (so the same classes), and so the same answers towards and from every
+/// other unit. Only a pair of classes whose answer changed is expanded into
+/// its unit pairs, so the comparison is not quadratic in units that no
+/// change tells apart (10 000 standalone hosts of one kind are one class).
+struct Joint {
+    /// Each class's unit labels, ascending; a class is named by its first.
+    classes: Vec<Vec<usize>>,
+    /// Unit label → its class.
+    class_of: HashMap<usize, usize>,
+}
+
+impl Joint {
+    fn new(o: &Side, n: &Side, labels: &Labels) -> Joint {
+        type JointKey = (Option<Vec<u32>>, Option<Vec<u32>>, Vec<Interval>);
+        let mut by_key: HashMap<JointKey, usize> = HashMap::default();
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        let mut class_of: HashMap<usize, usize> = HashMap::default();
+        for u in labels.units..labels.balancers {
+            let name = labels.names[u];
+            let key = (
+                o.signatures(name),
+                n.signatures(name),
+                labels.probes[u].clone(),
+            );
+            let next = classes.len();
+            let c = *by_key.entry(key).or_insert(next);
+            if c == next {
+                classes.push(Vec::new());
+            }
+            classes[c].push(u);
+            class_of.insert(u, c);
+        }
+        Joint { classes, class_of }
+    }
+
+    /// The label indices a joint-class label stands for (a balancer or an
+    /// external source stands for itself).
+    fn members(&self, label: usize) -> Vec<usize> {
+        match self.class_of.get(&label) {
+            Some(&c) => self.classes[c].clone(),
+            None => vec![label],
+        }
+    }
+
+    /// The unit keys a changed class key stands for: every pair of a
+    /// source and a destination member but a unit towards itself (asked
+    /// apart, `Side::allowed_within`).
+    fn expand(&self, k: Key, out: &mut Vec<Key>) {
+        let sources = self.members(k.src as usize);
+        for dest in self.members(k.dest as usize) {
+            for &src in &sources {
+                if src != dest {
+                    out.push(Key {
+                        dest: dest as u32,
+                        iv: k.iv,
+                        src: src as u32,
+                    });
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -493,9 +565,11 @@ impl<'m> Side<'m> {
         a
     }
 
-    /// Every key this side lets through, in key order. `exact` asks every
-    /// class pair afresh, without the memo (the tests' check of the memo).
-    fn allowed(
+    /// Every key this side lets through, in key order, unit by unit (the
+    /// tests' reference for [`Side::allowed`]). `exact` asks every class
+    /// pair afresh, without the memo.
+    #[cfg(test)]
+    fn allowed_each(
         &self,
         labels: &Labels,
         externals: &[(String, Vec<IpAddr>)],
@@ -528,6 +602,87 @@ impl<'m> Side<'m> {
                             src: *src as u32,
                         });
                     }
+                }
+            }
+        }
+        out
+    }
+
+    /// The sources and destinations this side lets through, one key per
+    /// pair of joint classes (`Joint`): destination and source are the
+    /// classes' first members (`Joint::first`); a class towards itself is
+    /// asked with its second member as the source. In key order.
+    fn allowed(
+        &self,
+        labels: &Labels,
+        externals: &[(String, Vec<IpAddr>)],
+        joint: &Joint,
+    ) -> Vec<Key> {
+        let mut memo = Memo::default();
+        let mut out = Vec::new();
+        let firsts: Vec<usize> = (0..labels.units)
+            .chain(joint.classes.iter().map(|c| c[0]))
+            .collect();
+        let dests = joint
+            .classes
+            .iter()
+            .map(|c| c[0])
+            .chain(labels.balancers..labels.names.len());
+        for dest in dests {
+            let name = labels.names[dest];
+            let lb = self.balancers.get(name).copied();
+            let unit = self.units.get(name);
+            if lb.is_none() && unit.is_none() {
+                continue;
+            }
+            let own = joint.class_of.get(&dest).map(|&c| &joint.classes[c]);
+            for (iv_i, &iv) in labels.probes[dest].iter().enumerate() {
+                for &first in &firsts {
+                    // The pair of two members of one class: its second member.
+                    let src = match own {
+                        Some(c) if c[0] == first => match c.get(1) {
+                            Some(&second) => second,
+                            None => continue,
+                        },
+                        _ => first,
+                    };
+                    let Some(source) = self.source(labels, externals, src) else {
+                        continue;
+                    };
+                    let ok = match (lb, unit) {
+                        (Some(id), _) => self.lb_answer(&source, id, iv, false).any,
+                        (None, Some(classes)) => self.any(&source, classes, iv, &mut memo),
+                        (None, None) => false,
+                    };
+                    if ok {
+                        out.push(Key {
+                            dest: dest as u32,
+                            iv: iv_i as u32,
+                            src: first as u32,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The units this side lets reach themselves (one host of a group
+    /// towards another), in key order.
+    fn allowed_within(&self, labels: &Labels) -> Vec<Key> {
+        let mut memo = Memo::default();
+        let mut out = Vec::new();
+        for u in labels.units..labels.balancers {
+            let Some(classes) = self.units.get(labels.names[u]) else {
+                continue;
+            };
+            for (iv_i, &iv) in labels.probes[u].iter().enumerate() {
+                if self.any(&Source::Unit(classes), classes, iv, &mut memo) {
+                    out.push(Key {
+                        dest: u as u32,
+                        iv: iv_i as u32,
+                        src: u as u32,
+                    });
                 }
             }
         }
@@ -727,18 +882,12 @@ pub fn compare(
     let ext_new: Vec<(String, Vec<IpAddr>)> =
         ext.iter().map(|(l, _, a)| (l.clone(), a.clone())).collect();
     let labels = labels(&o, &n, &ext);
-    // The two sides' keys are independent: one thread each. Only a key on
-    // one side is a change; its answer is then asked again, whole, with
-    // the admitting rules' lines.
-    let (before, after) = std::thread::scope(|s| {
-        let before = s.spawn(|| o.allowed(&labels, &ext_old, false));
-        let after = n.allowed(&labels, &ext_new, false);
-        let before = before
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (before, after)
-    });
-    let (closed, opened) = one_sided(&before, &after);
+    // Units both sides see alike form one class; the two sides' keys are
+    // asked per pair of classes, one thread each. Only a key on one side is
+    // a change: it is expanded into its unit pairs, and their answers are
+    // then asked again, whole, with the admitting rules' lines.
+    let joint = Joint::new(&o, &n, &labels);
+    let (closed, opened) = changed_keys(&o, &n, &labels, &ext_old, &ext_new, &joint);
 
     let mut out = Vec::new();
     let mut push = |change: Change, k: Key, a: Answer| {
@@ -778,6 +927,37 @@ pub fn compare(
             .then_with(|| port_key(a).cmp(&port_key(b)))
     });
     out
+}
+
+/// The unit keys OLD lets through and NEW does not, and the other way,
+/// each sorted.
+fn changed_keys(
+    o: &Side,
+    n: &Side,
+    labels: &Labels,
+    ext_old: &[(String, Vec<IpAddr>)],
+    ext_new: &[(String, Vec<IpAddr>)],
+    joint: &Joint,
+) -> (Vec<Key>, Vec<Key>) {
+    let ((before, before_within), (after, after_within)) = std::thread::scope(|s| {
+        let before = s.spawn(|| (o.allowed(labels, ext_old, joint), o.allowed_within(labels)));
+        let after = (n.allowed(labels, ext_new, joint), n.allowed_within(labels));
+        let before = before
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (before, after)
+    });
+    let (closed_classes, opened_classes) = one_sided(&before, &after);
+    let (mut closed, mut opened) = one_sided(&before_within, &after_within);
+    for k in closed_classes {
+        joint.expand(k, &mut closed);
+    }
+    for k in opened_classes {
+        joint.expand(k, &mut opened);
+    }
+    closed.sort_unstable();
+    opened.sort_unstable();
+    (closed, opened)
 }
 
 /// The keys only in `a` and the keys only in `b`, of two sorted lists.
@@ -918,13 +1098,17 @@ fn merge_adjacent(mut v: Vec<Exposure>) -> Vec<Exposure> {
 mod tests {
     use super::*;
 
-    /// The memo by signature gives every key the answer asking each class
-    /// pair afresh gives, on every example (VPNs, `host:` and `subnet:`
-    /// peers, address sets, balancers, two clouds).
-    #[test]
-    fn the_memo_by_signature_is_exact_on_every_example() {
+    fn checked(source: &str, lock: &crate::lock::AddressLock) -> crate::pipeline::Checked {
+        let checked = crate::pipeline::check(source, lock);
+        assert!(checked.model.is_some(), "{:#?}", checked.diagnostics);
+        checked
+    }
+
+    /// The examples, each with its lock, and each also with one ingress
+    /// rule less, one more and a host more (a change to compare).
+    fn example_pairs() -> Vec<(String, String, String, crate::lock::AddressLock)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-        let mut specs = 0;
+        let mut out = Vec::new();
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "kdl") {
@@ -935,24 +1119,90 @@ mod tests {
                 Ok(t) => crate::lock::AddressLock::parse(&t).unwrap(),
                 Err(_) => Default::default(),
             };
-            let checked = crate::pipeline::check(&source, &lock);
-            let model = checked.model.as_ref().unwrap();
-            let li = LineIndex::new(&source);
-            let side = Side::new(model, &li);
-            let ext = externals(model, model);
-            let ext_one: Vec<(String, Vec<IpAddr>)> =
-                ext.iter().map(|(l, a, _)| (l.clone(), a.clone())).collect();
-            let labels = labels(&side, &side, &ext);
-            let memo = side.allowed(&labels, &ext_one, false);
-            assert!(!memo.is_empty(), "{}", path.display());
-            assert!(
-                memo == side.allowed(&labels, &ext_one, true),
-                "{}: the memo differs",
-                path.display()
-            );
-            specs += 1;
+            let name = path.display().to_string();
+            let mut edits = vec![source.clone()];
+            if let Some(at) = source.find("    ingress ") {
+                let end = at + source[at..].find('\n').unwrap() + 1;
+                edits.push(format!("{}{}", &source[..at], &source[end..]));
+                let open = "    ingress \"tcp\" 5432 from=\"cidr:0.0.0.0/0\"\n";
+                edits.push(format!("{}{open}{}", &source[..at], &source[at..]));
+            }
+            if let Some(at) = source.find("count=") {
+                let digits: String = source[at + 6..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let more = digits.parse::<u32>().unwrap() + 1;
+                let end = at + 6 + digits.len();
+                edits.push(format!("{}count={more}{}", &source[..at], &source[end..]));
+            }
+            for old in &edits {
+                for new in &edits {
+                    out.push((name.clone(), old.clone(), new.clone(), lock.clone()));
+                }
+            }
         }
-        assert!(specs >= 9, "{specs} examples");
+        // Units alike on one side and not on the other: a second group like
+        // `web`, two standalone hosts of one kind that talk to each other.
+        let small = include_str!("../../examples/small.kdl");
+        let twins = |twin_sgs: &str, solo_b_sg: &str, port: u16| {
+            let hosts = format!(
+                "    group \"twin\" count=2 type=\"t3.medium\" {{\n        subnets \"main/private-a\"\n        security-groups {twin_sgs}\n    }}\n    host \"solo-a\" type=\"t3.small\" {{\n        subnets \"main/private-a\"\n        security-groups \"solo\"\n    }}\n    host \"solo-b\" type=\"t3.small\" {{\n        subnets \"main/private-a\"\n        security-groups \"{solo_b_sg}\"\n    }}\n"
+            );
+            let at = small.find("    host \"monitor\"").unwrap();
+            format!(
+                "{}{hosts}{}\nsecurity-group \"solo\" vpc=\"main\" {{\n    ingress \"tcp\" {port} from=\"sg:solo\"\n}}\n",
+                &small[..at],
+                &small[at..]
+            )
+        };
+        let edits = [
+            twins("\"web\" \"node-exporter\"", "solo", 7000),
+            twins("\"monitoring\" \"node-exporter\"", "solo", 7000),
+            twins("\"web\" \"node-exporter\"", "web", 7000),
+            twins("\"web\" \"node-exporter\"", "solo", 7001),
+        ];
+        for old in &edits {
+            for new in &edits {
+                out.push(("twins".into(), old.clone(), new.clone(), Default::default()));
+            }
+        }
+        assert!(out.len() >= 9 * 9, "{} pairs", out.len());
+        out
+    }
+
+    /// The comparison by joint classes and the memo by signature find the
+    /// changed keys that asking every unit pair afresh finds, on every
+    /// example and its edits (VPNs, `host:` and `subnet:` peers, address
+    /// sets, balancers, two clouds).
+    #[test]
+    fn joint_classes_and_the_memo_change_no_answer() {
+        let mut changed = 0;
+        for (name, old, new, lock) in example_pairs() {
+            let (oc, nc) = (checked(&old, &lock), checked(&new, &lock));
+            let (om, nm) = (oc.model.as_ref().unwrap(), nc.model.as_ref().unwrap());
+            let (lo, ln) = (LineIndex::new(&old), LineIndex::new(&new));
+            let (o, n) = (Side::new(om, &lo), Side::new(nm, &ln));
+            let ext = externals(om, nm);
+            let side_ext = |old: bool| -> Vec<(String, Vec<IpAddr>)> {
+                ext.iter()
+                    .map(|(l, a, b)| (l.clone(), if old { a.clone() } else { b.clone() }))
+                    .collect()
+            };
+            let (eo, en) = (side_ext(true), side_ext(false));
+            let labels = labels(&o, &n, &ext);
+            let joint = Joint::new(&o, &n, &labels);
+            let fast = changed_keys(&o, &n, &labels, &eo, &en, &joint);
+            let each = |side: &Side, e: &[(String, Vec<IpAddr>)], exact| {
+                side.allowed_each(&labels, e, exact)
+            };
+            let slow = one_sided(&each(&o, &eo, true), &each(&n, &en, true));
+            assert!(fast == slow, "{name}: the changed keys differ");
+            let memo = one_sided(&each(&o, &eo, false), &each(&n, &en, false));
+            assert!(memo == slow, "{name}: the memo differs");
+            changed += slow.0.len() + slow.1.len();
+        }
+        assert!(changed > 0);
     }
 
     #[test]
