@@ -471,18 +471,6 @@ fn by_name(m: &Model) -> std::collections::HashMap<&str, HostId> {
         .collect()
 }
 
-/// (network, subnet): what `Model::subnet_path` writes, without writing it.
-fn subnet_names(m: &Model, id: SubnetId) -> (&str, &str) {
-    let s = m.subnet(id);
-    (m.network(s.network).name.as_str(), s.name.as_str())
-}
-
-fn instance_type(h: &Host) -> &str {
-    (h.settings.instance_type.as_ref())
-        .map(|t| t.value.as_str())
-        .unwrap_or_default()
-}
-
 fn attribute_changes(
     om: &Model,
     oid: HostId,
@@ -517,7 +505,7 @@ fn attribute_changes(
     }
     let aws = nc == Cloud::Aws;
     let nic = if aws { Effect::Replace } else { Effect::Update };
-    if subnet_names(om, oh.subnet) != subnet_names(nm, nh.subnet) {
+    if om.subnet_path_parts(oh.subnet) != nm.subnet_path_parts(nh.subnet) {
         add(
             "subnet_id",
             om.subnet_path(oh.subnet),
@@ -529,7 +517,7 @@ fn attribute_changes(
         let addr = |h: &Host| h.address.map(|a| a.to_string()).unwrap_or_default();
         add("private_ip", addr(oh), addr(nh), nic);
     }
-    let ty = instance_type;
+    let ty = Host::instance_type;
     let (ot, nt) = (ty(oh), ty(nh));
     let arch = |t: &str| instance_types::arch_of(nc, t);
     let arch_changed = arch(ot) != arch(nt);

@@ -78,6 +78,13 @@ impl Host {
             .unwrap_or(DEFAULT_OS)
     }
 
+    /// The instance type (AWS) or size (Azure); empty when none is set.
+    pub fn instance_type(&self) -> &str {
+        (self.settings.instance_type.as_ref())
+            .map(|t| t.value.as_str())
+            .unwrap_or_default()
+    }
+
     pub fn has_public_address(&self) -> bool {
         self.public_address.is_some() || self.settings.public_ip
     }

@@ -95,19 +95,25 @@ impl Model {
         self.network(self.host_network(id)).cloud
     }
 
+    /// The (network, subnet) names of a subnet: its path without writing it.
+    pub fn subnet_path_parts(&self, id: SubnetId) -> (&str, &str) {
+        let s = self.subnet(id);
+        (self.network(s.network).name.as_str(), s.name.as_str())
+    }
+
     /// `vpc/subnet` path of a subnet.
     pub fn subnet_path(&self, id: SubnetId) -> String {
-        let s = self.subnet(id);
-        format!("{}/{}", self.network(s.network).name, s.name)
+        let (network, subnet) = self.subnet_path_parts(id);
+        format!("{network}/{subnet}")
     }
 
     /// Is `path` the subnet's `NETWORK/NAME` (`subnet_path`, without
     /// writing it)?
     pub fn is_subnet_path(&self, id: SubnetId, path: &str) -> bool {
-        let s = self.subnet(id);
-        path.strip_prefix(self.network(s.network).name.as_str())
+        let (network, subnet) = self.subnet_path_parts(id);
+        path.strip_prefix(network)
             .and_then(|rest| rest.strip_prefix('/'))
-            == Some(s.name.as_str())
+            == Some(subnet)
     }
 
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {

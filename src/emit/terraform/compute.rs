@@ -124,13 +124,7 @@ fn region_of(tf: &Tf, h: &Host) -> String {
 /// Graviton types (`t4g`, `m7gd`, `c6gn`) run arm64 images
 /// (`model::instance_types::arch_of`).
 fn arch(h: &Host) -> &'static str {
-    let t = h
-        .settings
-        .instance_type
-        .as_ref()
-        .map(|t| t.value.as_str())
-        .unwrap_or("");
-    crate::model::instance_types::arch_of(Cloud::Aws, t).as_str()
+    crate::model::instance_types::arch_of(Cloud::Aws, h.instance_type()).as_str()
 }
 
 fn ami_name(tf: &Tf, region: &str, os: &str, arch: &str) -> String {
