@@ -610,15 +610,15 @@ impl<'m> Side<'m> {
 
     /// The sources and destinations this side lets through, one key per
     /// pair of joint classes (`Joint`): destination and source are the
-    /// classes' first members (`Joint::first`); a class towards itself is
-    /// asked with its second member as the source. In key order.
+    /// classes' first members; a class towards itself is asked with its
+    /// second member as the source. In key order.
     fn allowed(
         &self,
         labels: &Labels,
         externals: &[(String, Vec<IpAddr>)],
         joint: &Joint,
+        memo: &mut Memo,
     ) -> Vec<Key> {
-        let mut memo = Memo::default();
         let mut out = Vec::new();
         let firsts: Vec<usize> = (0..labels.units)
             .chain(joint.classes.iter().map(|c| c[0]))
@@ -651,7 +651,7 @@ impl<'m> Side<'m> {
                     };
                     let ok = match (lb, unit) {
                         (Some(id), _) => self.lb_answer(&source, id, iv, false).any,
-                        (None, Some(classes)) => self.any(&source, classes, iv, &mut memo),
+                        (None, Some(classes)) => self.any(&source, classes, iv, memo),
                         (None, None) => false,
                     };
                     if ok {
@@ -669,15 +669,14 @@ impl<'m> Side<'m> {
 
     /// The units this side lets reach themselves (one host of a group
     /// towards another), in key order.
-    fn allowed_within(&self, labels: &Labels) -> Vec<Key> {
-        let mut memo = Memo::default();
+    fn allowed_within(&self, labels: &Labels, memo: &mut Memo) -> Vec<Key> {
         let mut out = Vec::new();
         for u in labels.units..labels.balancers {
             let Some(classes) = self.units.get(labels.names[u]) else {
                 continue;
             };
             for (iv_i, &iv) in labels.probes[u].iter().enumerate() {
-                if self.any(&Source::Unit(classes), classes, iv, &mut memo) {
+                if self.any(&Source::Unit(classes), classes, iv, memo) {
                     out.push(Key {
                         dest: u as u32,
                         iv: iv_i as u32,
@@ -940,8 +939,15 @@ fn changed_keys(
     joint: &Joint,
 ) -> (Vec<Key>, Vec<Key>) {
     let ((before, before_within), (after, after_within)) = std::thread::scope(|s| {
-        let before = s.spawn(|| (o.allowed(labels, ext_old, joint), o.allowed_within(labels)));
-        let after = (n.allowed(labels, ext_new, joint), n.allowed_within(labels));
+        // One memo per side: a unit towards itself asks the same
+        // signature pairs as the class pairs.
+        let side = |x: &Side, ext: &[(String, Vec<IpAddr>)]| {
+            let mut memo = Memo::default();
+            let classes = x.allowed(labels, ext, joint, &mut memo);
+            (classes, x.allowed_within(labels, &mut memo))
+        };
+        let before = s.spawn(move || side(o, ext_old));
+        let after = side(n, ext_new);
         let before = before
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
